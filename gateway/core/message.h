@@ -1,0 +1,75 @@
+// The messages that cross the gateway: what an adapter hands in, and what the
+// dispatcher hands an adapter to send. Platform wire formats never get past the
+// adapters; these structs are all the router, the store and the dispatcher see.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gridrelay {
+
+// A reference to an image, voice note or file. The bytes stay on the platform.
+struct Attachment {
+  std::string kind;  // image | voice | video | file | other
+  std::string ref;   // the platform's URL, media id or file id
+};
+
+// One resident (or staff, or bot) message, as an adapter parsed it.
+struct InboundMessage {
+  std::string channel;          // the configured channel name it arrived on
+  std::string dedup_key;        // unique per channel; defined by the adapter
+  std::string platform_msg_id;  // the platform's own id, if any
+  std::string chat_type = "group";  // "group" | "private"
+  std::string group_id;         // the platform's group id; empty for private chats
+  std::string sender_id;        // the platform's user id
+  std::string sender_name;
+  std::string text;             // the message text as the platform sent it (mentions included)
+  int64_t sent_at = 0;          // the platform's timestamp, Unix seconds (0 if none)
+  bool from_bot = false;        // the bot's own post: stored, never acted on
+  std::vector<Attachment> attachments;
+  // Whatever the adapter needs later to answer in the same conversation
+  // (WeCom's per-message WebhookUrl, DingTalk's sessionWebhook, OneBot's self_id...).
+  nlohmann::json reply_context = nlohmann::json::object();
+};
+
+// Kinds of outbound message, in the order they are normally sent (see Priority).
+namespace outbound_kind {
+inline constexpr const char* kSafetyReply = "safety_reply";  // emergency number, before anything else
+inline constexpr const char* kGroupAck = "group_ack";        // "received, ticket #N"
+inline constexpr const char* kStaffNotify = "staff_notify";  // a ticket for a worker or team
+inline constexpr const char* kAdminNotify = "admin_notify";  // triage and operational reports
+inline constexpr const char* kBroadcast = "broadcast";       // campaigns: bulk, lowest priority
+}  // namespace outbound_kind
+
+// Lower runs first. Urgent and resident-facing rows go before bulk ones.
+namespace priority {
+inline constexpr int kUrgent = 0;
+inline constexpr int kResident = 10;
+inline constexpr int kStaff = 20;
+inline constexpr int kAdmin = 30;
+inline constexpr int kBulk = 100;
+}  // namespace priority
+
+// One message to deliver. Built by the gateway, stored in the outbox, sent by an adapter.
+struct OutboundMessage {
+  int64_t id = 0;                 // outbox row id
+  std::string idempotency_key;    // stable across retries and restarts
+  std::string channel;            // the configured channel that sends it
+  std::string kind;               // one of outbound_kind
+  std::string audience = "group"; // "group": post in group_id; "user": to user_id privately
+  std::string group_id;
+  std::string user_id;
+  std::string text;
+  std::vector<std::string> mention_user_ids;  // platform user ids to @-mention
+  std::vector<std::string> mention_mobiles;   // mobiles to @-mention (WeCom, DingTalk)
+  nlohmann::json reply_context = nlohmann::json::object();  // from the inbound message
+  int attempt = 0;                // 1 for the first send
+};
+
+void to_json(nlohmann::json& j, const Attachment& a);
+void from_json(const nlohmann::json& j, Attachment& a);
+
+}  // namespace gridrelay
