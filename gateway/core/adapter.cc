@@ -11,6 +11,10 @@ WebhookReply Adapter::RenderError(const Status& status) const {
   return {status.HttpStatus(), "application/json", JsonErrorBody(status)};
 }
 
+std::string Adapter::DestinationKey(const OutboundMessage& message) const {
+  return message.audience == "user" ? "user:" + message.user_id : "group:" + message.group_id;
+}
+
 StatusOr<WebhookRequest> Adapter::BuildCallback(const SimulatedMessage& /*message*/) const {
   return Status::FailedPrecondition("channel type '" + std::string(type()) + "' cannot be simulated");
 }

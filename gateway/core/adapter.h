@@ -93,6 +93,13 @@ struct ChannelSpec {
   }
 };
 
+// An outbound rate limit: at most `per_minute` sends per destination, in bursts of up to
+// `burst`. per_minute <= 0 means unlimited.
+struct RateLimit {
+  double per_minute = 0;
+  int burst = 1;
+};
+
 // What an adapter may use. Owned by the gateway; outlives every adapter.
 struct AdapterEnv {
   HttpClient* http = nullptr;
@@ -124,6 +131,12 @@ class Adapter {
 
   // A rejection in the platform's dialect. The default is a JSON body {"error":{code,message}}.
   virtual WebhookReply RenderError(const Status& status) const;
+
+  // The rate-limit bucket of a message's destination (a robot key, a group, a user) and the
+  // limit for each bucket: the platform's real limit by default, overridable per channel with
+  // the `rate_limit_per_minute` setting. The dispatcher enforces it.
+  virtual std::string DestinationKey(const OutboundMessage& message) const;
+  virtual RateLimit DestinationRateLimit() const { return {}; }
 
   // Delivers one message. Transient errors (Status::IsTransient) are retried with backoff;
   // any other error dead-letters the row at once with its message.
