@@ -1,0 +1,515 @@
+// The OneBot adapter: verifies, parses, acknowledges and sends for one `onebot` channel.
+//
+// v11 (HTTP POST reporting) signs the raw body with HMAC-SHA1 and defines no timestamp, so
+// a captured report can be replayed verbatim; the event's own `time` (covered by the
+// signature) is therefore held to the channel's freshness window, and the dedup key
+// includes it because message_id is an int32 that implementations reuse. v12 (HTTP
+// webhook) authenticates with a Bearer token instead and gives every event a unique `id`.
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/crypto.h"
+#include "adapters/onebot/onebot.h"
+#include "adapters/onebot/segments.h"
+
+namespace gridrelay::onebot {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kType = "onebot";
+// Bodies are capped by the server; this guards the adapter when used on its own.
+constexpr size_t kMaxBodyBytes = 1 << 20;
+
+struct Options {
+  int64_t version = 11;                   // Default: 11. 11 | 12.
+  std::string secret;                     // v11: X-Signature HMAC-SHA1 key. Default: none.
+  std::string access_token;               // Bearer token of the implementation's HTTP API
+                                          // (outbound), and of v12 webhooks (inbound). Default: none.
+  std::string self_id;                    // The bot's account. Default: none (taken from each
+                                          // event). Set: events for another account get 403.
+  std::string api_base = "http://127.0.0.1:5700";  // Default: the implementations' default port.
+  int64_t freshness_window_seconds = 300; // Default: 5 min around the event's `time`; 0: off.
+  bool allow_unauthenticated = false;     // Default: false; a channel without secret/token is refused.
+  double rate_limit_per_minute = 20;      // Default: 20 per group or user (QQ's risk control
+                                          // flags bursts; OneBot itself has no limit).
+  int64_t timeout_ms = 5000;              // Default: 5 s per API call.
+};
+
+// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
+// typed (YamlToJson), so a numeric secret or a quoted number is accepted where it makes sense.
+class SettingsReader {
+ public:
+  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
+
+  Status Error(const char* key, const std::string& what) const {
+    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
+  }
+  Status Read(const char* key, std::string* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_string()) {
+      *out = v->get<std::string>();
+    } else if (v->is_number_integer()) {
+      *out = v->dump();
+    } else {
+      return Error(key, std::string("'") + key + "' must be a string");
+    }
+    return Status::Ok();
+  }
+  Status Read(const char* key, int64_t* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_number_integer()) {
+      *out = v->get<int64_t>();
+      return Status::Ok();
+    }
+    if (v->is_string()) {
+      const std::string& s = v->get_ref<const std::string&>();
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
+    }
+    return Error(key, std::string("'") + key + "' must be an integer");
+  }
+  Status Read(const char* key, double* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
+    *out = v->get<double>();
+    return Status::Ok();
+  }
+  Status Read(const char* key, bool* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
+
+ private:
+  const json* Find(const char* key) const {
+    if (!spec_.settings.is_object()) return nullptr;
+    auto it = spec_.settings.find(key);
+    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
+  }
+  const ChannelSpec& spec_;
+};
+
+StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
+  SettingsReader r(spec);
+  Options o;
+  GR_RETURN_IF_ERROR(r.Read("version", &o.version));
+  GR_RETURN_IF_ERROR(r.Read("secret", &o.secret));
+  GR_RETURN_IF_ERROR(r.Read("access_token", &o.access_token));
+  GR_RETURN_IF_ERROR(r.Read("self_id", &o.self_id));
+  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
+  GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
+  GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
+  GR_RETURN_IF_ERROR(r.Read("timeout_ms", &o.timeout_ms));
+  if (o.version != 11 && o.version != 12) return r.Error("version", "'version' must be 11 or 12");
+  if (o.version == 12 && !o.secret.empty()) {
+    return r.Error("secret", "OneBot 12 webhooks carry no X-Signature; use 'access_token'");
+  }
+  const bool authenticated = o.version == 11 ? !o.secret.empty() : !o.access_token.empty();
+  if (!authenticated && !o.allow_unauthenticated) {
+    const char* key = o.version == 11 ? "secret" : "access_token";
+    return r.Error(key, std::string("'") + key +
+                            "' is required (anyone could post events otherwise); set "
+                            "'allow_unauthenticated: true' to accept unsigned events");
+  }
+  if (o.api_base.rfind("http://", 0) != 0 && o.api_base.rfind("https://", 0) != 0) {
+    return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
+  }
+  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
+  if (o.freshness_window_seconds < 0) {
+    return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
+  }
+  if (o.rate_limit_per_minute < 0) return r.Error("rate_limit_per_minute", "'rate_limit_per_minute' must be >= 0");
+  if (o.timeout_ms <= 0) return r.Error("timeout_ms", "'timeout_ms' must be > 0");
+  return o;
+}
+
+// An id field as a string: v11 ids are numbers, v12 ids strings. "" when absent or nested.
+std::string IdString(const json& event, const char* key) {
+  auto it = event.find(key);
+  if (it == event.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return {};
+}
+
+// A member by reference, or null: event subtrees are never copied, since copying (like
+// comparing or dumping) a JSON value recurses and a hostile event may nest deeply.
+const json& Field(const json& object, const char* key) {
+  static const json kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string StringField(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool IsDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 19) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+WebhookReply NoContent() { return {204, "application/json", ""}; }
+
+ParsedWebhook Ignore() {
+  ParsedWebhook p;
+  p.kind = ParsedWebhook::Kind::kIgnore;
+  p.reply = NoContent();
+  return p;
+}
+
+// Maps an HTTP API answer to a Status. v11 (api/public.md): status ok / async (retcode 1) /
+// failed; v12 (action-response): status ok / failed with retcode classes 1xxxx (bad request),
+// 2xxxx (handler), 3xxxx (execution: 33xxx network, 36xxx "I am tired"), which say whether
+// a retry can help.
+Status ActionStatus(const StatusOr<HttpResponse>& result, int64_t version) {
+  if (!result.ok()) return result.status();  // transport: kUnavailable / kDeadlineExceeded
+  const HttpResponse& r = *result;
+  const std::string where = "onebot API: HTTP " + std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) return Status::PermissionDenied(where + " (access_token missing or wrong)");
+  if (r.status == 404) return Status::NotFound(where + " (unknown action)");
+  if (r.status == 429) return Status::ResourceExhausted(where);
+  if (r.status >= 500) return Status::Unavailable(where);
+  if (r.status != 200) return Status::InvalidArgument(where + ": " + r.body.substr(0, 200));
+  json body = json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return Status::Unavailable("onebot API: malformed answer");
+  const std::string status = StringField(body, "status");
+  auto rc = body.find("retcode");
+  const int64_t retcode = rc != body.end() && rc->is_number_integer() ? rc->get<int64_t>() : -1;
+  if (status == "ok" || status == "async") return Status::Ok();
+  std::string message = StringField(body, "wording");
+  if (message.empty()) message = StringField(body, version == 12 ? "message" : "msg");
+  const std::string what = "onebot API: retcode " + std::to_string(retcode) + ": " + message;
+  if (version == 12) {
+    if (retcode >= 33000 && retcode < 34000) return Status::Unavailable(what);
+    if (retcode >= 36000 && retcode < 37000) return Status::ResourceExhausted(what);
+    if (retcode >= 31000 && retcode < 33000) return Status::Unavailable(what);
+    if (retcode == 20002) return Status::Unavailable(what);
+    if (retcode == 10002) return Status::NotFound(what);
+    if (retcode >= 10000 && retcode < 20000) return Status::InvalidArgument(what);
+    return Status::FailedPrecondition(what);
+  }
+  switch (retcode) {
+    case 1400: return Status::InvalidArgument(what);
+    case 1401:
+    case 1403: return Status::PermissionDenied(what);
+    case 1404: return Status::NotFound(what);
+    default: return Status::FailedPrecondition(what);
+  }
+}
+
+class OneBotAdapter final : public Adapter {
+ public:
+  OneBotAdapter(std::string channel, Options options, AdapterEnv env)
+      : channel_(std::move(channel)), options_(std::move(options)), env_(env) {}
+
+  const std::string& channel() const override { return channel_; }
+  std::string_view type() const override { return kType; }
+  bool CanReplyPrivately() const override { return true; }
+  RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 3}; }
+
+  StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
+  WebhookReply Acknowledge(const InboundMessage& message, const AckInfo& info) const override;
+  Status Send(const OutboundMessage& message) const override;
+  StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& message) const override;
+
+ private:
+  Status Authenticate(const WebhookRequest& request) const;
+  Status CheckFreshness(double event_time, int64_t now_seconds) const;
+  StatusOr<ParsedWebhook> ParseV11(const json& event, int64_t now_seconds) const;
+  StatusOr<ParsedWebhook> ParseV12(const json& event, int64_t now_seconds) const;
+  json MessageSegments(const OutboundMessage& message) const;
+
+  const std::string channel_;
+  const Options options_;
+  const AdapterEnv env_;
+};
+
+Status OneBotAdapter::Authenticate(const WebhookRequest& request) const {
+  auto header = [&request](const char* name) {
+    auto it = request.headers.find(name);
+    return it == request.headers.end() ? std::string() : it->second;
+  };
+  if (options_.version == 11) {
+    if (options_.secret.empty()) return Status::Ok();
+    const std::string expected = "sha1=" + crypto::HexEncode(crypto::HmacSha1(options_.secret, request.body));
+    if (!crypto::ConstantTimeEquals(header("x-signature"), expected)) {
+      return Status::Unauthenticated("onebot: X-Signature missing or wrong");
+    }
+    return Status::Ok();
+  }
+  if (options_.access_token.empty()) return Status::Ok();
+  std::string presented;
+  const std::string authorization = header("authorization");
+  if (authorization.rfind("Bearer ", 0) == 0) {
+    presented = authorization.substr(7);
+  } else if (auto it = request.query.find("access_token"); it != request.query.end()) {
+    presented = it->second;
+  }
+  if (!crypto::ConstantTimeEquals(presented, options_.access_token)) {
+    return Status::Unauthenticated("onebot: access token missing or wrong");
+  }
+  return Status::Ok();
+}
+
+Status OneBotAdapter::CheckFreshness(double event_time, int64_t now_seconds) const {
+  if (options_.freshness_window_seconds == 0) return Status::Ok();
+  if (!(std::fabs(event_time - static_cast<double>(now_seconds)) <=
+        static_cast<double>(options_.freshness_window_seconds))) {
+    return Status::Unauthenticated("onebot: event time outside the freshness window of " +
+                                   std::to_string(options_.freshness_window_seconds) + " s");
+  }
+  return Status::Ok();
+}
+
+StatusOr<ParsedWebhook> OneBotAdapter::ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const {
+  if (request.method != "POST") return Status::InvalidArgument("onebot: events are POSTed");
+  if (request.body.size() > kMaxBodyBytes) return Status::PayloadTooLarge("onebot: body too large");
+  GR_RETURN_IF_ERROR(Authenticate(request));
+  const json event = json::parse(request.body, nullptr, false);
+  if (event.is_discarded() || !event.is_object()) return Status::InvalidArgument("onebot: body is not a JSON object");
+  return options_.version == 11 ? ParseV11(event, now_seconds) : ParseV12(event, now_seconds);
+}
+
+StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_seconds) const {
+  const std::string post_type = StringField(event, "post_type");
+  if (post_type != "message" && post_type != "message_sent") return Ignore();  // meta_event, notice, request
+  const std::string self_id = IdString(event, "self_id");
+  if (!options_.self_id.empty() && self_id != options_.self_id) {
+    return Status::PermissionDenied("onebot: event for account " + self_id + ", not this channel's");
+  }
+  auto time = event.find("time");
+  if (time == event.end() || !time->is_number_integer()) return Status::InvalidArgument("onebot: event has no integer 'time'");
+  const int64_t sent_at = time->get<int64_t>();
+  GR_RETURN_IF_ERROR(CheckFreshness(static_cast<double>(sent_at), now_seconds));
+
+  const std::string message_type = StringField(event, "message_type");
+  if (message_type != "group" && message_type != "private") return Ignore();  // e.g. guild
+  const std::string message_id = IdString(event, "message_id");
+  const std::string user_id = IdString(event, "user_id");
+  const std::string group_id = IdString(event, "group_id");
+  if (message_id.empty() || user_id.empty() || (message_type == "group" && group_id.empty())) {
+    return Status::InvalidArgument("onebot: message event without message_id, user_id or group_id");
+  }
+
+  ParsedWebhook parsed;
+  parsed.kind = ParsedWebhook::Kind::kMessage;
+  InboundMessage& m = parsed.message;
+  m.channel = channel_;
+  m.platform_msg_id = message_id;
+  m.chat_type = message_type;
+  m.group_id = message_type == "group" ? group_id : "";
+  m.sender_id = user_id;
+  m.sent_at = sent_at;
+  m.dedup_key = (message_type == "group" ? "group:" + group_id : "private:" + user_id) + ":" + message_id +
+                ":" + std::to_string(sent_at);
+  if (auto sender = event.find("sender"); sender != event.end() && sender->is_object()) {
+    m.sender_name = StringField(*sender, "card");
+    if (m.sender_name.empty()) m.sender_name = StringField(*sender, "nickname");
+  }
+  Flattened flat = Flatten(ParseMessage(Field(event, "message")), self_id);
+  m.text = std::move(flat.text);
+  m.attachments = std::move(flat.attachments);
+  m.from_bot = post_type == "message_sent" || (!self_id.empty() && user_id == self_id);
+  m.reply_context = {{"self_id", self_id}, {"message_type", message_type}, {"user_id", user_id},
+                     {"message_id", message_id}};
+  if (!m.group_id.empty()) m.reply_context["group_id"] = m.group_id;
+  return parsed;
+}
+
+StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_seconds) const {
+  if (StringField(event, "type") != "message") return Ignore();  // meta, notice, request
+  std::string self_id;
+  if (auto self = event.find("self"); self != event.end() && self->is_object()) self_id = IdString(*self, "user_id");
+  if (!options_.self_id.empty() && self_id != options_.self_id) {
+    return Status::PermissionDenied("onebot: event for account " + self_id + ", not this channel's");
+  }
+  auto time = event.find("time");
+  if (time == event.end() || !time->is_number()) return Status::InvalidArgument("onebot: event has no numeric 'time'");
+  const double event_time = time->get<double>();
+  GR_RETURN_IF_ERROR(CheckFreshness(event_time, now_seconds));
+
+  const std::string detail_type = StringField(event, "detail_type");
+  if (detail_type != "group" && detail_type != "private") return Ignore();  // e.g. channel
+  const std::string id = StringField(event, "id");
+  const std::string message_id = IdString(event, "message_id");
+  const std::string user_id = IdString(event, "user_id");
+  const std::string group_id = IdString(event, "group_id");
+  if (id.empty() || user_id.empty() || (detail_type == "group" && group_id.empty())) {
+    return Status::InvalidArgument("onebot: message event without id, user_id or group_id");
+  }
+
+  ParsedWebhook parsed;
+  parsed.kind = ParsedWebhook::Kind::kMessage;
+  InboundMessage& m = parsed.message;
+  m.channel = channel_;
+  m.dedup_key = id;
+  m.platform_msg_id = message_id;
+  m.chat_type = detail_type;
+  m.group_id = detail_type == "group" ? group_id : "";
+  m.sender_id = user_id;
+  m.sent_at = std::isfinite(event_time) ? static_cast<int64_t>(event_time) : 0;
+  Flattened flat = Flatten(ParseMessage(Field(event, "message")), self_id);
+  m.text = flat.text.empty() && flat.attachments.empty() ? StringField(event, "alt_message") : std::move(flat.text);
+  m.attachments = std::move(flat.attachments);
+  m.from_bot = !self_id.empty() && user_id == self_id;
+  m.reply_context = {{"self_id", self_id}, {"detail_type", detail_type}, {"user_id", user_id},
+                     {"message_id", message_id}};
+  if (!m.group_id.empty()) m.reply_context["group_id"] = m.group_id;
+  return parsed;
+}
+
+WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const AckInfo& info) const {
+  if (info.duplicate || info.passive_text.empty() || message.from_bot) return NoContent();
+  const bool group = message.chat_type == "group";
+  json reply;
+  if (options_.version == 11) {
+    // Quick operation (http-post.md): auto_escape keeps the text from being read as CQ codes.
+    reply = {{"reply", info.passive_text}, {"auto_escape", true}};
+    if (group) reply["at_sender"] = true;
+  } else {
+    // v12 webhook: a 200 body is a list of action requests.
+    json segments = json::array();
+    if (group) segments.push_back({{"type", "mention"}, {"data", {{"user_id", message.sender_id}}}});
+    segments.push_back({{"type", "text"}, {"data", {{"text", (group ? " " : "") + info.passive_text}}}});
+    json params = {{"detail_type", message.chat_type}, {"message", std::move(segments)}};
+    params[group ? "group_id" : "user_id"] = group ? message.group_id : message.sender_id;
+    reply = json::array({{{"action", "send_message"}, {"params", std::move(params)}}});
+  }
+  return {200, "application/json", reply.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+json OneBotAdapter::MessageSegments(const OutboundMessage& message) const {
+  json segments = json::array();
+  for (const std::string& id : message.mention_user_ids) {
+    if (options_.version == 11) {
+      segments.push_back({{"type", "at"}, {"data", {{"qq", id}}}});
+    } else {
+      segments.push_back({{"type", "mention"}, {"data", {{"user_id", id}}}});
+    }
+  }
+  std::string text = segments.empty() ? message.text : " " + message.text;
+  segments.push_back({{"type", "text"}, {"data", {{"text", std::move(text)}}}});
+  return segments;
+}
+
+Status OneBotAdapter::Send(const OutboundMessage& message) const {
+  if (env_.http == nullptr) return Status::FailedPrecondition("onebot: no HTTP client");
+  const bool to_user = message.audience == "user";
+  std::string target = to_user ? message.user_id : message.group_id;
+  if (target.empty()) target = message.reply_context.value(to_user ? "user_id" : "group_id", "");
+  if (target.empty()) return Status::InvalidArgument("onebot: no " + std::string(to_user ? "user_id" : "group_id") + " to send to");
+
+  HttpRequest request;
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  if (!options_.access_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + options_.access_token);
+  json body;
+  if (options_.version == 11) {
+    // v11 ids are int64 numbers on the wire.
+    if (!IsDecimal(target)) return Status::InvalidArgument("onebot: v11 ids are numbers, got '" + target + "'");
+    const int64_t id = std::strtoll(target.c_str(), nullptr, 10);
+    request.url = options_.api_base + (to_user ? "/send_private_msg" : "/send_group_msg");
+    body = {{to_user ? "user_id" : "group_id", id}, {"message", MessageSegments(message)}, {"auto_escape", false}};
+  } else {
+    request.url = options_.api_base + "/";
+    json params = {{"detail_type", to_user ? "private" : "group"}, {to_user ? "user_id" : "group_id", target},
+                   {"message", MessageSegments(message)}};
+    body = {{"action", "send_message"}, {"params", std::move(params)}, {"echo", message.idempotency_key}};
+  }
+  request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return ActionStatus(env_.http->Do(request), options_.version);
+}
+
+StatusOr<WebhookRequest> OneBotAdapter::BuildCallback(const SimulatedMessage& message) const {
+  const bool group = !message.group_id.empty();
+  const std::string self_id = options_.self_id.empty() ? "10000" : options_.self_id;
+  const std::string sender = message.sender_id.empty() ? "10001" : message.sender_id;
+  WebhookRequest request;
+  request.method = "POST";
+  request.remote_addr = "127.0.0.1";
+  request.headers["content-type"] = "application/json";
+  json event;
+  if (options_.version == 11) {
+    for (const std::string* id : {&self_id, &sender, &message.group_id}) {
+      if (!id->empty() && !IsDecimal(*id)) return Status::InvalidArgument("onebot: v11 ids are numbers, got '" + *id + "'");
+    }
+    // message_id is an int32 in v11.
+    int64_t message_id = 0;
+    if (IsDecimal(message.msg_id)) {
+      message_id = std::strtoll(message.msg_id.c_str(), nullptr, 10) & 0x7fffffff;
+    } else {
+      std::string r = crypto::RandomBytes(4);
+      for (char c : r) message_id = (message_id << 8) | static_cast<unsigned char>(c);
+      message_id &= 0x7fffffff;
+    }
+    auto num = [](const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); };
+    const std::string text = EscapeCq(message.text, false);
+    event = {{"time", message.now_seconds},
+             {"self_id", num(self_id)},
+             {"post_type", "message"},
+             {"message_type", group ? "group" : "private"},
+             {"sub_type", group ? "normal" : "friend"},
+             {"message_id", message_id},
+             {"user_id", num(sender)},
+             {"message", text},
+             {"raw_message", text},
+             {"font", 0},
+             {"sender", {{"user_id", num(sender)}, {"nickname", message.sender_name}, {"card", ""}}}};
+    if (group) event["group_id"] = num(message.group_id);
+    request.headers["x-self-id"] = self_id;
+    request.body = event.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (!options_.secret.empty()) {
+      request.headers["x-signature"] = "sha1=" + crypto::HexEncode(crypto::HmacSha1(options_.secret, request.body));
+    }
+    return request;
+  }
+  const std::string id = message.msg_id.empty() ? crypto::HexEncode(crypto::RandomBytes(16)) : message.msg_id;
+  event = {{"id", id},
+           {"time", static_cast<double>(message.now_seconds)},
+           {"type", "message"},
+           {"detail_type", group ? "group" : "private"},
+           {"sub_type", ""},
+           {"message_id", id},
+           {"self", {{"platform", "qq"}, {"user_id", self_id}}},
+           {"message", json::array({{{"type", "text"}, {"data", {{"text", message.text}}}}})},
+           {"alt_message", message.text},
+           {"user_id", sender}};
+  if (group) event["group_id"] = message.group_id;
+  request.headers["x-onebot-version"] = "12";
+  request.headers["x-impl"] = "gridrelay-simulate";
+  if (!options_.access_token.empty()) request.headers["authorization"] = "Bearer " + options_.access_token;
+  request.body = event.dump(-1, ' ', false, json::error_handler_t::replace);
+  return request;
+}
+
+}  // namespace
+
+void Register(AdapterRegistry& registry) {
+  registry.Register(std::string(kType),
+                    [](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
+                      StatusOr<Options> options = ReadOptions(spec);
+                      if (!options.ok()) return options.status();
+                      return std::unique_ptr<Adapter>(
+                          std::make_unique<OneBotAdapter>(spec.name, std::move(options).value(), env));
+                    });
+}
+
+}  // namespace gridrelay::onebot
