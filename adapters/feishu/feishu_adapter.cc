@@ -1,0 +1,427 @@
+// The Feishu adapter: verifies, parses, acknowledges and sends for one `feishu` channel.
+//
+// Inbound order: decrypt-or-not is decided by the channel, not the request (a channel with an
+// encrypt_key refuses plaintext, so the signature cannot be bypassed by sending one); the
+// signature is checked before decrypting; url_verification, which Feishu never signs, is the
+// only event accepted without a signature and is answered at once. Feishu re-pushes an
+// unacknowledged event after 5 s, 5 min, 1 h and 6 h, so redeliveries are recognised by
+// header.event_id (the dedup key) and the freshness window is off by default.
+#include <charconv>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/crypto.h"
+#include "adapters/feishu/feishu.h"
+#include "adapters/feishu/feishu_wire.h"
+
+namespace gridrelay::feishu {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kType = "feishu";
+constexpr size_t kMaxBodyBytes = 1 << 20;
+
+struct Options {
+  std::string verification_token;        // Checked against every event's token. Default: none.
+  std::string encrypt_key;               // Events arrive encrypted and signed. Default: none.
+  std::string app_id;                    // Set: events for another app get 403. Default: any.
+  int64_t freshness_window_seconds = 0;  // Default: 0 (off; event_id dedup covers re-pushes).
+                                         // Set it above 6 h (21600) if used at all.
+  std::string webhook_url;               // Custom bot webhook. Default: built from hook_token.
+  std::string hook_token;                // The <token> of .../open-apis/bot/v2/hook/<token>.
+  std::string api_base = "https://open.feishu.cn";  // Default: Feishu (Lark: https://open.larksuite.com).
+  std::string webhook_secret;            // The bot's signing secret (signed mode). Default: none.
+  bool allow_unauthenticated = false;    // Default: false.
+  double rate_limit_per_minute = 100;    // Default: 100 per bot (Feishu's limit; also 5/s).
+  int64_t timeout_ms = 5000;             // Default: 5 s.
+};
+
+// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
+// typed (YamlToJson), so a numeric token or a quoted number is accepted where it makes sense.
+class SettingsReader {
+ public:
+  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
+
+  Status Error(const char* key, const std::string& what) const {
+    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
+  }
+  Status Read(const char* key, std::string* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_string()) {
+      *out = v->get<std::string>();
+    } else if (v->is_number_integer()) {
+      *out = v->dump();
+    } else {
+      return Error(key, std::string("'") + key + "' must be a string");
+    }
+    return Status::Ok();
+  }
+  Status Read(const char* key, int64_t* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_number_integer()) {
+      *out = v->get<int64_t>();
+      return Status::Ok();
+    }
+    if (v->is_string()) {
+      const std::string& s = v->get_ref<const std::string&>();
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
+    }
+    return Error(key, std::string("'") + key + "' must be an integer");
+  }
+  Status Read(const char* key, double* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
+    *out = v->get<double>();
+    return Status::Ok();
+  }
+  Status Read(const char* key, bool* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
+
+ private:
+  const json* Find(const char* key) const {
+    if (!spec_.settings.is_object()) return nullptr;
+    auto it = spec_.settings.find(key);
+    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
+  }
+  const ChannelSpec& spec_;
+};
+
+bool IsHttpUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
+  SettingsReader r(spec);
+  Options o;
+  GR_RETURN_IF_ERROR(r.Read("verification_token", &o.verification_token));
+  GR_RETURN_IF_ERROR(r.Read("encrypt_key", &o.encrypt_key));
+  GR_RETURN_IF_ERROR(r.Read("app_id", &o.app_id));
+  GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
+  GR_RETURN_IF_ERROR(r.Read("webhook_url", &o.webhook_url));
+  GR_RETURN_IF_ERROR(r.Read("hook_token", &o.hook_token));
+  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.Read("webhook_secret", &o.webhook_secret));
+  GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
+  GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
+  GR_RETURN_IF_ERROR(r.Read("timeout_ms", &o.timeout_ms));
+  if (o.verification_token.empty() && o.encrypt_key.empty() && !o.allow_unauthenticated) {
+    return r.Error("verification_token",
+                   "set 'verification_token' and/or 'encrypt_key' from the app's event subscription page "
+                   "(or 'allow_unauthenticated: true')");
+  }
+  if (!IsHttpUrl(o.api_base)) return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
+  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
+  if (!o.webhook_url.empty() && !o.hook_token.empty()) {
+    return r.Error("hook_token", "set 'webhook_url' or 'hook_token', not both");
+  }
+  if (!o.webhook_url.empty() && !IsHttpUrl(o.webhook_url)) {
+    return r.Error("webhook_url", "'webhook_url' must be an http:// or https:// URL");
+  }
+  if (o.webhook_url.empty() && !o.hook_token.empty()) o.webhook_url = o.api_base + "/open-apis/bot/v2/hook/" + o.hook_token;
+  if (o.freshness_window_seconds < 0) {
+    return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
+  }
+  if (o.rate_limit_per_minute < 0) return r.Error("rate_limit_per_minute", "'rate_limit_per_minute' must be >= 0");
+  if (o.timeout_ms <= 0) return r.Error("timeout_ms", "'timeout_ms' must be > 0");
+  return o;
+}
+
+// Members are read by reference: event subtrees are never copied, since copying a JSON value
+// recurses and a hostile event may nest deeply.
+const json& Field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string StringField(const json& object, const char* key) {
+  const json& v = Field(object, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+std::string Header(const WebhookRequest& request, const char* name) {
+  auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
+bool ParseInt(const std::string& s, int64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+ParsedWebhook Ignore() {
+  ParsedWebhook p;
+  p.kind = ParsedWebhook::Kind::kIgnore;
+  p.reply = {200, "application/json", "{}"};
+  return p;
+}
+
+class FeishuAdapter final : public Adapter {
+ public:
+  FeishuAdapter(std::string channel, Options options, AdapterEnv env)
+      : channel_(std::move(channel)), options_(std::move(options)), env_(std::move(env)) {}
+
+  const std::string& channel() const override { return channel_; }
+  std::string_view type() const override { return kType; }
+  // One custom bot posts into one group: every message shares its limit.
+  std::string DestinationKey(const OutboundMessage& /*message*/) const override { return "bot:" + channel_; }
+  RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 5}; }
+
+  StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
+  Status Send(const OutboundMessage& message) const override;
+  StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& message) const override;
+
+ private:
+  Status CheckToken(const std::string& token) const;
+  StatusOr<ParsedWebhook> ParseMessageEvent(const json& envelope) const;
+
+  const std::string channel_;
+  const Options options_;
+  const AdapterEnv env_;
+};
+
+Status FeishuAdapter::CheckToken(const std::string& token) const {
+  if (options_.verification_token.empty()) return Status::Ok();
+  if (!crypto::ConstantTimeEquals(token, options_.verification_token)) {
+    return Status::Unauthenticated("feishu: verification token missing or wrong");
+  }
+  return Status::Ok();
+}
+
+StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const {
+  if (request.method != "POST") return Status::InvalidArgument("feishu: events are POSTed");
+  if (request.body.size() > kMaxBodyBytes) return Status::PayloadTooLarge("feishu: body too large");
+  json outer = json::parse(request.body, nullptr, false);
+  if (outer.is_discarded() || !outer.is_object()) return Status::InvalidArgument("feishu: body is not a JSON object");
+
+  bool signature_checked = false;
+  json event;
+  if (!options_.encrypt_key.empty()) {
+    const json& encrypt = Field(outer, "encrypt");
+    if (!encrypt.is_string()) return Status::Unauthenticated("feishu: this channel expects encrypted events");
+    const std::string signature = Header(request, "x-lark-signature");
+    if (!signature.empty()) {
+      const std::string expected = RequestSignature(Header(request, "x-lark-request-timestamp"),
+                                                    Header(request, "x-lark-request-nonce"), options_.encrypt_key,
+                                                    request.body);
+      if (!crypto::ConstantTimeEquals(signature, expected)) return Status::Unauthenticated("feishu: X-Lark-Signature wrong");
+      signature_checked = true;
+    }
+    StatusOr<std::string> plain = Decrypt(options_.encrypt_key, encrypt.get_ref<const std::string&>());
+    if (!plain.ok()) return plain.status();
+    event = json::parse(*plain, nullptr, false);
+    if (event.is_discarded() || !event.is_object()) return Status::InvalidArgument("feishu: decrypted event is not a JSON object");
+  } else {
+    if (Field(outer, "encrypt").is_string()) {
+      return Status::InvalidArgument("feishu: encrypted event, but the channel has no encrypt_key");
+    }
+    event = std::move(outer);
+  }
+
+  // The handshake: answered at once with the challenge (Feishu allows 1 s).
+  if (StringField(event, "type") == "url_verification") {
+    GR_RETURN_IF_ERROR(CheckToken(StringField(event, "token")));
+    ParsedWebhook p;
+    p.kind = ParsedWebhook::Kind::kReply;
+    p.reply = {200, "application/json", Dump(json{{"challenge", StringField(event, "challenge")}})};
+    return p;
+  }
+  if (!options_.encrypt_key.empty() && !signature_checked) {
+    return Status::Unauthenticated("feishu: X-Lark-Signature missing");
+  }
+
+  const json& header = Field(event, "header");
+  if (StringField(event, "schema") != "2.0" || !header.is_object()) {
+    if (Field(event, "uuid").is_string()) {  // schema 1.0: authentic if the token matches, not handled
+      GR_RETURN_IF_ERROR(CheckToken(StringField(event, "token")));
+      return Ignore();
+    }
+    return Status::InvalidArgument("feishu: not a schema 2.0 event");
+  }
+  GR_RETURN_IF_ERROR(CheckToken(StringField(header, "token")));
+  if (!options_.app_id.empty() && StringField(header, "app_id") != options_.app_id) {
+    return Status::PermissionDenied("feishu: event for app '" + StringField(header, "app_id") + "', not this channel's");
+  }
+  if (options_.freshness_window_seconds > 0) {
+    // The signed per-push timestamp when there is one, else the event's creation time.
+    int64_t sent = 0;
+    bool known = false;
+    if (signature_checked) {
+      known = ParseInt(Header(request, "x-lark-request-timestamp"), &sent);
+    } else {
+      known = ParseInt(StringField(header, "create_time"), &sent);
+      sent /= 1000;
+    }
+    if (!known || sent < now_seconds - options_.freshness_window_seconds ||
+        sent > now_seconds + options_.freshness_window_seconds) {
+      return Status::Unauthenticated("feishu: timestamp outside the freshness window of " +
+                                     std::to_string(options_.freshness_window_seconds) + " s");
+    }
+  }
+  if (StringField(header, "event_type") != "im.message.receive_v1") return Ignore();
+  return ParseMessageEvent(event);
+}
+
+StatusOr<ParsedWebhook> FeishuAdapter::ParseMessageEvent(const json& envelope) const {
+  const std::string event_id = StringField(Field(envelope, "header"), "event_id");
+  const json& event = Field(envelope, "event");
+  const json& sender = Field(event, "sender");
+  const json& message = Field(event, "message");
+  const std::string message_id = StringField(message, "message_id");
+  const std::string chat_id = StringField(message, "chat_id");
+  if (event_id.empty() || message_id.empty() || chat_id.empty()) {
+    return Status::InvalidArgument("feishu: im.message.receive_v1 without event_id, message_id or chat_id");
+  }
+  ParsedWebhook parsed;
+  parsed.kind = ParsedWebhook::Kind::kMessage;
+  InboundMessage& m = parsed.message;
+  m.channel = channel_;
+  m.dedup_key = event_id;
+  m.platform_msg_id = message_id;
+  const std::string chat_type = StringField(message, "chat_type");
+  m.chat_type = chat_type == "p2p" ? "private" : "group";
+  m.group_id = chat_type == "p2p" ? "" : chat_id;
+  const json& sender_id = Field(sender, "sender_id");
+  m.sender_id = StringField(sender_id, "open_id");
+  if (m.sender_id.empty()) m.sender_id = StringField(sender_id, "user_id");
+  m.from_bot = StringField(sender, "sender_type") == "app";
+  int64_t created_ms = 0;
+  if (ParseInt(StringField(message, "create_time"), &created_ms)) m.sent_at = created_ms / 1000;
+  Content content = ParseContent(StringField(message, "message_type"), StringField(message, "content"));
+  m.text = std::move(content.text);
+  m.attachments = std::move(content.attachments);
+  m.reply_context = {{"message_id", message_id}, {"chat_id", chat_id}, {"chat_type", chat_type}};
+  return parsed;
+}
+
+// Custom bot answers: {"code":0,"msg":"success"} (older bots: {"StatusCode":0,...}); the code
+// says whether a retry can help (11232 frequency limit) or not (sign, IP allow-list, body).
+Status SendStatus(const StatusOr<HttpResponse>& result) {
+  if (!result.ok()) return result.status();
+  const HttpResponse& r = *result;
+  const json body = json::parse(r.body, nullptr, false);
+  int64_t code = -1;
+  std::string msg;
+  if (body.is_object()) {
+    for (const char* key : {"code", "StatusCode"}) {
+      if (Field(body, key).is_number_integer()) code = Field(body, key).get<int64_t>();
+    }
+    msg = StringField(body, "msg");
+    if (msg.empty()) msg = StringField(body, "StatusMessage");
+  }
+  if (code == -1) {
+    const std::string what = "feishu bot: HTTP " + std::to_string(r.status);
+    if (r.status == 429) return Status::ResourceExhausted(what);
+    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without a code");
+    if (r.status == 404) return Status::NotFound(what);
+    return Status::InvalidArgument(what);
+  }
+  const std::string what = "feishu bot: code " + std::to_string(code) + ": " + msg;
+  switch (code) {
+    case 0: return Status::Ok();
+    case 11232: return Status::ResourceExhausted(what);   // frequency limit
+    case 19021:                                           // sign or timestamp
+    case 19022: return Status::PermissionDenied(what);    // IP not allowed
+    case 19001: return Status::NotFound(what);            // webhook token invalid
+    case 9499:                                            // bad request body
+    case 19024: return Status::InvalidArgument(what);     // keyword check failed
+    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+  }
+}
+
+Status FeishuAdapter::Send(const OutboundMessage& message) const {
+  if (env_.http == nullptr) return Status::FailedPrecondition("feishu: no HTTP client");
+  if (options_.webhook_url.empty()) return Status::FailedPrecondition("feishu: channel has no webhook_url or hook_token");
+  if (message.audience == "user") {
+    return Status::InvalidArgument("feishu: a custom bot posts only into its own group, not to a user");
+  }
+  std::string text;
+  for (const std::string& id : message.mention_user_ids) text += "<at user_id=\"" + id + "\"></at> ";
+  text += message.text;
+  json body = {{"msg_type", "text"}, {"content", {{"text", text}}}};
+  if (!options_.webhook_secret.empty()) {
+    const Clock& clock = env_.clock != nullptr ? *env_.clock : SystemClock::Get();
+    const int64_t now = clock.NowSeconds();
+    body["timestamp"] = std::to_string(now);
+    body["sign"] = BotSign(now, options_.webhook_secret);
+  }
+  HttpRequest request;
+  request.url = options_.webhook_url;
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  request.body = Dump(body);
+  return SendStatus(env_.http->Do(request));
+}
+
+StatusOr<WebhookRequest> FeishuAdapter::BuildCallback(const SimulatedMessage& message) const {
+  const bool group = !message.group_id.empty();
+  const std::string sender = message.sender_id.empty() ? "ou_simulated_sender" : message.sender_id;
+  const std::string event_id = message.msg_id.empty() ? crypto::HexEncode(crypto::RandomBytes(16)) : message.msg_id;
+  const std::string created_ms = std::to_string(message.now_seconds * 1000);
+  const json content = {{"text", (group ? "@_user_1 " : "") + message.text}};
+  json msg = {{"message_id", "om_" + event_id},
+              {"create_time", created_ms},
+              {"chat_id", group ? message.group_id : "oc_p2p_" + sender},
+              {"chat_type", group ? "group" : "p2p"},
+              {"message_type", "text"},
+              {"content", Dump(content)}};
+  if (group) {
+    msg["mentions"] = json::array(
+        {{{"key", "@_user_1"}, {"id", {{"open_id", "ou_simulated_bot"}}}, {"name", "gridrelay"}, {"tenant_key", "sim"}}});
+  }
+  const json event = {
+      {"schema", "2.0"},
+      {"header",
+       {{"event_id", event_id},
+        {"event_type", "im.message.receive_v1"},
+        {"create_time", created_ms},
+        {"token", options_.verification_token},
+        {"app_id", options_.app_id.empty() ? "cli_simulated" : options_.app_id},
+        {"tenant_key", "sim"}}},
+      {"event",
+       {{"sender", {{"sender_id", {{"open_id", sender}}}, {"sender_type", "user"}, {"tenant_key", "sim"}}},
+        {"message", std::move(msg)}}}};
+  WebhookRequest request;
+  request.method = "POST";
+  request.remote_addr = "127.0.0.1";
+  request.headers["content-type"] = "application/json; charset=utf-8";
+  if (options_.encrypt_key.empty()) {
+    request.body = Dump(event);
+    return request;
+  }
+  StatusOr<std::string> encrypted = Encrypt(options_.encrypt_key, Dump(event), crypto::RandomBytes(16));
+  if (!encrypted.ok()) return encrypted.status();
+  request.body = Dump(json{{"encrypt", *encrypted}});
+  const std::string timestamp = std::to_string(message.now_seconds);
+  const std::string nonce = crypto::HexEncode(crypto::RandomBytes(8));
+  request.headers["x-lark-request-timestamp"] = timestamp;
+  request.headers["x-lark-request-nonce"] = nonce;
+  request.headers["x-lark-signature"] = RequestSignature(timestamp, nonce, options_.encrypt_key, request.body);
+  return request;
+}
+
+}  // namespace
+
+void Register(AdapterRegistry& registry) {
+  registry.Register(std::string(kType),
+                    [](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
+                      StatusOr<Options> options = ReadOptions(spec);
+                      if (!options.ok()) return options.status();
+                      return std::unique_ptr<Adapter>(
+                          std::make_unique<FeishuAdapter>(spec.name, std::move(options).value(), env));
+                    });
+}
+
+}  // namespace gridrelay::feishu
