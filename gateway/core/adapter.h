@@ -100,10 +100,14 @@ struct RateLimit {
   int burst = 1;
 };
 
+// A structured log line: level ("info", "warn", "error"), message, fields.
+using LogFn = std::function<void(std::string_view level, std::string_view msg, const nlohmann::json& fields)>;
+
 // What an adapter may use. Owned by the gateway; outlives every adapter.
 struct AdapterEnv {
   HttpClient* http = nullptr;
   const Clock* clock = nullptr;
+  LogFn log;  // may be empty
 };
 
 class Adapter {
@@ -118,6 +122,9 @@ class Adapter {
   virtual bool CanReplyPrivately() const { return false; }
   // True when this channel receives callbacks (a `log` channel only sends).
   virtual bool HasInbound() const { return true; }
+  // False when messages from groups that the routing config does not map to a grid must be
+  // refused (403) rather than stored for triage. The generic webhook refuses them.
+  virtual bool AcceptsUnknownGroups() const { return true; }
 
   // Verifies and parses one callback. Errors map to HTTP statuses through
   // Status::HttpStatus(): kUnauthenticated 401 (signature, secret, stale timestamp),

@@ -1,0 +1,70 @@
+// Dispatcher: delivers the outbox. Sender threads lease the most urgent due row, pass the
+// rate limits, hand it to its channel's adapter, and record the outcome:
+//   sent                       -> status sent
+//   transient error            -> retried after exponential backoff with jitter
+//   permanent error, or the
+//   last allowed attempt fails -> status dead, with the error, visible in the API and metrics
+// Delivery is at-least-once: a row is marked sent only after the adapter returned, so only a
+// crash between the two can send it again, and every send carries the row's idempotency key.
+// Delivery never blocks ingestion: it runs on its own threads and shares only the store.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "gateway/config.h"
+#include "gateway/core/clock.h"
+#include "gateway/metrics.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/runtime.h"
+#include "gateway/store.h"
+
+namespace gridrelay {
+
+// The delay before attempt `attempt + 1` after `attempt` failed (attempt >= 1): exponential
+// from backoff_initial_ms, capped at backoff_max_ms, with "equal jitter" (half fixed, half
+// random, `jitter01` in [0, 1)) so that retries from many rows do not arrive together.
+int64_t BackoffMicros(int attempt, const DeliveryOptions& options, double jitter01);
+
+class Dispatcher {
+ public:
+  using RuntimeFn = std::function<std::shared_ptr<const Runtime>()>;
+  using LogFn = std::function<void(std::string_view level, std::string_view msg, const nlohmann::json& fields)>;
+
+  Dispatcher(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, DeliveryOptions options, LogFn log);
+  ~Dispatcher();
+
+  void Start();
+  // Finishes the sends in flight, then returns.
+  void Stop();
+  // New rows are due: wake a sender.
+  void Wake();
+
+  // The rate-limit key the dispatcher uses for a row: "<channel>|<destination>".
+  static std::string RateKey(const Adapter& adapter, const OutboundMessage& message);
+
+ private:
+  void Run(unsigned seed);
+  void DeliverOne(OutboxEntry entry, std::mt19937& rng);
+
+  Store* store_;
+  const Clock* clock_;
+  Metrics* metrics_;
+  RuntimeFn runtime_;
+  const DeliveryOptions options_;
+  LogFn log_;
+  RateLimiter limiter_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  uint64_t wakeups_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace gridrelay

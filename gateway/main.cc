@@ -1,0 +1,225 @@
+// gridrelay: the command line. Parses flags and calls the library; no logic of its own.
+//
+//   gridrelay serve         [--config DIR] [--listen HOST:PORT] [--data DIR]
+//   gridrelay classify      [--config DIR]            < lines          (JSON Lines or plain text)
+//   gridrelay check-config  [--config DIR]
+//   gridrelay eval          [--config DIR] --data FILE.jsonl... [--errors] [--json]
+//   gridrelay train         [--config DIR] --data FILE.jsonl...
+//   gridrelay token create  --name NAME --role admin [--config DIR] [--data DIR]
+//   gridrelay simulate TYPE --channel NAME --group G --text "..." [--sender ID] [--url URL]
+//   gridrelay version
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include "adapters/common/crypto.h"
+#include "gateway/gateway.h"
+#include "gateway/http_client_impl.h"
+#include "gateway/logging.h"
+#include "gateway/sqlite_store.h"
+#include "intents/commands.h"
+
+namespace gridrelay {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
+int Serve(const std::string& config_dir, const ConfigOverrides& overrides) {
+  // Signals are taken by one thread with sigwait; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  GatewayOptions options;
+  options.config_dir = config_dir;
+  options.overrides = overrides;
+  auto gateway = Gateway::Create(options);
+  if (!gateway.ok()) return Fail(gateway.status());
+  Gateway& g = **gateway;
+  if (Status s = g.Start(); !s.ok()) return Fail(s);
+  std::thread waiter([&] {
+    while (true) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        (void)g.Reload();  // logs its outcome; the running config stays on error
+        continue;
+      }
+      Log("info", "signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      g.Stop();
+      return;
+    }
+  });
+  g.Wait();
+  waiter.join();
+  return 0;
+}
+
+int CheckConfig(const std::string& config_dir) {
+  AdapterEnv env;
+  HttplibClient http;
+  env.http = &http;
+  env.clock = &SystemClock::Get();
+  auto rt = BuildRuntime(config_dir, {}, BuiltinAdapters(), env);
+  if (!rt.ok()) return Fail(rt.status());
+  Status s = intents::RunCheck(config_dir, std::cout);
+  if (!s.ok()) return Fail(s);
+  std::cout << "ok\n";
+  return 0;
+}
+
+int CreateToken(const std::string& config_dir, const std::string& data_dir, const std::string& name,
+                const std::string& role) {
+  auto config = LoadConfig(config_dir);
+  if (!config.ok()) return Fail(config.status());
+  auto store = SqliteStore::Open(std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) /
+                                 "gridrelay.db");
+  if (!store.ok()) return Fail(store.status());
+  const std::string token = "grt_" + crypto::HexEncode(crypto::RandomBytes(24));
+  Status s = (*store)->CreateToken(name, role, crypto::Sha256Hex(token), SystemClock::Get().NowMicros());
+  if (!s.ok()) return Fail(s);
+  std::cout << "created token '" << name << "' with role " << role
+            << ". It is shown once; only its hash is stored:\n"
+            << token << "\n";
+  return 0;
+}
+
+int Simulate(const std::string& config_dir, const std::string& type, const std::string& channel,
+             const std::string& group, const std::string& sender, const std::string& text, const std::string& url) {
+  AdapterEnv env;
+  HttplibClient http;
+  env.http = &http;
+  env.clock = &SystemClock::Get();
+  auto rt = BuildRuntime(config_dir, {}, BuiltinAdapters(), env);
+  if (!rt.ok()) return Fail(rt.status());
+  const Adapter* adapter = (*rt)->FindAdapter(channel);
+  if (!adapter) return Fail(Status::NotFound("no channel '" + channel + "' in " + config_dir));
+  if (adapter->type() != type)
+    return Fail(Status::InvalidArgument("channel '" + channel + "' is of type " + std::string(adapter->type())));
+  SimulatedMessage sim;
+  sim.group_id = group;
+  sim.sender_id = sender;
+  sim.sender_name = "模拟居民";
+  sim.text = text;
+  sim.msg_id = std::to_string(SystemClock::Get().NowMicros());
+  sim.now_seconds = SystemClock::Get().NowSeconds();
+  auto req = adapter->BuildCallback(sim);
+  if (!req.ok()) return Fail(req.status());
+  std::string path = "/webhook/" + type + "/" + channel;
+  char sep = '?';
+  for (const auto& [k, v] : req->query) {
+    path += sep + crypto::UrlEncode(k) + "=" + crypto::UrlEncode(v);
+    sep = '&';
+  }
+  httplib::Client client(url);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  httplib::Headers headers;
+  std::string content_type = "application/json";
+  for (const auto& [k, v] : req->headers) {
+    if (k == "content-type") {
+      content_type = v;
+    } else {
+      headers.emplace(k, v);
+    }
+  }
+  auto res = req->method == "GET" ? client.Get(path.c_str(), headers)
+                                  : client.Post(path.c_str(), headers, req->body, content_type.c_str());
+  if (!res) return Fail(Status::Unavailable("POST " + url + path + ": " + httplib::to_string(res.error())));
+  std::cout << "HTTP " << res->status << "\n" << res->body << "\n";
+  return res->status == 200 || res->status == 204 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace gridrelay
+
+int main(int argc, char** argv) {
+  using namespace gridrelay;
+  CLI::App app{"gridrelay: webhook gateway for neighbourhood grid groups"};
+  app.require_subcommand(1);
+  std::string config_dir = "config";
+
+  auto* serve = app.add_subcommand("serve", "run the gateway");
+  ConfigOverrides overrides;
+  serve->add_option("--config", config_dir, "config directory")->capture_default_str();
+  serve->add_option("--listen", overrides.listen, "HOST:PORT (overrides server.listen)");
+  serve->add_option("--data", overrides.data_dir, "data directory (overrides store.data_dir)");
+
+  auto* classify = app.add_subcommand("classify", "classify lines from stdin (JSON Lines or plain text)");
+  classify->add_option("--config", config_dir, "config directory")->capture_default_str();
+
+  auto* check = app.add_subcommand("check-config", "validate every config file, run the intents' examples");
+  check->add_option("--config", config_dir, "config directory")->capture_default_str();
+
+  std::vector<std::string> data_files;
+  bool show_errors = false, as_json = false;
+  auto* eval = app.add_subcommand("eval", "score the classifier on labelled JSON Lines");
+  eval->add_option("--config", config_dir, "config directory")->capture_default_str();
+  eval->add_option("--data", data_files, "labelled JSONL file(s)")->required();
+  eval->add_flag("--errors", show_errors, "list misclassified lines");
+  eval->add_flag("--json", as_json, "print the report as JSON");
+
+  auto* train = app.add_subcommand("train", "train the n-gram model into config/models/");
+  train->add_option("--config", config_dir, "config directory")->capture_default_str();
+  train->add_option("--data", data_files, "labelled JSONL file(s)")->required();
+
+  auto* token = app.add_subcommand("token", "manage API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "create a token; prints it once, on the last line");
+  std::string token_name, token_role = "admin", token_data;
+  token_create->add_option("--config", config_dir, "config directory")->capture_default_str();
+  token_create->add_option("--data", token_data, "data directory (overrides store.data_dir)");
+  token_create->add_option("--name", token_name, "who the token is for")->required();
+  token_create->add_option("--role", token_role, "role")->check(CLI::IsMember({"admin"}))->capture_default_str();
+
+  auto* simulate = app.add_subcommand("simulate", "post a correctly signed platform callback to a running gateway");
+  std::string sim_type, sim_channel, sim_group, sim_text, sim_sender = "sim-resident", sim_url = "http://127.0.0.1:8080";
+  simulate->add_option("type", sim_type, "wecom | onebot | feishu | dingtalk | generic")->required();
+  simulate->add_option("--config", config_dir, "config directory")->capture_default_str();
+  simulate->add_option("--channel", sim_channel, "configured channel name")->required();
+  simulate->add_option("--group", sim_group, "group id (empty: a private message)");
+  simulate->add_option("--sender", sim_sender, "sender's platform id")->capture_default_str();
+  simulate->add_option("--text", sim_text, "message text")->required();
+  simulate->add_option("--url", sim_url, "gateway base URL")->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto paths = [&] { return std::vector<std::filesystem::path>(data_files.begin(), data_files.end()); };
+  if (*serve) return Serve(config_dir, overrides);
+  if (*classify) {
+    Status s = intents::RunClassify(config_dir, std::cin, std::cout);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (*check) return CheckConfig(config_dir);
+  if (*eval) {
+    Status s = intents::RunEval(config_dir, paths(), show_errors, std::cout, as_json);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (*train) {
+    Status s = intents::RunTrain(config_dir, paths(), std::cout);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role);
+  if (*simulate) return Simulate(config_dir, sim_type, sim_channel, sim_group, sim_sender, sim_text, sim_url);
+  if (*version) {
+    std::cout << "gridrelay " << kVersion << "\n";
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,32 @@
+#include "gateway/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gridrelay {
+
+int64_t RateLimiter::TryAcquire(const std::string& key, const RateLimit& limit, int64_t now) {
+  if (limit.per_minute <= 0) return 0;
+  const double per_micro = limit.per_minute / 60e6;
+  const double burst = std::max(1, limit.burst);
+  std::lock_guard lock(mu_);
+  if (buckets_.size() > 100000) {
+    // Forget buckets that have refilled completely: they behave exactly like new ones.
+    std::erase_if(buckets_, [&](const auto& kv) {
+      return kv.second.tokens + static_cast<double>(now - kv.second.updated) * per_micro >= burst;
+    });
+  }
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(burst, b.tokens + static_cast<double>(now - b.updated) * per_micro);
+    b.updated = now;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return static_cast<int64_t>(std::ceil((1 - b.tokens) / per_micro));
+}
+
+}  // namespace gridrelay
