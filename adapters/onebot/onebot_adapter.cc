@@ -415,7 +415,7 @@ Status OneBotAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("onebot: no HTTP client");
   const bool to_user = message.audience == "user";
   std::string target = to_user ? message.user_id : message.group_id;
-  if (target.empty()) target = message.reply_context.value(to_user ? "user_id" : "group_id", "");
+  if (target.empty()) target = StringField(message.reply_context, to_user ? "user_id" : "group_id");
   if (target.empty()) return Status::InvalidArgument("onebot: no " + std::string(to_user ? "user_id" : "group_id") + " to send to");
 
   HttpRequest request;

@@ -1,0 +1,415 @@
+// The DingTalk adapter: verifies, parses, acknowledges and sends for one `dingtalk` channel.
+//
+// The callback signature covers only the `timestamp` header, not the body: anyone holding a
+// captured (timestamp, sign) pair can post any body for the rest of the freshness window.
+// Two consequences here: a channel may insist on DingTalk's source addresses
+// (`allowed_sources`), and a sessionWebhook from a body is only ever used when it points at
+// the configured DingTalk API host, so a forged body cannot make the gateway post replies
+// (ticket texts) to a URL of the forger's choosing.
+#include <charconv>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/crypto.h"
+#include "adapters/dingtalk/address_list.h"
+#include "adapters/dingtalk/dingtalk.h"
+#include "adapters/dingtalk/dingtalk_wire.h"
+
+namespace gridrelay::dingtalk {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kType = "dingtalk";
+constexpr size_t kMaxBodyBytes = 1 << 20;
+// A sessionWebhook is not used in its last minute: a delivery could outlive it.
+constexpr int64_t kSessionMarginMs = 60 * 1000;
+
+struct Options {
+  std::string app_secret;                   // The robot's AppSecret: checks callback signs. Default: none.
+  int64_t freshness_window_seconds = 3600;  // Default: 1 h, as DingTalk requires; 0: off.
+  std::vector<std::string> allowed_sources; // Source IPs/CIDRs; empty: any. Default: any.
+  std::string access_token;                 // Custom robot access_token (outbound). Default: none.
+  std::string secret;                       // Custom robot signing secret (SEC…). Default: none.
+  std::string api_base = "https://oapi.dingtalk.com";  // Default: DingTalk's API host.
+  bool allow_unauthenticated = false;       // Default: false.
+  double rate_limit_per_minute = 20;        // Default: 20 per robot (DingTalk throttles for
+                                            // 10 minutes beyond it).
+  int64_t timeout_ms = 5000;                // Default: 5 s.
+};
+
+// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
+// typed (YamlToJson), so a numeric secret or a quoted number is accepted where it makes sense.
+class SettingsReader {
+ public:
+  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
+
+  Status Error(const char* key, const std::string& what) const {
+    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
+  }
+  Status Read(const char* key, std::string* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_string()) {
+      *out = v->get<std::string>();
+    } else if (v->is_number_integer()) {
+      *out = v->dump();
+    } else {
+      return Error(key, std::string("'") + key + "' must be a string");
+    }
+    return Status::Ok();
+  }
+  Status Read(const char* key, int64_t* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_number_integer()) {
+      *out = v->get<int64_t>();
+      return Status::Ok();
+    }
+    if (v->is_string()) {
+      const std::string& s = v->get_ref<const std::string&>();
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
+    }
+    return Error(key, std::string("'") + key + "' must be an integer");
+  }
+  Status Read(const char* key, double* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
+    *out = v->get<double>();
+    return Status::Ok();
+  }
+  Status Read(const char* key, bool* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
+  // A list of strings, or a single string as a list of one.
+  Status Read(const char* key, std::vector<std::string>* out) const {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (v->is_string()) {
+      *out = {v->get<std::string>()};
+      return Status::Ok();
+    }
+    if (!v->is_array()) return Error(key, std::string("'") + key + "' must be a list");
+    out->clear();
+    for (const json& item : *v) {
+      if (!item.is_string()) return Error(key, std::string("items of '") + key + "' must be strings");
+      out->push_back(item.get<std::string>());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const json* Find(const char* key) const {
+    if (!spec_.settings.is_object()) return nullptr;
+    auto it = spec_.settings.find(key);
+    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
+  }
+  const ChannelSpec& spec_;
+};
+
+struct Settings {
+  Options options;
+  AddressList sources;
+};
+
+StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
+  SettingsReader r(spec);
+  Options o;
+  GR_RETURN_IF_ERROR(r.Read("app_secret", &o.app_secret));
+  GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
+  GR_RETURN_IF_ERROR(r.Read("allowed_sources", &o.allowed_sources));
+  GR_RETURN_IF_ERROR(r.Read("access_token", &o.access_token));
+  GR_RETURN_IF_ERROR(r.Read("secret", &o.secret));
+  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
+  GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
+  GR_RETURN_IF_ERROR(r.Read("timeout_ms", &o.timeout_ms));
+  if (o.app_secret.empty() && !o.allow_unauthenticated) {
+    return r.Error("app_secret", "'app_secret' (the robot's AppSecret) is required to check callback signs; set "
+                                 "'allow_unauthenticated: true' to accept unsigned callbacks");
+  }
+  if (!o.secret.empty() && o.secret.rfind("SEC", 0) != 0) {
+    return r.Error("secret", "'secret' is the custom robot's signing secret and starts with SEC");
+  }
+  if (!o.secret.empty() && o.access_token.empty()) return r.Error("secret", "'secret' needs 'access_token'");
+  if (o.api_base.rfind("http://", 0) != 0 && o.api_base.rfind("https://", 0) != 0) {
+    return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
+  }
+  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
+  if (o.freshness_window_seconds < 0) {
+    return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
+  }
+  if (o.rate_limit_per_minute < 0) return r.Error("rate_limit_per_minute", "'rate_limit_per_minute' must be >= 0");
+  if (o.timeout_ms <= 0) return r.Error("timeout_ms", "'timeout_ms' must be > 0");
+  StatusOr<AddressList> sources = AddressList::Parse(o.allowed_sources);
+  if (!sources.ok()) return r.Error("allowed_sources", sources.status().message());
+  return Settings{std::move(o), std::move(sources).value()};
+}
+
+const json& Field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string StringField(const json& object, const char* key) {
+  const json& v = Field(object, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+int64_t IntField(const json& object, const char* key) {
+  const json& v = Field(object, key);
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
+
+bool ParseInt(const std::string& s, int64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+class DingTalkAdapter final : public Adapter {
+ public:
+  DingTalkAdapter(std::string channel, Settings config, AdapterEnv env)
+      : channel_(std::move(channel)), options_(std::move(config.options)), sources_(std::move(config.sources)),
+        env_(std::move(env)) {}
+
+  const std::string& channel() const override { return channel_; }
+  std::string_view type() const override { return kType; }
+  std::string DestinationKey(const OutboundMessage& message) const override;
+  RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 1}; }
+
+  StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
+  WebhookReply Acknowledge(const InboundMessage& message, const AckInfo& info) const override;
+  Status Send(const OutboundMessage& message) const override;
+  StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& message) const override;
+
+ private:
+  Status Authenticate(const WebhookRequest& request, int64_t now_seconds) const;
+  int64_t NowMillis() const { return (env_.clock != nullptr ? *env_.clock : SystemClock::Get()).NowMillis(); }
+  // The reply context's sessionWebhook when it may carry `message` now, else "".
+  std::string SessionWebhookFor(const OutboundMessage& message, int64_t now_ms) const;
+
+  const std::string channel_;
+  const Options options_;
+  const AddressList sources_;
+  const AdapterEnv env_;
+};
+
+Status DingTalkAdapter::Authenticate(const WebhookRequest& request, int64_t now_seconds) const {
+  if (options_.app_secret.empty()) return Status::Ok();
+  auto header = [&request](const char* name) {
+    auto it = request.headers.find(name);
+    return it == request.headers.end() ? std::string() : it->second;
+  };
+  int64_t timestamp_ms = 0;
+  if (!ParseInt(header("timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
+  if (options_.freshness_window_seconds > 0) {
+    const int64_t window_ms = options_.freshness_window_seconds * 1000;
+    const int64_t now_ms = now_seconds * 1000;
+    if (timestamp_ms < now_ms - window_ms || timestamp_ms > now_ms + window_ms) {
+      return Status::Unauthenticated("dingtalk: timestamp outside the freshness window of " +
+                                     std::to_string(options_.freshness_window_seconds) + " s");
+    }
+  }
+  if (!crypto::ConstantTimeEquals(header("sign"), Sign(timestamp_ms, options_.app_secret))) {
+    return Status::Unauthenticated("dingtalk: sign missing or wrong");
+  }
+  return Status::Ok();
+}
+
+StatusOr<ParsedWebhook> DingTalkAdapter::ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const {
+  if (request.method != "POST") return Status::InvalidArgument("dingtalk: callbacks are POSTed");
+  if (!sources_.empty() && !sources_.Contains(request.remote_addr)) {
+    return Status::PermissionDenied("dingtalk: source address " + request.remote_addr + " is not allowed");
+  }
+  if (request.body.size() > kMaxBodyBytes) return Status::PayloadTooLarge("dingtalk: body too large");
+  GR_RETURN_IF_ERROR(Authenticate(request, now_seconds));
+  const json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return Status::InvalidArgument("dingtalk: body is not a JSON object");
+
+  const std::string msg_id = StringField(body, "msgId");
+  const std::string conversation_id = StringField(body, "conversationId");
+  const std::string conversation_type = StringField(body, "conversationType");
+  if (msg_id.empty() || conversation_id.empty() || (conversation_type != "1" && conversation_type != "2")) {
+    return Status::InvalidArgument("dingtalk: callback without msgId, conversationId or conversationType");
+  }
+  ParsedWebhook parsed;
+  parsed.kind = ParsedWebhook::Kind::kMessage;
+  InboundMessage& m = parsed.message;
+  m.channel = channel_;
+  m.dedup_key = msg_id;
+  m.platform_msg_id = msg_id;
+  m.chat_type = conversation_type == "2" ? "group" : "private";
+  m.group_id = conversation_type == "2" ? conversation_id : "";
+  const std::string sender_id = StringField(body, "senderId");
+  const std::string staff_id = StringField(body, "senderStaffId");
+  m.sender_id = staff_id.empty() ? sender_id : staff_id;
+  m.sender_name = StringField(body, "senderNick");
+  m.sent_at = IntField(body, "createAt") / 1000;
+  const std::string bot_id = StringField(body, "chatbotUserId");
+  m.from_bot = !bot_id.empty() && sender_id == bot_id;
+  Content content = ParseContent(body);
+  m.text = std::move(content.text);
+  m.attachments = std::move(content.attachments);
+  m.reply_context = {{"conversation_id", conversation_id},
+                     {"conversation_type", conversation_type},
+                     {"sender_id", sender_id},
+                     {"sender_staff_id", staff_id}};
+  // Only DingTalk's own session URLs: the body is not signed.
+  const std::string session = StringField(body, "sessionWebhook");
+  if (session.rfind(options_.api_base + "/", 0) == 0) {
+    m.reply_context["session_webhook"] = session;
+    m.reply_context["session_webhook_expires_ms"] = IntField(body, "sessionWebhookExpiredTime");
+  }
+  return parsed;
+}
+
+WebhookReply DingTalkAdapter::Acknowledge(const InboundMessage& message, const AckInfo& info) const {
+  json reply = {{"msgtype", "empty"}};
+  if (!info.duplicate && !info.passive_text.empty() && !message.from_bot) {
+    // The outgoing robot posts a message in the HTTP answer into the conversation.
+    reply = {{"msgtype", "text"}, {"text", {{"content", info.passive_text}}}};
+    const std::string staff_id = StringField(message.reply_context, "sender_staff_id");
+    if (message.chat_type == "group" && !staff_id.empty()) {
+      reply["at"] = {{"atUserIds", {staff_id}}, {"isAtAll", false}};
+    }
+  }
+  return {200, "application/json", Dump(reply)};
+}
+
+std::string DingTalkAdapter::SessionWebhookFor(const OutboundMessage& message, int64_t now_ms) const {
+  const json& ctx = message.reply_context;
+  const std::string url = StringField(ctx, "session_webhook");
+  if (url.empty() || IntField(ctx, "session_webhook_expires_ms") <= now_ms + kSessionMarginMs) return {};
+  const std::string type = StringField(ctx, "conversation_type");
+  if (message.audience == "user") {
+    const bool same_user = message.user_id == StringField(ctx, "sender_staff_id") ||
+                           message.user_id == StringField(ctx, "sender_id");
+    return type == "1" && same_user ? url : std::string();
+  }
+  const bool same_group = message.group_id.empty() || message.group_id == StringField(ctx, "conversation_id");
+  return type == "2" && same_group ? url : std::string();
+}
+
+std::string DingTalkAdapter::DestinationKey(const OutboundMessage& message) const {
+  const std::string conversation = StringField(message.reply_context, "conversation_id");
+  if (!StringField(message.reply_context, "session_webhook").empty() && !conversation.empty()) {
+    return "conversation:" + conversation;
+  }
+  return "robot:" + channel_;  // one custom robot, one bucket
+}
+
+// Robot send answers {"errcode":0,"errmsg":"ok"}; the errcode says whether a retry can help.
+Status SendStatus(const StatusOr<HttpResponse>& result) {
+  if (!result.ok()) return result.status();
+  const HttpResponse& r = *result;
+  const json body = json::parse(r.body, nullptr, false);
+  if (!body.is_object() || !Field(body, "errcode").is_number_integer()) {
+    const std::string what = "dingtalk robot: HTTP " + std::to_string(r.status);
+    if (r.status == 429) return Status::ResourceExhausted(what);
+    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without an errcode");
+    if (r.status == 404) return Status::NotFound(what);
+    return Status::InvalidArgument(what);
+  }
+  const int64_t code = Field(body, "errcode").get<int64_t>();
+  const std::string what = "dingtalk robot: errcode " + std::to_string(code) + ": " + StringField(body, "errmsg");
+  switch (code) {
+    case 0: return Status::Ok();
+    case -1: return Status::Unavailable(what);             // system busy
+    case 130101:                                           // send too fast (20/min)
+    case 410100: return Status::ResourceExhausted(what);   // throttled
+    case 310000:                                           // sign, timestamp or keyword
+    case 300001: return Status::PermissionDenied(what);    // token missing / not found
+    case 400102: return Status::FailedPrecondition(what);  // robot stopped
+    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+  }
+}
+
+Status DingTalkAdapter::Send(const OutboundMessage& message) const {
+  if (env_.http == nullptr) return Status::FailedPrecondition("dingtalk: no HTTP client");
+  const int64_t now_ms = NowMillis();
+  HttpRequest request;
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  request.url = SessionWebhookFor(message, now_ms);
+  if (request.url.empty()) {
+    if (message.audience == "user") {
+      return Status::FailedPrecondition("dingtalk: no live session with this user; a custom robot posts only into its group");
+    }
+    if (options_.access_token.empty()) {
+      return Status::FailedPrecondition("dingtalk: no live sessionWebhook and no custom robot access_token");
+    }
+    request.url = options_.api_base + "/robot/send?access_token=" + crypto::UrlEncode(options_.access_token);
+    if (!options_.secret.empty()) {
+      request.url += "&timestamp=" + std::to_string(now_ms) + "&sign=" + crypto::UrlEncode(Sign(now_ms, options_.secret));
+    }
+  }
+  json body = {{"msgtype", "text"}, {"text", {{"content", message.text}}}};
+  if (!message.mention_mobiles.empty() || !message.mention_user_ids.empty()) {
+    body["at"] = {{"atMobiles", message.mention_mobiles}, {"atUserIds", message.mention_user_ids}, {"isAtAll", false}};
+  }
+  request.body = Dump(body);
+  return SendStatus(env_.http->Do(request));
+}
+
+StatusOr<WebhookRequest> DingTalkAdapter::BuildCallback(const SimulatedMessage& message) const {
+  const bool group = !message.group_id.empty();
+  const std::string staff_id = message.sender_id.empty() ? "sim-staff" : message.sender_id;
+  const std::string sender_id = "$:LWCP_v1:$" + staff_id;
+  const std::string msg_id = message.msg_id.empty() ? "msg" + crypto::HexEncode(crypto::RandomBytes(12)) : message.msg_id;
+  const int64_t now_ms = message.now_seconds * 1000;
+  const json body = {
+      {"msgtype", "text"},
+      {"text", {{"content", " " + message.text}}},
+      {"msgId", msg_id},
+      {"createAt", now_ms},
+      {"conversationType", group ? "2" : "1"},
+      {"conversationId", group ? message.group_id : "cid_p2p_" + staff_id},
+      {"conversationTitle", group ? "gridrelay simulate" : ""},
+      {"senderId", sender_id},
+      {"senderNick", message.sender_name.empty() ? "simulated resident" : message.sender_name},
+      {"senderStaffId", staff_id},
+      {"senderCorpId", "dingsimulated"},
+      {"chatbotUserId", "$:LWCP_v1:$simulated-bot"},
+      {"chatbotCorpId", "dingsimulated"},
+      {"isAdmin", false},
+      {"isInAtList", true},
+      {"atUsers", json::array({{{"dingtalkId", "$:LWCP_v1:$simulated-bot"}}})},
+      {"sessionWebhook", options_.api_base + "/robot/sendBySession?session=sim" + crypto::HexEncode(crypto::RandomBytes(8))},
+      {"sessionWebhookExpiredTime", now_ms + 90 * 60 * 1000}};
+  WebhookRequest request;
+  request.method = "POST";
+  request.remote_addr = "127.0.0.1";
+  request.headers["content-type"] = "application/json; charset=utf-8";
+  request.body = Dump(body);
+  if (!options_.app_secret.empty()) {
+    request.headers["timestamp"] = std::to_string(now_ms);
+    request.headers["sign"] = Sign(now_ms, options_.app_secret);
+  }
+  return request;
+}
+
+}  // namespace
+
+void Register(AdapterRegistry& registry) {
+  registry.Register(std::string(kType),
+                    [](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
+                      StatusOr<Settings> config = ReadSettings(spec);
+                      if (!config.ok()) return config.status();
+                      return std::unique_ptr<Adapter>(
+                          std::make_unique<DingTalkAdapter>(spec.name, std::move(config).value(), env));
+                    });
+}
+
+}  // namespace gridrelay::dingtalk
