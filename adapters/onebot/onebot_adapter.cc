@@ -378,7 +378,12 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
 }
 
 WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const AckInfo& info) const {
-  if (info.duplicate || info.passive_text.empty() || message.from_bot) return NoContent();
+  // A committed message (or a re-delivery of one) is answered 200 with "no operation" ({} in
+  // v11, an empty action list in v12): both specs accept it, and a 200 is what every
+  // platform counts as delivered.
+  if (info.duplicate || info.passive_text.empty() || message.from_bot) {
+    return {200, "application/json", options_.version == 11 ? "{}" : "[]"};
+  }
   const bool group = message.chat_type == "group";
   json reply;
   if (options_.version == 11) {
@@ -428,6 +433,10 @@ Status OneBotAdapter::Send(const OutboundMessage& message) const {
     const int64_t id = std::strtoll(target.c_str(), nullptr, 10);
     request.url = options_.api_base + (to_user ? "/send_private_msg" : "/send_group_msg");
     body = {{to_user ? "user_id" : "group_id", id}, {"message", MessageSegments(message)}, {"auto_escape", false}};
+    // A resident who is not the bot's friend is reached through a temporary session from the
+    // group they wrote in (go-cqhttp and successors take `group_id` for it).
+    const std::string via_group = StringField(message.reply_context, "group_id");
+    if (to_user && IsDecimal(via_group)) body["group_id"] = std::strtoll(via_group.c_str(), nullptr, 10);
   } else {
     request.url = options_.api_base + "/";
     json params = {{"detail_type", to_user ? "private" : "group"}, {to_user ? "user_id" : "group_id", target},

@@ -283,12 +283,15 @@ TEST_SUITE("onebot adapter") {
     }
   }
 
-  TEST_CASE("acknowledgements: 204, or a quick-operation reply that is never read as CQ codes") {
+  TEST_CASE("acknowledgements: 200 with no operation, or a quick-operation reply never read as CQ codes") {
     auto v11 = Make(V11());
     auto parsed = v11->ParseWebhook(Signed(GroupEvent()), kNow);
     REQUIRE(parsed.ok());
-    CHECK(v11->Acknowledge(parsed->message, {false, 1, ""}).status == 204);
-    CHECK(v11->Acknowledge(parsed->message, {true, 1, "已收到"}).status == 204);  // duplicates say nothing again
+    for (const AckInfo& info : {AckInfo{false, 1, ""}, AckInfo{true, 1, "已收到"}}) {  // duplicates say nothing again
+      const WebhookReply nothing = v11->Acknowledge(parsed->message, info);
+      CHECK(nothing.status == 200);
+      CHECK(json::parse(nothing.body) == json::object());
+    }
     WebhookReply reply = v11->Acknowledge(parsed->message, {false, 1, "已收到 [CQ:at,qq=1]"});
     CHECK(reply.status == 200);
     const json body = json::parse(reply.body);
@@ -301,6 +304,7 @@ TEST_SUITE("onebot adapter") {
     m.chat_type = "group";
     m.group_id = "g";
     m.sender_id = "u";
+    CHECK(v12->Acknowledge(m, {true, 1, "ok"}).body == "[]");
     reply = v12->Acknowledge(m, {false, 1, "ok"});
     CHECK(reply.status == 200);
     const json actions = json::parse(reply.body);
@@ -355,6 +359,7 @@ TEST_SUITE("onebot adapter") {
     user.audience = "user";
     user.user_id = "20002";
     user.text = "法律援助";
+    user.reply_context = {{"group_id", "123456"}};  // the group the resident wrote in
     CHECK(adapter->Send(user).ok());
 
     auto requests = platform.requests();
@@ -368,6 +373,7 @@ TEST_SUITE("onebot adapter") {
     CHECK(requests[1].path == "/send_private_msg");
     body = json::parse(requests[1].body);
     CHECK(body["user_id"] == 20002);
+    CHECK(body["group_id"] == 123456);  // temporary session for non-friends
     CHECK(body["message"] == json::array({{{"type", "text"}, {"data", {{"text", "法律援助"}}}}}));
   }
 
