@@ -1,0 +1,370 @@
+// NgramModel: training, calibration, prediction and the model file. Training uses the same
+// code for the k-fold runs and for the final fit, so the temperature and the threshold are
+// measured on the model that ships, minus one fold.
+#include "intents/ngram_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include "gateway/core/classification.h"
+#include "intents/normaliser.h"
+
+namespace gridrelay::intents {
+
+namespace {
+
+constexpr std::string_view kFormat = "gridrelay-intent-model";
+
+uint64_t Fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::vector<double> Softmax(const std::vector<double>& scores, double temperature) {
+  std::vector<double> p(scores.size());
+  if (scores.empty()) return p;
+  double mx = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (size_t i = 0; i < scores.size(); ++i) sum += p[i] = std::exp((scores[i] - mx) / temperature);
+  for (auto& v : p) v /= sum;
+  return p;
+}
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+void NgramFeatures(std::string_view normalised, uint32_t buckets, std::vector<uint32_t>* features,
+                   std::vector<std::string>* grams) {
+  std::vector<std::string> chars;
+  for (size_t i = 0; i < normalised.size();) {
+    char32_t cp;
+    int n = DecodeUtf8(normalised, i, &cp);
+    if (cp >= '0' && cp <= '9') {
+      chars.emplace_back("0");
+    } else if (cp != ' ') {
+      chars.emplace_back(normalised.substr(i, n));
+    } else {
+      chars.emplace_back(" ");
+    }
+    i += n;
+  }
+  features->clear();
+  if (grams) grams->clear();
+  std::string g;
+  for (size_t i = 0; i < chars.size(); ++i) {
+    g.clear();
+    for (size_t n = 1; n <= 3 && i + n <= chars.size(); ++n) {
+      g += chars[i + n - 1];
+      if (chars[i + n - 1] == " " && n > 1) break;  // no n-gram spans a word break
+      if (n == 1 && chars[i] == " ") break;
+      features->push_back(static_cast<uint32_t>(Fnv1a(g) % buckets));
+      if (grams) grams->push_back(g);
+    }
+  }
+}
+
+std::vector<double> NgramModel::Scores(const std::vector<uint32_t>& features) const {
+  std::vector<double> s = log_prior_;
+  double v = static_cast<double>(counts_.size());
+  std::vector<double> denom(classes_.size());
+  for (size_t c = 0; c < classes_.size(); ++c) denom[c] = std::log(class_total_[c] + alpha_ * v);
+  for (uint32_t f : features) {
+    auto it = counts_.find(f);
+    if (it == counts_.end()) continue;  // never seen in training: no evidence either way
+    for (size_t c = 0; c < classes_.size(); ++c) s[c] += std::log(it->second[c] + alpha_) - denom[c];
+  }
+  return s;
+}
+
+namespace {
+
+// Counts-only fit shared by the k-fold runs and the final model.
+struct Fitted {
+  std::vector<double> log_prior;
+  std::vector<int> docs;
+  std::vector<double> total;
+  std::unordered_map<uint32_t, std::vector<float>> counts;
+};
+
+Fitted Fit(const std::vector<LabelledText>& data, const std::vector<size_t>& rows, const std::vector<std::string>& classes,
+           const TrainOptions& options) {
+  Fitted f;
+  size_t k = classes.size();
+  f.docs.assign(k, 0);
+  f.total.assign(k, 0);
+  std::map<std::string, size_t> index;
+  for (size_t c = 0; c < k; ++c) index[classes[c]] = c;
+  std::vector<uint32_t> feats;
+  for (size_t r : rows) {
+    size_t c = index.at(data[r].intent);
+    ++f.docs[c];
+    NgramFeatures(data[r].normalised, options.buckets, &feats, nullptr);
+    for (uint32_t b : feats) {
+      auto& v = f.counts[b];
+      if (v.empty()) v.assign(k, 0.0f);
+      v[c] += 1.0f;
+      f.total[c] += 1.0;
+    }
+  }
+  double n = static_cast<double>(rows.size());
+  for (size_t c = 0; c < k; ++c) f.log_prior.push_back(std::log((f.docs[c] + 1.0) / (n + static_cast<double>(k))));
+  return f;
+}
+
+}  // namespace
+
+std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledText>& data, const TrainOptions& options,
+                                                    std::vector<std::string> training_files) {
+  std::set<std::string> names;
+  for (const auto& d : data) names.insert(d.intent);
+  names.insert("none");
+  std::vector<std::string> classes(names.begin(), names.end());
+  auto make = [&](Fitted f) {
+    std::shared_ptr<NgramModel> m(new NgramModel());
+    m->buckets_ = options.buckets;
+    m->alpha_ = options.alpha;
+    m->classes_ = classes;
+    m->log_prior_ = std::move(f.log_prior);
+    m->class_docs_ = std::move(f.docs);
+    m->class_total_ = std::move(f.total);
+    m->counts_ = std::move(f.counts);
+    return m;
+  };
+
+  // k-fold: raw scores of every line from a model that never saw it.
+  std::vector<std::vector<double>> held_scores(data.size());
+  int folds = std::max(2, options.folds);
+  std::vector<uint32_t> feats;
+  if (data.size() >= static_cast<size_t>(folds) * 2) {
+    for (int fold = 0; fold < folds; ++fold) {
+      std::vector<size_t> train;
+      for (size_t i = 0; i < data.size(); ++i)
+        if (static_cast<int>(i % folds) != fold) train.push_back(i);
+      auto m = make(Fit(data, train, classes, options));
+      for (size_t i = fold; i < data.size(); i += folds) {
+        NgramFeatures(data[i].normalised, options.buckets, &feats, nullptr);
+        held_scores[i] = m->Scores(feats);
+      }
+    }
+  }
+  std::vector<size_t> gold(data.size());
+  for (size_t i = 0; i < data.size(); ++i)
+    gold[i] = std::lower_bound(classes.begin(), classes.end(), data[i].intent) - classes.begin();
+
+  // Temperature: minimise the held-out negative log-likelihood over a log grid.
+  double best_t = 1.0, best_nll = INFINITY;
+  if (!held_scores.empty() && !held_scores[0].empty()) {
+    for (int step = 0; step <= 80; ++step) {
+      double t = std::exp(std::log(1.0) + (std::log(400.0) - std::log(1.0)) * step / 80.0);
+      double nll = 0;
+      for (size_t i = 0; i < data.size(); ++i) nll -= std::log(std::max(1e-12, Softmax(held_scores[i], t)[gold[i]]));
+      if (nll < best_nll) {
+        best_nll = nll;
+        best_t = t;
+      }
+    }
+  }
+  // Threshold: the lowest probability above which held-out non-none decisions had the right
+  // category at least target_precision of the time.
+  double threshold = 0.7;
+  if (!held_scores.empty() && !held_scores[0].empty()) {
+    std::vector<std::pair<double, bool>> decided;
+    for (size_t i = 0; i < data.size(); ++i) {
+      auto p = Softmax(held_scores[i], best_t);
+      size_t arg = std::max_element(p.begin(), p.end()) - p.begin();
+      if (classes[arg] == "none") continue;
+      decided.emplace_back(p[arg], CategoryOf(classes[arg]) == CategoryOf(data[i].intent));
+    }
+    std::sort(decided.begin(), decided.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    int right = 0;
+    threshold = 0.99;
+    for (size_t i = 0; i < decided.size(); ++i) {
+      right += decided[i].second;
+      if (i + 1 >= 10 && static_cast<double>(right) / static_cast<double>(i + 1) >= options.target_precision)
+        threshold = decided[i].first;
+    }
+    threshold = std::clamp(threshold, 0.5, 0.99);
+  }
+
+  std::vector<size_t> all(data.size());
+  std::iota(all.begin(), all.end(), 0);
+  auto model = make(Fit(data, all, classes, options));
+  model->temperature_ = best_t;
+  model->threshold_ = threshold;
+  model->training_files_ = std::move(training_files);
+  for (const auto& d : data) model->training_hashes_.insert(Sha256Hex(d.text));
+  model->trained_at_ = NowUtc();
+  return model;
+}
+
+ModelPrediction NgramModel::Predict(std::string_view normalised) const {
+  ModelPrediction out;
+  std::vector<uint32_t> feats;
+  std::vector<std::string> grams;
+  NgramFeatures(normalised, buckets_, &feats, &grams);
+  out.distribution = Softmax(Scores(feats), temperature_);
+  if (out.distribution.empty()) return out;
+  std::vector<size_t> order(classes_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out.distribution[a] > out.distribution[b]; });
+  size_t win = order[0];
+  size_t second = order.size() > 1 ? order[1] : order[0];
+  out.intent = classes_[win];
+  out.probability = out.distribution[win];
+  // Evidence: the n-grams that most favour the winner over the runner-up.
+  std::map<std::string, double> weight;
+  for (size_t i = 0; i < feats.size(); ++i) {
+    auto it = counts_.find(feats[i]);
+    if (it == counts_.end()) continue;
+    double w = std::log((it->second[win] + alpha_) / (class_total_[win] + alpha_ * counts_.size())) -
+               std::log((it->second[second] + alpha_) / (class_total_[second] + alpha_ * counts_.size()));
+    weight[grams[i]] += w;
+  }
+  std::vector<std::pair<double, std::string>> ranked;
+  for (auto& [g, w] : weight)
+    if (w > 0 && g.size() > 3) ranked.emplace_back(w, g);  // unigrams explain little
+  std::sort(ranked.rbegin(), ranked.rend());
+  for (size_t i = 0; i < ranked.size() && i < 5; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (+%.2f)", ranked[i].first);
+    out.evidence.push_back("ngram " + ranked[i].second + buf);
+  }
+  return out;
+}
+
+double NgramModel::ProbabilityOf(const ModelPrediction& p, const std::string& intent) const {
+  for (size_t c = 0; c < classes_.size() && c < p.distribution.size(); ++c)
+    if (classes_[c] == intent) return p.distribution[c];
+  return 0.0;
+}
+
+bool NgramModel::WasTrainedOn(std::string_view text) const { return training_hashes_.count(Sha256Hex(text)) > 0; }
+
+Status NgramModel::SaveFile(const std::filesystem::path& path) const {
+  using nlohmann::json;
+  std::vector<std::string> hashes(training_hashes_.begin(), training_hashes_.end());
+  std::sort(hashes.begin(), hashes.end());
+  std::vector<uint32_t> buckets;
+  for (const auto& [b, v] : counts_) buckets.push_back(b);
+  std::sort(buckets.begin(), buckets.end());
+  json counts = json::array();
+  for (uint32_t b : buckets) {
+    const auto& v = counts_.at(b);
+    for (size_t c = 0; c < v.size(); ++c)
+      if (v[c] > 0) {
+        counts.push_back(b);
+        counts.push_back(c);
+        counts.push_back(static_cast<int>(v[c]));
+      }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::string tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Unavailable("cannot write " + tmp);
+    out << "{\n";
+    out << "\"format\": " << json(kFormat).dump() << ",\n";
+    out << "\"version\": " << kModelFormatVersion << ",\n";
+    out << "\"generated_by\": \"gridrelay train (do not edit by hand)\",\n";
+    out << "\"trained_at\": " << json(trained_at_).dump() << ",\n";
+    out << "\"features\": \"hashed character 1-3-grams of the normalised text, digits folded to 0\",\n";
+    out << "\"buckets\": " << buckets_ << ",\n";
+    out << "\"alpha\": " << alpha_ << ",\n";
+    out << "\"temperature\": " << temperature_ << ",\n";
+    out << "\"threshold\": " << threshold_ << ",\n";
+    out << "\"classes\": " << json(classes_).dump() << ",\n";
+    out << "\"class_docs\": " << json(class_docs_).dump() << ",\n";
+    out << "\"training\": {\"files\": " << json(training_files_).dump() << ", \"lines\": " << hashes.size()
+        << ", \"sha256_of_text\": " << json(hashes).dump() << "},\n";
+    out << "\"counts\": " << counts.dump() << "\n}\n";
+    if (!out) return Status::Unavailable("write failed: " + tmp);
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Unavailable("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+StatusOr<std::shared_ptr<const NgramModel>> NgramModel::LoadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open model file " + path.string());
+  std::shared_ptr<NgramModel> m(new NgramModel());
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    if (j.value("format", "") != kFormat)
+      return Status::InvalidArgument(path.string() + ": not a gridrelay intent model");
+    if (j.value("version", 0) != kModelFormatVersion)
+      return Status::InvalidArgument(path.string() + ": model format version " + std::to_string(j.value("version", 0)) +
+                                     ", this build reads " + std::to_string(kModelFormatVersion) +
+                                     " (run `gridrelay train` again)");
+    m->buckets_ = j.at("buckets").get<uint32_t>();
+    m->alpha_ = j.at("alpha").get<double>();
+    m->temperature_ = j.at("temperature").get<double>();
+    m->threshold_ = j.at("threshold").get<double>();
+    m->classes_ = j.at("classes").get<std::vector<std::string>>();
+    m->class_docs_ = j.at("class_docs").get<std::vector<int>>();
+    m->trained_at_ = j.value("trained_at", "");
+    const auto& t = j.at("training");
+    m->training_files_ = t.at("files").get<std::vector<std::string>>();
+    for (const auto& h : t.at("sha256_of_text")) m->training_hashes_.insert(h.get<std::string>());
+    size_t k = m->classes_.size();
+    if (m->buckets_ == 0 || k == 0 || m->class_docs_.size() != k || !(m->temperature_ > 0) || !(m->alpha_ > 0))
+      return Status::InvalidArgument(path.string() + ": inconsistent model header");
+    m->class_total_.assign(k, 0.0);
+    const auto& counts = j.at("counts");
+    if (counts.size() % 3 != 0) return Status::InvalidArgument(path.string() + ": 'counts' is not a list of triples");
+    for (size_t i = 0; i < counts.size(); i += 3) {
+      uint32_t b = counts[i].get<uint32_t>();
+      size_t c = counts[i + 1].get<size_t>();
+      double n = counts[i + 2].get<double>();
+      if (c >= k || b >= m->buckets_ || n < 0) return Status::InvalidArgument(path.string() + ": bad count entry");
+      auto& v = m->counts_[b];
+      if (v.empty()) v.assign(k, 0.0f);
+      v[c] = static_cast<float>(n);
+      m->class_total_[c] += n;
+    }
+    double total_docs = 0;
+    for (int d : m->class_docs_) total_docs += d;
+    for (size_t c = 0; c < k; ++c)
+      m->log_prior_.push_back(std::log((m->class_docs_[c] + 1.0) / (total_docs + static_cast<double>(k))));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(path.string() + ": " + e.what());
+  }
+  return std::shared_ptr<const NgramModel>(std::move(m));
+}
+
+}  // namespace gridrelay::intents
