@@ -2,6 +2,7 @@
 // outbound sends and simulated callbacks. See wecom_adapter.h and README.md.
 #include "adapters/wecom/wecom_adapter.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -143,6 +144,18 @@ StatusOr<WecomSettings> ParseSettings(const ChannelSpec& spec) {
   WecomSettings s;
   if (!spec.settings.is_object()) {
     return Status::InvalidArgument(spec.Where() + ": channel '" + spec.name + "': settings must be a mapping");
+  }
+  // A misspelt key would silently fall back to its default (a typo in `freshness_seconds`
+  // would leave the window at 300): refuse keys this adapter does not know.
+  static constexpr std::string_view kKnownKeys[] = {
+      "mode",      "token",          "encoding_aes_key",      "corp_id",       "agent_id",
+      "corp_secret", "robot_key",    "robot_name",            "api_base",      "freshness_seconds",
+      "rate_limit_per_minute", "robot_msgtype", "send_chatid", "duplicate_check_seconds", "timeout_ms"};
+  for (const auto& [key, value] : spec.settings.items()) {
+    if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
+      return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': unknown wecom setting `" + key +
+                                     "` (see adapters/wecom/README.md)");
+    }
   }
   std::string mode = "robot";
   GR_RETURN_IF_ERROR(ReadString(spec, "mode", mode));
@@ -344,8 +357,13 @@ void WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m, b
   if (std::string post_id = Trim(msg.Get({"PostId"})); !post_id.empty()) m.reply_context["post_id"] = post_id;
   // The URL is inside the authenticated ciphertext, but it is still only followed when it
   // points at WeCom (or the configured api_base): a leaked key must not turn into SSRF.
-  if (std::string url = Trim(msg.Get({"WebhookUrl"})); !url.empty() && IsTrustedWebhookUrl(url)) {
-    m.reply_context["webhook_url"] = url;
+  if (std::string url = Trim(msg.Get({"WebhookUrl"})); !url.empty()) {
+    if (IsTrustedWebhookUrl(url)) {
+      m.reply_context["webhook_url"] = url;
+    } else if (env_.log) {
+      env_.log("warn", "wecom: callback WebhookUrl is not a WeCom robot URL; replies use robot_key",
+               {{"channel", channel_}, {"host", UrlHost(url)}});
+    }
   }
 
   if (msgtype == "text") {
