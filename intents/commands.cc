@@ -255,6 +255,14 @@ std::vector<LabelledText> ExampleTrainingSet(const CompiledEngine& engine) {
   return out;
 }
 
+// Trains a model whose threshold is fitted on the rows no rule decides.
+std::shared_ptr<const NgramModel> TrainBehindRules(const CompiledEngine& engine, const std::vector<LabelledText>& data,
+                                                   std::vector<std::string> files) {
+  std::vector<char> model_decides(data.size());
+  for (size_t i = 0; i < data.size(); ++i) model_decides[i] = engine.ClassifyWith(data[i].text, nullptr).by == "default";
+  return NgramModel::Train(data, TrainOptions{}, std::move(files), &model_decides);
+}
+
 // Normalises and drops duplicate texts (first label wins).
 void Prepare(const Normaliser& norm, std::vector<LabelledText>* data) {
   std::set<std::string> seen;
@@ -408,7 +416,7 @@ StatusOr<EvalReport> Evaluate(const fs::path& config_dir, const std::vector<fs::
       for (const auto& e : examples)
         if (!held.count(e.text)) train.push_back(e);
       Prepare(engine.normaliser(), &train);
-      auto fold_model = NgramModel::Train(train, TrainOptions{}, {});
+      auto fold_model = TrainBehindRules(engine, train, {});
       for (size_t i = fold; i < lines.size(); i += report.folds)
         with[i] = engine.ClassifyWith(lines[i].text, fold_model.get());
     }
@@ -479,7 +487,7 @@ Status RunTrain(const fs::path& config_dir, const std::vector<fs::path>& data, s
   files.push_back("intents/*.yaml examples");
   Prepare(engine.normaliser(), &train);
   if (train.size() < 10) return Status::InvalidArgument("too little training data: " + std::to_string(train.size()) + " lines");
-  auto model = NgramModel::Train(train, TrainOptions{}, files);
+  auto model = TrainBehindRules(engine, train, files);
   fs::path path = ModelPath(config_dir);
   GR_RETURN_IF_ERROR(model->SaveFile(path));
   out << "trained on " << train.size() << " distinct lines (" << examples.size() << " from the intents' examples), "

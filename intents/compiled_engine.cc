@@ -277,9 +277,12 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
       out.confidence = p.probability;
       out.evidence = p.evidence;
     } else {
-      // Not trusted: `none`, with the model's probability that it is not something else.
+      // Not trusted: `none`, as sure as the model is that it is none of the other intents.
       out.by = "default";
-      out.confidence = model->ProbabilityOf(p, "none");
+      double top_other = 0;
+      for (size_t c = 0; c < model->classes().size() && c < p.distribution.size(); ++c)
+        if (model->classes()[c] != "none") top_other = std::max(top_other, p.distribution[c]);
+      out.confidence = 1.0 - top_other;
       if (p.intent != "none")
         out.evidence.push_back("model said " + p.intent + " at " + std::to_string(p.probability) +
                                ", below its threshold " + std::to_string(model_threshold()));

@@ -148,7 +148,8 @@ Fitted Fit(const std::vector<LabelledText>& data, const std::vector<size_t>& row
 }  // namespace
 
 std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledText>& data, const TrainOptions& options,
-                                                    std::vector<std::string> training_files) {
+                                                    std::vector<std::string> training_files,
+                                                    const std::vector<char>* model_decides) {
   std::set<std::string> names;
   for (const auto& d : data) names.insert(d.intent);
   names.insert("none");
@@ -204,6 +205,7 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
   if (!held_scores.empty() && !held_scores[0].empty()) {
     std::vector<std::pair<double, bool>> decided;
     for (size_t i = 0; i < data.size(); ++i) {
+      if (model_decides && i < model_decides->size() && !(*model_decides)[i]) continue;
       auto p = Softmax(held_scores[i], best_t);
       size_t arg = std::max_element(p.begin(), p.end()) - p.begin();
       if (classes[arg] == "none") continue;

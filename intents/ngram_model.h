@@ -56,8 +56,11 @@ struct ModelPrediction {
 class NgramModel {
  public:
   // Trains on `data`; the temperature and threshold come from k-fold cross-validation.
+  // `model_decides`, when given, marks the rows the model would actually decide (no rule
+  // fired); the threshold is fitted on those rows only, since that is where it applies.
   static std::shared_ptr<const NgramModel> Train(const std::vector<LabelledText>& data, const TrainOptions& options,
-                                                 std::vector<std::string> training_files);
+                                                 std::vector<std::string> training_files,
+                                                 const std::vector<char>* model_decides = nullptr);
   static StatusOr<std::shared_ptr<const NgramModel>> LoadFile(const std::filesystem::path& path);
   Status SaveFile(const std::filesystem::path& path) const;
 
