@@ -2,6 +2,7 @@
 // timestamp/sign check and source allow-list, hostile input, acknowledgements, simulated
 // callbacks, and sends (session webhook and signed custom robot) to a fake DingTalk on loopback.
 #include <filesystem>
+#include <random>
 #include <fstream>
 
 #include <doctest/doctest.h>
@@ -67,6 +68,21 @@ std::string TextCallback(const std::string& msg_id = "msg-1") {
               {"sessionWebhook", "https://oapi.dingtalk.com/robot/sendBySession?session=s1"},
               {"sessionWebhookExpiredTime", (kNow + 1200) * 1000}}
       .dump();
+}
+
+// Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
+std::string Mutate(std::string text, std::mt19937& rng) {
+  const int edits = 1 + static_cast<int>(rng() % 8);
+  for (int e = 0; e < edits && !text.empty(); ++e) {
+    const size_t pos = rng() % text.size();
+    switch (rng() % 4) {
+      case 0: text[pos] = static_cast<char>(rng()); break;
+      case 1: text.erase(pos, 1 + rng() % 8); break;
+      case 2: text.insert(pos, text.substr(rng() % text.size(), 1 + rng() % 16)); break;
+      default: text.resize(pos); break;
+    }
+  }
+  return text;
 }
 
 json ToJson(const ParsedWebhook& p) {
@@ -345,6 +361,21 @@ TEST_SUITE("dingtalk adapter") {
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.message().find("dingtalk") != std::string::npos);
     }
+  }
+
+  TEST_CASE("seeded mutations of a signed callback never crash and never answer 5xx") {
+    auto adapter = Make({{"app_secret", kAppSecret}});
+    std::mt19937 rng(20241123);
+    int accepted = 0;
+    for (int i = 0; i < 4000; ++i) {
+      auto parsed = adapter->ParseWebhook(Signed(Mutate(TextCallback(), rng)), kNow);
+      if (parsed.ok()) {
+        ++accepted;
+      } else {
+        CHECK(parsed.status().HttpStatus() < 500);
+      }
+    }
+    CHECK(accepted > 0);
   }
 }
 

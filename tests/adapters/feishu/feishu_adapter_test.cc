@@ -2,6 +2,7 @@
 // challenge, signature and token checks, hostile input, simulated callbacks, and the custom
 // bot webhook against a fake Feishu on loopback.
 #include <filesystem>
+#include <random>
 #include <fstream>
 
 #include <doctest/doctest.h>
@@ -68,6 +69,21 @@ std::string TextEvent(const std::string& event_id = "ev-1", const std::string& t
                                       {"chat_type", "group"}, {"message_type", "text"},
                                       {"content", R"({"text":"@_user_1 楼上漏水"})"}}}}}}
       .dump();
+}
+
+// Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
+std::string Mutate(std::string text, std::mt19937& rng) {
+  const int edits = 1 + static_cast<int>(rng() % 8);
+  for (int e = 0; e < edits && !text.empty(); ++e) {
+    const size_t pos = rng() % text.size();
+    switch (rng() % 4) {
+      case 0: text[pos] = static_cast<char>(rng()); break;
+      case 1: text.erase(pos, 1 + rng() % 8); break;
+      case 2: text.insert(pos, text.substr(rng() % text.size(), 1 + rng() % 16)); break;
+      default: text.resize(pos); break;
+    }
+  }
+  return text;
 }
 
 json ToJson(const ParsedWebhook& p) {
@@ -326,6 +342,25 @@ TEST_SUITE("feishu adapter") {
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.message().find("feishu") != std::string::npos);
     }
+  }
+
+  TEST_CASE("seeded mutations of events, plain and encrypted, never crash and never answer 5xx") {
+    auto plain = Make({{"verification_token", "vtok"}});
+    auto encrypted = Make({{"verification_token", "vtok"}, {"encrypt_key", kKey}});
+    std::mt19937 rng(20241123);
+    int accepted = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string event = Mutate(TextEvent(), rng);
+      auto a = plain->ParseWebhook(Plain(event), kNow);
+      auto b = encrypted->ParseWebhook(Encrypted(event), kNow);
+      accepted += a.ok() + b.ok();
+      if (!a.ok()) CHECK(a.status().HttpStatus() < 500);
+      if (!b.ok()) CHECK(b.status().HttpStatus() < 500);
+      // The ciphertext itself mutated: refused, never a crash.
+      auto c = encrypted->ParseWebhook(Plain(Mutate(Encrypted(TextEvent(), false).body, rng)), kNow);
+      if (!c.ok()) CHECK(c.status().HttpStatus() < 500);
+    }
+    CHECK(accepted > 0);
   }
 }
 
