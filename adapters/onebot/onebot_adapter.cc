@@ -7,6 +7,7 @@
 // webhook) authenticates with a Bearer token instead and gives every event a unique `id`.
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -450,14 +451,21 @@ Status OneBotAdapter::Send(const OutboundMessage& message) const {
 StatusOr<WebhookRequest> OneBotAdapter::BuildCallback(const SimulatedMessage& message) const {
   const bool group = !message.group_id.empty();
   const std::string self_id = options_.self_id.empty() ? "10000" : options_.self_id;
-  const std::string sender = message.sender_id.empty() ? "10001" : message.sender_id;
+  std::string sender = message.sender_id.empty() ? "10001" : message.sender_id;
+  if (options_.version == 11 && !IsDecimal(sender)) {
+    // v11 user ids are numbers; a name like `gridrelay simulate --sender sim-resident` becomes a
+    // stable QQ-like number (FNV-1a) so that the same name is always the same resident.
+    uint32_t h = 2166136261u;
+    for (unsigned char c : sender) h = (h ^ c) * 16777619u;
+    sender = std::to_string(1000000000ull + h % 1000000000u);
+  }
   WebhookRequest request;
   request.method = "POST";
   request.remote_addr = "127.0.0.1";
   request.headers["content-type"] = "application/json";
   json event;
   if (options_.version == 11) {
-    for (const std::string* id : {&self_id, &sender, &message.group_id}) {
+    for (const std::string* id : {&self_id, &message.group_id}) {
       if (!id->empty() && !IsDecimal(*id)) return Status::InvalidArgument("onebot: v11 ids are numbers, got '" + *id + "'");
     }
     // message_id is an int32 in v11.

@@ -352,6 +352,13 @@ TEST_SUITE("onebot adapter") {
     auto v11 = Make(V11());
     auto bad = v11->BuildCallback({"not-a-number", "1", "", "x", "", kNow});
     CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+    // `gridrelay simulate` names its resident; v11 needs a number, the same one every time.
+    auto named = v11->ParseWebhook(*v11->BuildCallback({"123", "sim-resident", "", "x", "", kNow}), kNow);
+    auto named_again = v11->ParseWebhook(*v11->BuildCallback({"123", "sim-resident", "", "y", "", kNow}), kNow);
+    REQUIRE(named.ok());
+    REQUIRE(named_again.ok());
+    CHECK(named->message.sender_id.find_first_not_of("0123456789") == std::string::npos);
+    CHECK(named->message.sender_id == named_again->message.sender_id);
     auto priv = v11->BuildCallback({"", "20001", "", "私聊", "77", kNow});
     REQUIRE(priv.ok());
     auto parsed = v11->ParseWebhook(*priv, kNow);
