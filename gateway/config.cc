@@ -146,6 +146,7 @@ Status LoadRouting(const YamlFile& f, Routing* r) {
       GR_RETURN_IF_ERROR(f.Require(n, "community", &g.community));
       GR_RETURN_IF_ERROR(f.Require(n, "worker", &g.worker));
       g.where = f.Where(n);
+      g.worker_where = f.Where(n["worker"]);
       if (YAML::Node groups = n["groups"]; groups) {
         if (!groups.IsSequence()) return f.Error(groups, "'groups' must be a list of {channel, group}");
         for (const auto& gn : groups) {
@@ -297,7 +298,7 @@ Status CrossCheck(Config* c) {
     if (!c->FindCommunity(g.community))
       return Status::InvalidArgument(g.where + ": grid '" + g.id + "' names community '" + g.community + "', which is not in communities");
     const StaffMember* w = c->FindStaff(g.worker);
-    if (!w) return Status::InvalidArgument(g.where + ": grid '" + g.id + "' names worker '" + g.worker + "', who is not in staff");
+    if (!w) return Status::InvalidArgument(g.worker_where + ": grid '" + g.id + "' names worker '" + g.worker + "', who is not in staff");
     if (w->notify.channel.empty())
       return Status::InvalidArgument(w->where + ": grid worker '" + w->id + "' needs a 'notify' target");
     for (const auto& ref : g.groups) {

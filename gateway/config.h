@@ -84,6 +84,7 @@ struct Grid {
   std::string worker;                  // staff id of its grid worker
   std::vector<GroupRef> groups;
   std::string where;
+  std::string worker_where;
 };
 
 // A community, a street or the district: a level of the escalation chain.

@@ -1,10 +1,14 @@
 #include "gateway/logging.h"
 
+#include <cstdlib>
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace gridrelay {
 namespace {
+
+spdlog::level::level_enum ToLevel(std::string_view level);
 
 std::shared_ptr<spdlog::logger> Logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
@@ -12,6 +16,7 @@ std::shared_ptr<spdlog::logger> Logger() {
     // The line is built as JSON here; spdlog adds the time and the level.
     l->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
     l->flush_on(spdlog::level::info);
+    if (const char* env = std::getenv("GRIDRELAY_LOG_LEVEL")) l->set_level(ToLevel(env));
     return l;
   }();
   return logger;

@@ -31,7 +31,7 @@ const std::map<std::string, std::string>& Help() {
 
 std::string FormatValue(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
 

@@ -485,6 +485,13 @@ StatusOr<bool> SqliteStore::CompleteMessage(const ProcessingResult& r, int64_t n
   std::lock_guard lock(write_mu_);
   Txn txn(writer_->db);
   GR_RETURN_IF_ERROR(txn.began());
+  {
+    // Claim the message first: if it is no longer `received`, someone else routed it.
+    Stmt s(*writer_, "UPDATE messages SET state = ?, note = ?, processed_at = ? WHERE id = ? AND state = 'received'");
+    s.Bind(1, r.state).Bind(2, r.note).Bind(3, now).Bind(4, r.message_id);
+    GR_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(writer_->db) == 0) return false;  // rolled back by ~Txn
+  }
   int64_t ticket_id = 0;
   if (r.ticket) {
     const Ticket& t = *r.ticket;
@@ -498,14 +505,9 @@ StatusOr<bool> SqliteStore::CompleteMessage(const ProcessingResult& r, int64_t n
     s.Bind(15, t.text).Bind(16, Dump(t.entities)).Bind(17, now).Bind(18, now);
     GR_RETURN_IF_ERROR(s.Run());
     ticket_id = sqlite3_last_insert_rowid(writer_->db);
-  }
-  {
-    Stmt s(*writer_,
-           "UPDATE messages SET state = ?, note = ?, ticket_id = ?, processed_at = ? WHERE id = ? AND state = 'received'");
-    s.Bind(1, r.state).Bind(2, r.note).Bind(4, now).Bind(5, r.message_id);
-    if (ticket_id) s.Bind(3, ticket_id);
-    GR_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(writer_->db) == 0) return false;  // someone else completed it: roll back
+    Stmt link(*writer_, "UPDATE messages SET ticket_id = ? WHERE id = ?");
+    link.Bind(1, ticket_id).Bind(2, r.message_id);
+    GR_RETURN_IF_ERROR(link.Run());
   }
   for (const auto& ev : r.events) {
     Stmt s(*writer_, "INSERT INTO ticket_events (ticket_id, at, actor, action, detail) VALUES (?,?,?,?,?)");

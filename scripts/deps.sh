@@ -1,0 +1,34 @@
+# The one list of Debian 12 packages gridrelay needs to build, test and benchmark, and the
+# function that installs whichever are missing (and nothing when all are present).
+# Sourced by scripts/run, scripts/test and scripts/bench.
+
+GRIDRELAY_PACKAGES=(
+  # the basics a bare Debian 12 lacks
+  build-essential cmake pkg-config ca-certificates curl python3
+  # libraries (shared/docs/build-notes.md says how each is found and linked)
+  libcpp-httplib-dev libssl-dev nlohmann-json3-dev libre2-dev doctest-dev libsqlite3-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libopencc-dev libpugixml-dev
+  # benchmarks: the Hyperscan reference and the HTTP load generator
+  libhyperscan-dev wrk
+)
+
+gridrelay_install_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${GRIDRELAY_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "gridrelay: installing missing packages: ${missing[*]}" >&2
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

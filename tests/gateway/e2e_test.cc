@@ -1,0 +1,345 @@
+// End to end: a real gateway on loopback with a real SQLite file; the group and the staff
+// channel are a real HTTP receiver. Nothing of our own is mocked.
+#include <doctest/doctest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "gateway/metrics.h"
+#include "tests/support/test_gateway.h"
+
+namespace gridrelay::testing {
+namespace {
+
+const char* kFacilities = "3栋楼道灯坏了好几天了,晚上太黑";
+
+int64_t TicketCount(const TestGateway& t) {
+  auto j = t.Api("/api/v1/tickets?limit=500");
+  return j.is_object() ? static_cast<int64_t>(j["tickets"].size()) : -1;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+  TEST_CASE("a resident message opens a ticket, notifies the worker and acknowledges the group") {
+    TestGateway t;
+    auto res = t.PostGeneric(TestGateway::Message("m1", "g1", kFacilities));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    auto ack = nlohmann::json::parse(res->body);
+    CHECK(ack["duplicate"] == false);
+
+    REQUIRE(t.receiver().WaitFor(1, "/staff"));
+    REQUIRE(t.receiver().WaitFor(1, "/group"));
+    auto tickets = t.Api("/api/v1/tickets");
+    REQUIRE(tickets["tickets"].size() == 1);
+    const auto& ticket = tickets["tickets"][0];
+    CHECK(ticket["category"] == "appeal");
+    CHECK(ticket["intent"] == "appeal.facilities");
+    CHECK(ticket["status"] == "dispatched");
+    CHECK(ticket["grid"] == "grid-a");
+    CHECK(ticket["assignee"]["id"] == "w-a");
+    CHECK(ticket["text"] == kFacilities);
+
+    auto staff = t.receiver().Requests("/staff")[0].Json();
+    CHECK(staff["user_id"] == "w-a");
+    CHECK(staff["text"].get<std::string>().find(kFacilities) != std::string::npos);
+    auto group = t.receiver().Requests("/group")[0];
+    CHECK(group.Json()["group_id"] == "g1");
+    const std::string ack_text = group.Json()["text"];
+    CHECK(ack_text.find(ticket["number"].get<std::string>()) != std::string::npos);
+    CHECK(ack_text.find("楼道灯") == std::string::npos);  // never repeats the resident's words
+    CHECK(group.headers.at("idempotency-key") == group.Json()["idempotency_key"]);
+
+    // The ticket's history and the message's view.
+    auto detail = t.Api("/api/v1/tickets/" + std::to_string(ticket["id"].get<int64_t>()));
+    REQUIRE(detail["events"].size() >= 2);
+    CHECK(detail["events"][0]["action"] == "created");
+    CHECK(detail["events"][1]["action"] == "dispatched");
+    auto msg = t.Api("/api/v1/messages/" + std::to_string(ack["message_id"].get<int64_t>()));
+    CHECK(msg["ticket"]["id"] == ticket["id"]);
+    CHECK(msg["classification"]["intent"] == "appeal.facilities");
+    REQUIRE(WaitUntil([&] {
+      auto m = t.Api("/api/v1/messages/" + std::to_string(ack["message_id"].get<int64_t>()));
+      int sent = 0;
+      for (const auto& r : m["replies"]) sent += r["status"] == "sent";
+      return sent == 2;
+    }));
+  }
+
+  TEST_CASE("a re-delivered message is answered 200 as a duplicate and opens no second ticket") {
+    TestGateway t;
+    auto first = t.PostGeneric(TestGateway::Message("dup-1", "g1", kFacilities));
+    auto second = t.PostGeneric(TestGateway::Message("dup-1", "g1", kFacilities));
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(second->status == 200);
+    auto a = nlohmann::json::parse(first->body), b = nlohmann::json::parse(second->body);
+    CHECK(b["duplicate"] == true);
+    CHECK(b["message_id"] == a["message_id"]);
+    REQUIRE(t.receiver().WaitFor(1, "/group"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(TicketCount(t) == 1);
+    CHECK(t.receiver().Requests("/group").size() == 1);
+    CHECK(t.gateway().metrics()->Counter(metric::kDuplicates, {{"channel", "demo"}}) == 1);
+  }
+
+  TEST_CASE("a receiver that fails twice then succeeds gets the message once, on the third attempt") {
+    TestGateway t;
+    t.receiver().FailNext("/group", 2, 503);
+    REQUIRE(t.PostGeneric(TestGateway::Message("retry-1", "g1", kFacilities)));
+    REQUIRE(t.receiver().WaitFor(3, "/group"));
+    REQUIRE(WaitUntil([&] { return t.Api("/api/v1/outbox?status=sent")["outbox"].size() == 2; }));
+    auto reqs = t.receiver().Requests("/group");
+    CHECK(reqs.size() == 3);  // two failures, one success: delivered once
+    CHECK(reqs[0].headers.at("idempotency-key") == reqs[2].headers.at("idempotency-key"));
+    auto sent = t.Api("/api/v1/outbox?status=sent")["outbox"];
+    bool found = false;
+    for (const auto& row : sent)
+      if (row["kind"] == "group_ack") {
+        found = true;
+        CHECK(row["attempts"] == 3);
+      }
+    CHECK(found);
+  }
+
+  TEST_CASE("a receiver that always fails leaves the message dead-lettered with its error") {
+    TestGateway t;
+    t.receiver().FailNext("/group", 1000, 500);
+    REQUIRE(t.PostGeneric(TestGateway::Message("dead-1", "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return t.Api("/api/v1/outbox?status=dead")["outbox"].size() == 1; }));
+    auto dead = t.Api("/api/v1/outbox?status=dead")["outbox"][0];
+    CHECK(dead["attempts"] == 4);  // max_attempts in the test config
+    CHECK(dead["last_error"].get<std::string>().find("500") != std::string::npos);
+    CHECK(t.receiver().Requests("/group").size() == 4);
+    CHECK(t.gateway().metrics()->Counter(metric::kDeliveryDead, {{"channel", "demo"}}) == 1);
+  }
+
+  TEST_CASE("a permanent error (4xx) is dead-lettered at once, without retries") {
+    TestGateway t;
+    t.receiver().FailNext("/group", 1000, 404);
+    REQUIRE(t.PostGeneric(TestGateway::Message("perm-1", "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return t.Api("/api/v1/outbox?status=dead")["outbox"].size() == 1; }));
+    CHECK(t.Api("/api/v1/outbox?status=dead")["outbox"][0]["attempts"] == 1);
+  }
+
+  TEST_CASE("a restart between ingest and delivery delivers after the restart, with the same keys, once") {
+    TestGatewayOptions o;
+    o.delivery = "  workers: 0\n";  // delivery paused: the messages wait in the outbox
+    TestGateway t(o);
+    REQUIRE(t.PostGeneric(TestGateway::Message("r-1", "g1", kFacilities)));
+    REQUIRE(t.PostGeneric(TestGateway::Message("r-2", "g3", "小区门口垃圾堆了三天没人清运，臭气熏天")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 2; }));
+    auto pending = t.Api("/api/v1/outbox?status=pending")["outbox"];
+    REQUIRE(pending.size() == 4);
+    std::set<std::string> keys;
+    for (const auto& row : pending) keys.insert(row["idempotency_key"]);
+    t.Stop();
+    CHECK(t.receiver().Requests().empty());
+
+    // Same data, delivery on.
+    std::string yaml;
+    {
+      std::ifstream in(t.config_dir() / "gridrelay.yaml");
+      yaml.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    yaml.replace(yaml.find("  workers: 0"), 12, "  workers: 2");
+    std::ofstream(t.config_dir() / "gridrelay.yaml") << yaml;
+    t.Start();
+    REQUIRE(t.receiver().WaitFor(4));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto reqs = t.receiver().Requests();
+    CHECK(reqs.size() == 4);
+    std::set<std::string> delivered;
+    for (const auto& r : reqs) delivered.insert(r.headers.at("idempotency-key"));
+    CHECK(delivered == keys);
+    CHECK(TicketCount(t) == 2);
+  }
+
+  TEST_CASE("messages committed but not yet routed are routed after a restart, exactly once") {
+    TestGatewayOptions o;
+    o.start = false;
+    TestGateway t(o);
+    t.Start();
+    REQUIRE(t.PostGeneric(TestGateway::Message("x-1", "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
+    t.Restart();
+    REQUIRE(t.PostGeneric(TestGateway::Message("x-1", "g1", kFacilities)));  // retried by the platform
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(TicketCount(t) == 1);
+  }
+
+  TEST_CASE("a staff member's message is stored and opens no ticket") {
+    TestGateway t;
+    auto res = t.PostGeneric(TestGateway::Message("s-1", "g1", "3栋楼道灯已经报修了，明天师傅来换", "staff-a"));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    const int64_t id = nlohmann::json::parse(res->body)["message_id"];
+    REQUIRE(WaitUntil([&] { return t.Api("/api/v1/messages/" + std::to_string(id))["state"] == "ignored"; }));
+    auto msg = t.Api("/api/v1/messages/" + std::to_string(id));
+    CHECK(msg["sender"]["role"] == "staff");
+    CHECK(msg["ticket"].is_null());
+    CHECK(TicketCount(t) == 0);
+  }
+
+  TEST_CASE("the generic channel refuses groups that are not configured for it") {
+    TestGateway t;
+    auto res = t.PostGeneric(TestGateway::Message("u-1", "stranger-group", kFacilities));
+    REQUIRE(res);
+    CHECK(res->status == 403);
+    CHECK(nlohmann::json::parse(res->body)["error"]["message"].get<std::string>().find("stranger-group") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("an urgent message gets its safety reply before anything else is sent") {
+    TestGateway t;
+    auto res = t.PostGeneric(TestGateway::Message("urg-1", "g1", "救命！楼下着火了，烟很大，好多人困在楼上"));
+    REQUIRE(res);
+    REQUIRE(t.receiver().WaitFor(3));
+    auto reqs = t.receiver().Requests();
+    REQUIRE(!reqs.empty());
+    auto first = reqs[0].Json();
+    CHECK(first["kind"] == "safety_reply");
+    CHECK(first["text"].get<std::string>().find("119") != std::string::npos);
+    auto tickets = t.Api("/api/v1/tickets")["tickets"];
+    REQUIRE(tickets.size() == 1);
+    CHECK(tickets[0]["urgent"] == true);
+  }
+
+  TEST_CASE("a scam report warns the group with the anti-fraud number and goes to the anti-fraud team") {
+    TestGateway t;
+    REQUIRE(t.PostGeneric(TestGateway::Message(
+        "f-1", "g1", "刚才有个自称公安局的打电话说我涉嫌洗钱，让我把钱转到安全账户配合调查，这是不是诈骗？")));
+    REQUIRE(t.receiver().WaitFor(1, "/staff"));
+    auto tickets = t.Api("/api/v1/tickets")["tickets"];
+    REQUIRE(tickets.size() == 1);
+    CHECK(tickets[0]["category"] == "anti_fraud");
+    CHECK(tickets[0]["assignee"]["id"] == "fraud");
+    CHECK(t.receiver().Requests("/staff")[0].Json()["user_id"] == "fraud-team");
+  }
+}
+
+TEST_SUITE("e2e bad input") {
+  struct BadCase {
+    const char* name;
+    std::string body;
+    std::string secret;
+    std::string channel;
+    int status;
+    const char* message_part;
+  };
+
+  TEST_CASE("bad requests get a clear JSON error and never disturb earlier messages") {
+    TestGateway t;
+    REQUIRE(t.PostGeneric(TestGateway::Message("ok-1", "g1", kFacilities)));
+    const std::string secret = TestGateway::kSecret;
+    const std::vector<BadCase> cases = {
+        {"not JSON", "this is not json", secret, "demo", 400, "JSON"},
+        {"a JSON array", "[1,2,3]", secret, "demo", 400, "object"},
+        {"missing msg_id", R"({"group_id":"g1","sender_id":"u","text":"hi"})", secret, "demo", 400, "msg_id"},
+        {"missing text", R"({"msg_id":"a","group_id":"g1","sender_id":"u"})", secret, "demo", 400, "text"},
+        {"text of the wrong type", R"({"msg_id":"a","group_id":"g1","sender_id":"u","text":42})", secret, "demo", 400, "text"},
+        {"empty text", R"({"msg_id":"a","group_id":"g1","sender_id":"u","text":"   "})", secret, "demo", 400, "empty"},
+        {"ts of the wrong type", R"({"msg_id":"a","group_id":"g1","sender_id":"u","text":"x","ts":"yesterday"})", secret, "demo", 400, "ts"},
+        {"invalid UTF-8", std::string("{\"msg_id\":\"a\",\"group_id\":\"g1\",\"sender_id\":\"u\",\"text\":\"\xff\xfe\"}"), secret, "demo", 400, "UTF-8"},
+        {"a wrong secret", TestGateway::Message("a", "g1", "x").dump(), "wrong-secret-000000000", "demo", 401, "secret"},
+        {"no secret", TestGateway::Message("a", "g1", "x").dump(), "", "demo", 401, "Bearer"},
+        {"an unknown channel", TestGateway::Message("a", "g1", "x").dump(), secret, "nope", 404, "nope"},
+        {"a body over the limit", std::string(70000, 'x'), secret, "demo", 413, "max_body_bytes"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      httplib::Client client = t.Client();
+      httplib::Headers h;
+      if (!c.secret.empty()) h.emplace("Authorization", "Bearer " + c.secret);
+      auto res = client.Post(("/webhook/generic/" + c.channel).c_str(), h, c.body, "application/json");
+      REQUIRE(res);
+      CHECK(res->status == c.status);
+      auto body = nlohmann::json::parse(res->body, nullptr, false);
+      REQUIRE(body.is_object());
+      CHECK(body["error"]["message"].get<std::string>().find(c.message_part) != std::string::npos);
+    }
+    // The server is still up and the earlier message is intact.
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
+    CHECK(t.Api("/api/v1/tickets")["tickets"][0]["text"] == kFacilities);
+  }
+}
+
+TEST_SUITE("e2e server") {
+  TEST_CASE("100 idle keep-alive connections do not delay a webhook") {
+    TestGateway t;
+    std::vector<int> sockets;
+    for (int i = 0; i < 100; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(t.port()));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+      sockets.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto start = std::chrono::steady_clock::now();
+    auto res = t.PostGeneric(TestGateway::Message("idle-1", "g1", kFacilities));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    // The idle connections' read timeout is 2 s: a webhook queued behind them would wait that long.
+    CHECK(waited < std::chrono::milliseconds(1500));
+    for (int fd : sockets) ::close(fd);
+  }
+
+  TEST_CASE("health, readiness and metrics answer; the API needs a token") {
+    TestGateway t;
+    REQUIRE(t.PostGeneric(TestGateway::Message("met-1", "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
+    httplib::Client c = t.Client();
+    auto health = c.Get("/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 200);
+    auto ready = c.Get("/readyz");
+    REQUIRE(ready);
+    CHECK(ready->status == 200);
+    auto metrics = c.Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("gridrelay_messages_received_total{channel=\"demo\"} 1") != std::string::npos);
+    CHECK(metrics->body.find("gridrelay_tickets{status=\"dispatched\"} 1") != std::string::npos);
+    CHECK(metrics->body.find("gridrelay_ingest_latency_seconds_count 1") != std::string::npos);
+    CHECK(metrics->body.find("gridrelay_outbox{status=\"dead\"} 0") != std::string::npos);
+    auto anonymous = c.Get("/api/v1/tickets");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 401);
+    auto wrong = c.Get("/api/v1/tickets", {{"Authorization", "Bearer not-a-token"}});
+    REQUIRE(wrong);
+    CHECK(wrong->status == 401);
+    int status = 0;
+    t.Api("/api/v1/tickets?limit=abc", &status);
+    CHECK(status == 400);
+    t.Api("/api/v1/tickets/999", &status);
+    CHECK(status == 404);
+    t.Api("/api/v1/outbox?status=lost", &status);
+    CHECK(status == 400);
+  }
+
+  TEST_CASE("ticket listing filters and paginates") {
+    TestGateway t;
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(t.PostGeneric(TestGateway::Message("p-" + std::to_string(i), i % 2 ? "g3" : "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 5; }));
+    CHECK(t.Api("/api/v1/tickets?grid=grid-b")["tickets"].size() == 2);
+    CHECK(t.Api("/api/v1/tickets?category=legal_aid")["tickets"].size() == 0);
+    CHECK(t.Api("/api/v1/tickets?status=dispatched")["tickets"].size() == 5);
+    auto page1 = t.Api("/api/v1/tickets?limit=3");
+    REQUIRE(page1["tickets"].size() == 3);
+    auto page2 = t.Api("/api/v1/tickets?limit=3&before=" + std::to_string(page1["next_before"].get<int64_t>()));
+    CHECK(page2["tickets"].size() == 2);
+    CHECK(page2["next_before"].is_null());
+  }
+}
+
+}  // namespace gridrelay::testing

@@ -1,0 +1,215 @@
+// Unit tests of the pipeline's pure parts: routing, replies, backoff, rate limits, metrics.
+#include <doctest/doctest.h>
+
+#include "gateway/dispatcher.h"
+#include "gateway/metrics.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/replies.h"
+#include "gateway/router.h"
+#include "tests/support/test_gateway.h"
+
+namespace gridrelay::testing {
+namespace {
+
+const Config& Shipped() {
+  static const Config config = [] {
+    auto c = LoadConfig(SourceConfigDir());
+    REQUIRE(c.ok());
+    return *c;
+  }();
+  return config;
+}
+
+StoredMessage Msg(const std::string& channel, const std::string& group, const std::string& sender,
+                  const std::string& intent, bool urgent = false) {
+  StoredMessage m;
+  m.id = 7;
+  m.message.channel = channel;
+  m.message.group_id = group;
+  m.message.sender_id = sender;
+  m.message.sender_name = "居民";
+  m.message.text = "原文内容";
+  m.classification.intent = intent;
+  m.classification.category = CategoryOf(intent);
+  m.classification.urgent = urgent;
+  Router router(Shipped());
+  m.sender_role = router.SenderRole(m.message);
+  return m;
+}
+
+}  // namespace
+
+TEST_SUITE("router") {
+  TEST_CASE("routes by category and grid, and opens nothing for staff, the bot or none") {
+    Router r(Shipped());
+    struct Case {
+      const char* name;
+      StoredMessage msg;
+      RouteDecision::Kind kind;
+      const char* assignee;
+    };
+    StoredMessage bot = Msg("demo", "grid-demo-1", "u1", "appeal.noise");
+    bot.sender_role = sender_role::kBot;
+    StoredMessage private_msg = Msg("demo", "", "u1", "appeal.noise");
+    private_msg.message.chat_type = "private";
+    const std::vector<Case> cases = {
+        {"appeal -> the grid's worker", Msg("demo", "grid-demo-1", "u1", "appeal.facilities"), RouteDecision::Kind::kTicket, "w-wang"},
+        {"another grid", Msg("demo", "grid-demo-3", "u1", "appeal.noise"), RouteDecision::Kind::kTicket, "w-zhang"},
+        {"legal_aid -> the legal-aid team", Msg("demo", "grid-demo-2", "u1", "legal_aid.labor"), RouteDecision::Kind::kTicket, "legal-aid"},
+        {"anti_fraud -> the anti-fraud team", Msg("demo", "grid-demo-4", "u1", "anti_fraud.order_brushing"), RouteDecision::Kind::kTicket, "anti-fraud"},
+        {"none opens nothing", Msg("demo", "grid-demo-1", "u1", "none"), RouteDecision::Kind::kNoTicket, ""},
+        {"a staff member opens nothing", Msg("demo", "grid-demo-1", "staff-wang", "appeal.noise"), RouteDecision::Kind::kIgnore, ""},
+        {"the bot opens nothing", bot, RouteDecision::Kind::kIgnore, ""},
+        {"an unmapped group goes to triage", Msg("onebot-demo", "999999", "u1", "appeal.noise"), RouteDecision::Kind::kTriage, ""},
+        {"a private message goes to triage", private_msg, RouteDecision::Kind::kTriage, ""},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      RouteDecision d = r.Route(c.msg);
+      CHECK(static_cast<int>(d.kind) == static_cast<int>(c.kind));
+      CHECK(d.assignee_id == c.assignee);
+      CHECK(!d.note.empty());
+      if (d.kind == RouteDecision::Kind::kTicket) CHECK(d.notify != nullptr);
+    }
+  }
+
+  TEST_CASE("staff are recognised per channel") {
+    Router r(Shipped());
+    InboundMessage m;
+    m.channel = "demo";
+    m.sender_id = "staff-wang";
+    CHECK(r.SenderRole(m) == sender_role::kStaff);
+    m.channel = "onebot-demo";
+    CHECK(r.SenderRole(m) == sender_role::kResident);  // the same id on another channel is someone else
+    m.sender_id = "20001";
+    CHECK(r.SenderRole(m) == sender_role::kStaff);
+  }
+}
+
+TEST_SUITE("replies") {
+  TEST_CASE("templates fill known placeholders and keep unknown ones") {
+    CHECK(RenderTemplate("工单{ticket}由{assignee}处理{x}", {{"ticket", "#3"}, {"assignee", "王芳"}}) ==
+          "工单#3由王芳处理{x}");
+    CHECK(RenderTemplate("{", {}) == "{");
+    CHECK(RenderTemplate("", {}).empty());
+  }
+
+  TEST_CASE("the safety reply names the right emergency number") {
+    struct Case {
+      const char* intent;
+      const char* text;
+      const char* number;
+    };
+    const std::vector<Case> cases = {
+        {"anti_fraud.impersonate_authority", "我正在往安全账户转钱", "96110"},
+        {"legal_aid.domestic_violence", "他又在打我了", "110"},
+        {"appeal.safety_hazard", "楼道着火了", "119"},
+        {"appeal.safety_hazard", "闻到很浓的煤气味", "119"},
+        {"appeal.other", "有位老人晕倒在小区门口", "120"},
+        {"appeal.other", "孩子走丢了，找了一个小时", "110"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.text);
+      Classification cls;
+      cls.intent = c.intent;
+      cls.category = CategoryOf(c.intent);
+      cls.urgent = true;
+      auto text = SafetyReplyText(Shipped().templates, cls, c.text);
+      REQUIRE(text.has_value());
+      CHECK(text->find(c.number) != std::string::npos);
+      cls.urgent = false;
+      CHECK(!SafetyReplyText(Shipped().templates, cls, c.text).has_value());
+    }
+  }
+
+  TEST_CASE("a ticket notifies the assignee with the text and acknowledges the group without it") {
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "appeal.facilities");
+    Router r(Shipped());
+    RouteDecision d = r.Route(m);
+    auto rows = TicketReplies(Shipped(), m, d, 42, ReplyChannels{false});
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].message.kind == outbound_kind::kStaffNotify);
+    CHECK(rows[0].message.text.find("原文内容") != std::string::npos);
+    CHECK(rows[0].message.text.find("#42") != std::string::npos);
+    CHECK(rows[0].message.mention_mobiles == std::vector<std::string>{"13800000001"});
+    CHECK(rows[1].message.kind == outbound_kind::kGroupAck);
+    CHECK(rows[1].message.group_id == "grid-demo-1");
+    CHECK(rows[1].message.text.find("#42") != std::string::npos);
+    CHECK(rows[1].message.text.find("原文内容") == std::string::npos);
+    CHECK(rows[1].priority < rows[0].priority);  // the resident's answer goes first
+    CHECK(rows[0].message.idempotency_key != rows[1].message.idempotency_key);
+  }
+
+  TEST_CASE("legal aid is acknowledged neutrally, and privately where the platform allows") {
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "legal_aid.domestic_violence", true);
+    Router r(Shipped());
+    RouteDecision d = r.Route(m);
+    auto no_private = TicketReplies(Shipped(), m, d, 5, ReplyChannels{false});
+    auto with_private = TicketReplies(Shipped(), m, d, 5, ReplyChannels{true});
+    REQUIRE(no_private.size() == 2);
+    REQUIRE(with_private.size() == 3);
+    for (const auto& row : with_private) {
+      if (row.message.kind == outbound_kind::kStaffNotify) continue;
+      CHECK(row.message.text.find("家暴") == std::string::npos);
+      CHECK(row.message.text.find("原文内容") == std::string::npos);
+      CHECK(row.message.mention_user_ids.empty());  // nobody is pointed at in the group
+    }
+    CHECK(with_private[2].message.audience == "user");
+    CHECK(with_private[2].message.user_id == "u1");
+  }
+}
+
+TEST_SUITE("dispatcher") {
+  TEST_CASE("backoff doubles from the initial delay, is capped, and jitters within [half, full]") {
+    DeliveryOptions o;
+    o.backoff_initial_ms = 1000;
+    o.backoff_max_ms = 10000;
+    CHECK(BackoffMicros(1, o, 1.0) == 1'000'000);
+    CHECK(BackoffMicros(2, o, 1.0) == 2'000'000);
+    CHECK(BackoffMicros(3, o, 1.0) == 4'000'000);
+    CHECK(BackoffMicros(4, o, 1.0) == 8'000'000);
+    CHECK(BackoffMicros(5, o, 1.0) == 10'000'000);
+    CHECK(BackoffMicros(60, o, 1.0) == 10'000'000);
+    CHECK(BackoffMicros(1, o, 0.0) == 500'000);
+    for (double j : {0.0, 0.3, 0.99}) {
+      const int64_t d = BackoffMicros(3, o, j);
+      CHECK(d >= 2'000'000);
+      CHECK(d <= 4'000'000);
+    }
+  }
+
+  TEST_CASE("the rate limiter allows a burst, then one per interval, per key") {
+    RateLimiter limiter;
+    RateLimit twenty_a_minute{20, 2};
+    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 0) == 0);
+    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 0) == 0);
+    const int64_t wait = limiter.TryAcquire("robot-1", twenty_a_minute, 0);
+    CHECK(wait == 3'000'000);  // 60 s / 20
+    CHECK(limiter.TryAcquire("robot-2", twenty_a_minute, 0) == 0);  // another destination is not affected
+    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 3'000'000) == 0);
+    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 3'000'000) > 0);
+    CHECK(limiter.TryAcquire("anything", RateLimit{}, 0) == 0);  // unlimited
+  }
+}
+
+TEST_SUITE("metrics") {
+  TEST_CASE("counters, histograms and store gauges render in the Prometheus text format") {
+    Metrics m;
+    m.Inc(metric::kReceived, {{"channel", "demo"}});
+    m.Inc(metric::kReceived, {{"channel", "demo"}});
+    m.Observe(metric::kIngestLatency, 0.0007);
+    StoreCounts counts;
+    counts.tickets_by_status["dispatched"] = 3;
+    std::string text = m.Render(counts);
+    CHECK(text.find("# TYPE gridrelay_messages_received_total counter") != std::string::npos);
+    CHECK(text.find("gridrelay_messages_received_total{channel=\"demo\"} 2") != std::string::npos);
+    CHECK(text.find("gridrelay_ingest_latency_seconds_bucket{le=\"0.001\"} 1") != std::string::npos);
+    CHECK(text.find("gridrelay_ingest_latency_seconds_bucket{le=\"0.0005\"} 0") != std::string::npos);
+    CHECK(text.find("gridrelay_ingest_latency_seconds_count 1") != std::string::npos);
+    CHECK(text.find("gridrelay_tickets{status=\"dispatched\"} 3") != std::string::npos);
+    CHECK(text.find("gridrelay_outbox{status=\"dead\"} 0") != std::string::npos);
+    CHECK(m.Counter(metric::kReceived, {{"channel", "demo"}}) == 2);
+  }
+}
+
+}  // namespace gridrelay::testing

@@ -1,0 +1,72 @@
+// TestGateway: a real gateway on an ephemeral loopback port, with a temporary config
+// directory (the shipped intents and templates, plus a small routing config) and a temporary
+// SQLite file, whose outbound side points at a FakeHttpServer:
+//   channel `demo`  (generic) replies to  receiver().url("/group")
+//   channel `staff` (generic) notifies    receiver().url("/staff")   (workers, teams, admin)
+// Groups g1, g2 -> grid-a (worker w-a); g3 -> grid-b (worker w-b). Staff id `staff-a` on `demo`.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "gateway/gateway.h"
+#include "tests/support/fake_http_server.h"
+
+namespace gridrelay::testing {
+
+struct TestGatewayOptions {
+  std::string extra_channels;  // YAML appended under `channels:` (indent entries by 2 spaces)
+  std::string delivery;        // YAML for the `delivery:` section body (indent by 2); default: fast retries
+  std::string extra_grids;     // YAML appended under `grids:`
+  std::string extra_routing;   // YAML appended at the end of routing.yaml (top-level keys)
+  bool start = true;
+};
+
+class TestGateway {
+ public:
+  static constexpr const char* kSecret = "test-secret-0123456789";
+  static constexpr const char* kToken = "test-admin-token";
+
+  explicit TestGateway(TestGatewayOptions options = {});
+  ~TestGateway();
+
+  void Start();
+  void Stop();
+  // Stops and starts a new gateway on the same config and data.
+  void Restart();
+
+  Gateway& gateway() { return *gateway_; }
+  FakeHttpServer& receiver() { return receiver_; }
+  const std::filesystem::path& config_dir() const { return config_dir_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  int port() const { return gateway_->port(); }
+  httplib::Client Client() const;
+
+  // POSTs a generic-channel message.
+  httplib::Result PostGeneric(const nlohmann::json& body, const std::string& secret = kSecret,
+                              const std::string& channel = "demo");
+  // A generic message body with the given id, group and text.
+  static nlohmann::json Message(const std::string& msg_id, const std::string& group, const std::string& text,
+                                const std::string& sender = "u42");
+  // GET an API path with the admin token; the parsed body (null on a non-JSON answer).
+  nlohmann::json Api(const std::string& path, int* status = nullptr) const;
+
+ private:
+  TestGatewayOptions options_;
+  FakeHttpServer receiver_;
+  std::filesystem::path root_;
+  std::filesystem::path config_dir_;
+  std::filesystem::path data_dir_;
+  std::unique_ptr<Gateway> gateway_;
+};
+
+// The repository's shipped config directory.
+std::filesystem::path SourceConfigDir();
+// A fresh temporary directory (removed by the caller).
+std::filesystem::path MakeTempDir(const std::string& prefix);
+
+}  // namespace gridrelay::testing
