@@ -18,6 +18,30 @@ const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// OpenSSL 3 looks an algorithm up (under a lock) on every use of EVP_sha1() and friends;
+// fetching once keeps that off the per-callback path. Fetched objects live for the process.
+const EVP_MD* FetchedMd(const char* name) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) std::abort();  // SHA-1/SHA-256 missing means a broken OpenSSL install
+  return md;
+}
+const EVP_MD* Sha1Md() {
+  static const EVP_MD* md = FetchedMd("SHA1");
+  return md;
+}
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = FetchedMd("SHA256");
+  return md;
+}
+const EVP_CIPHER* Aes256CbcCipher() {
+  static const EVP_CIPHER* cipher = [] {
+    const EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+    if (c == nullptr) std::abort();
+    return c;
+  }();
+  return cipher;
+}
+
 std::string Digest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -75,7 +99,7 @@ StatusOr<std::string> Aes256Cbc(bool encrypt, std::string_view key32, std::strin
   }
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return Status::Internal("EVP_CIPHER_CTX_new failed");
-  if (EVP_CipherInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, Bytes(key32), Bytes(iv16), encrypt ? 1 : 0) != 1) {
+  if (EVP_CipherInit_ex(ctx.get(), Aes256CbcCipher(), nullptr, Bytes(key32), Bytes(iv16), encrypt ? 1 : 0) != 1) {
     return Status::Internal("EVP_CipherInit_ex failed");
   }
   EVP_CIPHER_CTX_set_padding(ctx.get(), openssl_padding ? 1 : 0);
@@ -93,12 +117,12 @@ StatusOr<std::string> Aes256Cbc(bool encrypt, std::string_view key32, std::strin
 
 }  // namespace
 
-std::string Sha1(std::string_view data) { return Digest(EVP_sha1(), data); }
+std::string Sha1(std::string_view data) { return Digest(Sha1Md(), data); }
 std::string Sha1Hex(std::string_view data) { return HexEncode(Sha1(data)); }
-std::string Sha256(std::string_view data) { return Digest(EVP_sha256(), data); }
+std::string Sha256(std::string_view data) { return Digest(Sha256Md(), data); }
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
-std::string HmacSha1(std::string_view key, std::string_view data) { return Hmac(EVP_sha1(), key, data); }
-std::string HmacSha256(std::string_view key, std::string_view data) { return Hmac(EVP_sha256(), key, data); }
+std::string HmacSha1(std::string_view key, std::string_view data) { return Hmac(Sha1Md(), key, data); }
+std::string HmacSha256(std::string_view key, std::string_view data) { return Hmac(Sha256Md(), key, data); }
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -143,29 +167,41 @@ StatusOr<std::string> Base64Decode(std::string_view b64) {
   size_t pad = 0;
   if (!b64.empty() && b64.back() == '=') ++pad;
   if (b64.size() >= 2 && b64[b64.size() - 2] == '=') ++pad;
-  std::string out;
-  out.reserve(b64.size() / 4 * 3);
-  uint32_t acc = 0;
-  size_t data_chars = b64.size() - pad;
-  for (size_t i = 0; i < data_chars; ++i) {
-    int8_t v = kBase64Table[static_cast<unsigned char>(b64[i])];
-    if (v < 0) return Status::InvalidArgument("base64: invalid character at offset " + std::to_string(i));
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    if (i % 4 == 3) {
-      out.push_back(static_cast<char>((acc >> 16) & 0xFF));
-      out.push_back(static_cast<char>((acc >> 8) & 0xFF));
-      out.push_back(static_cast<char>(acc & 0xFF));
-      acc = 0;
+  const size_t data_chars = b64.size() - pad;
+  std::string out(b64.size() / 4 * 3 - pad, '\0');
+  char* o = out.data();
+  // Whole quanta first (the hot loop: ciphertexts are kilobytes), then the padded tail.
+  const size_t whole = pad > 0 ? data_chars - (4 - pad) : data_chars;
+  for (size_t i = 0; i < whole; i += 4) {
+    const int32_t a = kBase64Table[static_cast<unsigned char>(b64[i])];
+    const int32_t b = kBase64Table[static_cast<unsigned char>(b64[i + 1])];
+    const int32_t c = kBase64Table[static_cast<unsigned char>(b64[i + 2])];
+    const int32_t d = kBase64Table[static_cast<unsigned char>(b64[i + 3])];
+    if ((a | b | c | d) < 0) {
+      return Status::InvalidArgument("base64: invalid character in quantum at offset " + std::to_string(i));
     }
+    const uint32_t v = (static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+                       (static_cast<uint32_t>(c) << 6) | static_cast<uint32_t>(d);
+    *o++ = static_cast<char>((v >> 16) & 0xFF);
+    *o++ = static_cast<char>((v >> 8) & 0xFF);
+    *o++ = static_cast<char>(v & 0xFF);
   }
-  if (pad == 2) {
-    // Two data characters carry one byte; the low 4 bits must be zero (canonical form).
-    if (acc & 0xF) return Status::InvalidArgument("base64: non-canonical trailing bits");
-    out.push_back(static_cast<char>((acc >> 4) & 0xFF));
-  } else if (pad == 1) {
-    if (acc & 0x3) return Status::InvalidArgument("base64: non-canonical trailing bits");
-    out.push_back(static_cast<char>((acc >> 10) & 0xFF));
-    out.push_back(static_cast<char>((acc >> 2) & 0xFF));
+  if (pad > 0) {
+    uint32_t acc = 0;
+    for (size_t i = whole; i < data_chars; ++i) {
+      const int8_t v = kBase64Table[static_cast<unsigned char>(b64[i])];
+      if (v < 0) return Status::InvalidArgument("base64: invalid character at offset " + std::to_string(i));
+      acc = (acc << 6) | static_cast<uint32_t>(v);
+    }
+    if (pad == 2) {
+      // Two data characters carry one byte; the low 4 bits must be zero (canonical form).
+      if (acc & 0xF) return Status::InvalidArgument("base64: non-canonical trailing bits");
+      *o++ = static_cast<char>((acc >> 4) & 0xFF);
+    } else {
+      if (acc & 0x3) return Status::InvalidArgument("base64: non-canonical trailing bits");
+      *o++ = static_cast<char>((acc >> 10) & 0xFF);
+      *o++ = static_cast<char>((acc >> 2) & 0xFF);
+    }
   }
   return out;
 }

@@ -102,6 +102,27 @@ TEST_CASE("base64 decoding rejects malformed input") {
   }
 }
 
+TEST_CASE("base64 round-trips every byte value at every length up to a few blocks") {
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>((i * 131 + 7) & 0xFF));
+  for (size_t n = 0; n <= bytes.size(); ++n) {
+    CAPTURE(n);
+    const std::string encoded = Base64Encode(bytes.substr(0, n));
+    CHECK(encoded.size() == (n + 2) / 3 * 4);
+    auto decoded = Base64Decode(encoded);
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == bytes.substr(0, n));
+  }
+  // A bad character is caught wherever it sits: in a whole quantum or in the padded tail.
+  const std::string long_b64 = Base64Encode(bytes.substr(0, 298));  // ends in "="
+  for (size_t at : {size_t{0}, size_t{37}, long_b64.size() - 4, long_b64.size() - 2}) {
+    CAPTURE(at);
+    std::string bad = long_b64;
+    bad[at] = '*';
+    CHECK_FALSE(Base64Decode(bad).ok());
+  }
+}
+
 TEST_CASE("hex and URL encoding use the expected alphabets") {
   CHECK(HexEncode(std::string("\x00\x01\xab\xff", 4)) == "0001abff");
   CHECK(HexEncode("") == "");
