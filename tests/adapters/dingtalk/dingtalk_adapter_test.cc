@@ -11,14 +11,15 @@
 #include "adapters/common/crypto.h"
 #include "adapters/dingtalk/dingtalk.h"
 #include "adapters/dingtalk/dingtalk_wire.h"
-#include "tests/adapters/onebot/loopback.h"
+#include "gateway/http_client_impl.h"
+#include "tests/support/fake_http_server.h"
 
 namespace gridrelay::dingtalk {
 namespace {
 
 using nlohmann::json;
-using testing::FakePlatform;
-using testing::LoopbackHttpClient;
+using testing::FakeHttpServer;
+using testing::FakeResponse;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kAppSecret = "this-is-app-secret";
@@ -263,15 +264,18 @@ TEST_SUITE("dingtalk adapter") {
   }
 
   TEST_CASE("a live session webhook carries the reply; otherwise the signed custom robot") {
-    FakePlatform platform({200, R"({"errcode":0,"errmsg":"ok"})"});
-    LoopbackHttpClient http;
+    FakeHttpServer platform;
+    for (const char* path : {"/robot/send", "/robot/sendBySession"}) {
+      platform.On(path, [](const auto&) { return FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})"}; });
+    }
+    HttplibClient http;
     ManualClock clock(int64_t{kNow} * 1000000);
-    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.base_url()}, {"access_token", "robot-token"},
+    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.url()}, {"access_token", "robot-token"},
                          {"secret", "SEC0123456789abcdef"}},
                         &http, &clock);
     // A callback through the adapter, so the session URL passes the api_base check.
     json callback = json::parse(TextCallback());
-    callback["sessionWebhook"] = platform.base_url() + "/robot/sendBySession?session=s1";
+    callback["sessionWebhook"] = platform.url() + "/robot/sendBySession?session=s1";
     auto parsed = adapter->ParseWebhook(Signed(callback.dump()), kNow);
     REQUIRE(parsed.ok());
 
@@ -291,45 +295,46 @@ TEST_SUITE("dingtalk adapter") {
     clock.SetMicros((kNow + 1200 - 30) * int64_t{1000000});  // the session expires within a minute
     CHECK(adapter->Send(reply).ok());
 
-    auto requests = platform.requests();
+    auto requests = platform.Requests();
     REQUIRE(requests.size() == 3);
     CHECK(requests[0].path == "/robot/sendBySession");
-    CHECK(requests[0].Param("session") == "s1");
+    CHECK(requests[0].query.at("session") == "s1");
     json body = json::parse(requests[0].body);
     CHECK(body["msgtype"] == "text");
     CHECK(body["text"]["content"] == "已收到");
     CHECK(body["at"]["atUserIds"] == json::array({"staff-1"}));
 
     CHECK(requests[1].path == "/robot/send");
-    CHECK(requests[1].Param("access_token") == "robot-token");
-    CHECK(requests[1].Param("timestamp") == std::to_string(kNow * 1000));
-    CHECK(requests[1].Param("sign") == Sign(kNow * 1000, "SEC0123456789abcdef"));  // decoded by the server
+    CHECK(requests[1].query.at("access_token") == "robot-token");
+    CHECK(requests[1].query.at("timestamp") == std::to_string(kNow * 1000));
+    CHECK(requests[1].query.at("sign") == Sign(kNow * 1000, "SEC0123456789abcdef"));  // decoded by the server
     body = json::parse(requests[1].body);
     CHECK(body["at"]["atMobiles"] == json::array({"13800000000"}));
     CHECK(body["at"]["isAtAll"] == false);
 
     CHECK(requests[2].path == "/robot/send");
-    CHECK(requests[2].Param("timestamp") == std::to_string((kNow + 1200 - 30) * 1000));
+    CHECK(requests[2].query.at("timestamp") == std::to_string((kNow + 1200 - 30) * 1000));
   }
 
   TEST_CASE("private sends need a live one-to-one session; without a robot nothing can be sent") {
-    FakePlatform platform({200, R"({"errcode":0,"errmsg":"ok"})"});
-    LoopbackHttpClient http;
+    FakeHttpServer platform;
+    platform.On("/robot/sendBySession", [](const auto&) { return FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})"}; });
+    HttplibClient http;
     ManualClock clock(int64_t{kNow} * 1000000);
-    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.base_url()}}, &http, &clock);
+    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.url()}}, &http, &clock);
     OutboundMessage m;
     m.audience = "user";
     m.user_id = "staff-1";
     m.text = "x";
     m.reply_context = {{"conversation_type", "1"}, {"sender_staff_id", "staff-1"},
-                       {"session_webhook", platform.base_url() + "/robot/sendBySession?session=p"},
+                       {"session_webhook", platform.url() + "/robot/sendBySession?session=p"},
                        {"session_webhook_expires_ms", (kNow + 600) * 1000}};
     CHECK(adapter->Send(m).ok());
     m.user_id = "someone-else";
     CHECK(adapter->Send(m).code() == StatusCode::kFailedPrecondition);
     m.audience = "group";
     CHECK(adapter->Send(m).code() == StatusCode::kFailedPrecondition);  // a 1:1 session is not a group
-    CHECK(platform.requests().size() == 1);
+    CHECK(platform.Requests().size() == 1);
   }
 
   TEST_CASE("robot answers map to transient or permanent errors") {
@@ -349,14 +354,14 @@ TEST_SUITE("dingtalk adapter") {
         {429, "", StatusCode::kResourceExhausted},
         {403, "", StatusCode::kInvalidArgument},
     };
-    FakePlatform platform;
-    LoopbackHttpClient http;
-    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.base_url()}, {"access_token", "t"}}, &http);
+    FakeHttpServer platform;
+    HttplibClient http;
+    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.url()}, {"access_token", "t"}}, &http);
     OutboundMessage m;
     m.text = "x";
     for (const Case& c : cases) {
       CAPTURE(c.body);
-      platform.Respond({c.status, c.body});
+      platform.On("/robot/send", [&c](const auto&) { return FakeResponse{c.status, c.body}; });
       Status s = adapter->Send(m);
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.message().find("dingtalk") != std::string::npos);

@@ -11,14 +11,15 @@
 #include "adapters/common/crypto.h"
 #include "adapters/feishu/feishu.h"
 #include "adapters/feishu/feishu_wire.h"
-#include "tests/adapters/onebot/loopback.h"
+#include "gateway/http_client_impl.h"
+#include "tests/support/fake_http_server.h"
 
 namespace gridrelay::feishu {
 namespace {
 
 using nlohmann::json;
-using testing::FakePlatform;
-using testing::LoopbackHttpClient;
+using testing::FakeHttpServer;
+using testing::FakeResponse;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kKey = "gridrelay-feishu-key";
@@ -284,10 +285,11 @@ TEST_SUITE("feishu adapter") {
   }
 
   TEST_CASE("sends post a signed text message with mentions to the bot webhook") {
-    FakePlatform platform({200, R"({"code":0,"msg":"success","data":{}})"});
-    LoopbackHttpClient http;
+    FakeHttpServer platform;
+    platform.On("/open-apis/bot/v2/hook/hook-123", [](const auto&) { return FakeResponse{200, R"({"code":0,"msg":"success","data":{}})"}; });
+    HttplibClient http;
     ManualClock clock(int64_t{kNow} * 1000000);
-    auto adapter = Make({{"verification_token", "v"}, {"api_base", platform.base_url()}, {"hook_token", "hook-123"},
+    auto adapter = Make({{"verification_token", "v"}, {"api_base", platform.url()}, {"hook_token", "hook-123"},
                          {"webhook_secret", "bot-secret"}},
                         &http, &clock);
     OutboundMessage m;
@@ -296,7 +298,7 @@ TEST_SUITE("feishu adapter") {
     m.mention_user_ids = {"ou_worker"};
     Status s = adapter->Send(m);
     CHECK_MESSAGE(s.ok(), s.ToString());
-    auto requests = platform.requests();
+    auto requests = platform.Requests();
     REQUIRE(requests.size() == 1);
     CHECK(requests[0].path == "/open-apis/bot/v2/hook/hook-123");
     const json body = json::parse(requests[0].body);
@@ -330,14 +332,14 @@ TEST_SUITE("feishu adapter") {
         {503, "<html>", StatusCode::kUnavailable},
         {404, "", StatusCode::kNotFound},
     };
-    FakePlatform platform;
-    LoopbackHttpClient http;
-    auto adapter = Make({{"verification_token", "v"}, {"webhook_url", platform.base_url() + "/hook"}}, &http);
+    FakeHttpServer platform;
+    HttplibClient http;
+    auto adapter = Make({{"verification_token", "v"}, {"webhook_url", platform.url("/hook")}}, &http);
     OutboundMessage m;
     m.text = "x";
     for (const Case& c : cases) {
       CAPTURE(c.body);
-      platform.Respond({c.status, c.body});
+      platform.On("/hook", [&c](const auto&) { return FakeResponse{c.status, c.body}; });
       Status s = adapter->Send(m);
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.message().find("feishu") != std::string::npos);

@@ -11,14 +11,15 @@
 
 #include "adapters/common/crypto.h"
 #include "adapters/onebot/onebot.h"
-#include "tests/adapters/onebot/loopback.h"
+#include "gateway/http_client_impl.h"
+#include "tests/support/fake_http_server.h"
 
 namespace gridrelay::onebot {
 namespace {
 
 using nlohmann::json;
-using testing::FakePlatform;
-using testing::LoopbackHttpClient;
+using testing::FakeHttpServer;
+using testing::FakeResponse;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kSecret = "gridrelay-demo-secret";
@@ -368,9 +369,12 @@ TEST_SUITE("onebot adapter") {
   }
 
   TEST_CASE("v11 sends go to send_group_msg / send_private_msg with the token and at segments") {
-    FakePlatform platform({200, R"({"status":"ok","retcode":0,"data":{"message_id":1}})"});
-    LoopbackHttpClient http;
-    auto adapter = Make({{"secret", kSecret}, {"access_token", "api-token"}, {"api_base", platform.base_url() + "/"}},
+    FakeHttpServer platform;
+    for (const char* path : {"/send_group_msg", "/send_private_msg"}) {
+      platform.On(path, [](const auto&) { return FakeResponse{200, R"({"status":"ok","retcode":0,"data":{"message_id":1}})"}; });
+    }
+    HttplibClient http;
+    auto adapter = Make({{"secret", kSecret}, {"access_token", "api-token"}, {"api_base", platform.url() + "/"}},
                         Env(&http));
     OutboundMessage group;
     group.audience = "group";
@@ -385,10 +389,10 @@ TEST_SUITE("onebot adapter") {
     user.reply_context = {{"group_id", "123456"}};  // the group the resident wrote in
     CHECK(adapter->Send(user).ok());
 
-    auto requests = platform.requests();
+    auto requests = platform.Requests();
     REQUIRE(requests.size() == 2);
     CHECK(requests[0].path == "/send_group_msg");
-    CHECK(requests[0].Header("Authorization") == "Bearer api-token");
+    CHECK(requests[0].headers.at("authorization") == "Bearer api-token");
     json body = json::parse(requests[0].body);
     CHECK(body["group_id"] == 123456);  // a number, as v11 ids are
     CHECK(body["message"][0] == json{{"type", "at"}, {"data", {{"qq", "20001"}}}});
@@ -401,19 +405,22 @@ TEST_SUITE("onebot adapter") {
   }
 
   TEST_CASE("v12 sends one send_message action with string ids and the idempotency key as echo") {
-    FakePlatform platform({200, R"({"status":"ok","retcode":0,"data":{"message_id":"1","time":1.0},"message":""})"});
-    LoopbackHttpClient http;
-    auto adapter = Make({{"version", 12}, {"access_token", "tok"}, {"api_base", platform.base_url()}}, Env(&http));
+    FakeHttpServer platform;
+    platform.On("/", [](const auto&) {
+      return FakeResponse{200, R"({"status":"ok","retcode":0,"data":{"message_id":"1","time":1.0},"message":""})"};
+    });
+    HttplibClient http;
+    auto adapter = Make({{"version", 12}, {"access_token", "tok"}, {"api_base", platform.url()}}, Env(&http));
     OutboundMessage m;
     m.group_id = "g-1";
     m.text = "hi";
     m.mention_user_ids = {"u-1"};
     m.idempotency_key = "ticket-7-ack";
     CHECK(adapter->Send(m).ok());
-    auto requests = platform.requests();
+    auto requests = platform.Requests();
     REQUIRE(requests.size() == 1);
     CHECK(requests[0].path == "/");
-    CHECK(requests[0].Header("Authorization") == "Bearer tok");
+    CHECK(requests[0].headers.at("authorization") == "Bearer tok");
     const json body = json::parse(requests[0].body);
     CHECK(body["action"] == "send_message");
     CHECK(body["echo"] == "ticket-7-ack");
@@ -446,15 +453,15 @@ TEST_SUITE("onebot adapter") {
         {12, 200, R"({"status":"failed","retcode":10003,"message":"bad param"})", StatusCode::kInvalidArgument},
         {12, 200, R"({"status":"failed","retcode":35001,"message":"not in group"})", StatusCode::kFailedPrecondition},
     };
-    LoopbackHttpClient http;
-    FakePlatform platform;
+    HttplibClient http;
+    FakeHttpServer platform;
     for (const Case& c : cases) {
       CAPTURE(c.version);
       CAPTURE(c.status);
       CAPTURE(c.body);
-      platform.Respond({c.status, c.body});
+      platform.On(c.version == 11 ? "/send_group_msg" : "/", [&c](const auto&) { return FakeResponse{c.status, c.body}; });
       json settings = c.version == 11 ? V11() : json{{"version", 12}, {"access_token", "t"}};
-      settings["api_base"] = platform.base_url();
+      settings["api_base"] = platform.url();
       OutboundMessage m;
       m.group_id = "1";
       m.text = "x";
@@ -465,22 +472,22 @@ TEST_SUITE("onebot adapter") {
   }
 
   TEST_CASE("an unreachable API is transient; a non-numeric v11 id is permanent and sends nothing") {
-    LoopbackHttpClient http;
+    HttplibClient http;
     std::string dead_base;
     {
-      FakePlatform gone;
-      dead_base = gone.base_url();
+      FakeHttpServer gone;
+      dead_base = gone.url();
     }
     OutboundMessage m;
     m.group_id = "1";
     m.text = "x";
     Status s = Make({{"secret", "s"}, {"api_base", dead_base}, {"timeout_ms", 500}}, Env(&http))->Send(m);
     CHECK(s.IsTransient());
-    FakePlatform platform;
+    FakeHttpServer platform;
     m.group_id = "g-1";
-    s = Make({{"secret", "s"}, {"api_base", platform.base_url()}}, Env(&http))->Send(m);
+    s = Make({{"secret", "s"}, {"api_base", platform.url()}}, Env(&http))->Send(m);
     CHECK(s.code() == StatusCode::kInvalidArgument);
-    CHECK(platform.requests().empty());
+    CHECK(platform.Requests().empty());
   }
 
   TEST_CASE("seeded mutations of signed events never crash and never answer 5xx") {
