@@ -189,7 +189,7 @@ Status ActionStatus(const StatusOr<HttpResponse>& result, int64_t version) {
   if (r.status == 404) return Status::NotFound(where + " (unknown action)");
   if (r.status == 429) return Status::ResourceExhausted(where);
   if (r.status >= 500) return Status::Unavailable(where);
-  if (r.status != 200) return Status::InvalidArgument(where + ": " + r.body.substr(0, 200));
+  if (r.status != 200) return Status::InvalidArgument(where + " (unsupported Content-Type or bad body)");
   json body = json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return Status::Unavailable("onebot API: malformed answer");
   const std::string status = StringField(body, "status");
