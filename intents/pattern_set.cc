@@ -158,4 +158,24 @@ void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
   }
 }
 
+int PatternSet::CountCandidates(std::string_view text) const {
+  std::vector<int> atoms, candidates;
+  literals_.Scan(text, [&](int id, int) {
+    if (id < num_atoms_) atoms.push_back(id);
+  });
+  int n = 0;
+  if (has_filtered_) {
+    std::sort(atoms.begin(), atoms.end());
+    atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
+    filtered_->AllPotentials(atoms, &candidates);
+    n += static_cast<int>(candidates.size());
+  }
+  if (set_) {
+    candidates.clear();
+    set_->Match(re2::StringPiece(text.data(), text.size()), &candidates);
+    n += static_cast<int>(candidates.size());
+  }
+  return n;
+}
+
 }  // namespace gridrelay::intents

@@ -66,6 +66,10 @@ class PatternSet {
   // order. `text` must be valid UTF-8 (the Normaliser guarantees it).
   void Match(std::string_view text, std::vector<Hit>* hits) const;
 
+  // Diagnostics for the benchmark: how many regexes the prefilter and the set leave to run
+  // on `text` (literal hits need no regex and are not counted).
+  int CountCandidates(std::string_view text) const;
+
   Shape shape(int pattern) const { return shapes_[pattern]; }
   const Stats& stats() const { return stats_; }
   int size() const { return static_cast<int>(shapes_.size()); }
