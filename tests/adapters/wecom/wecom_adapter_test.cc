@@ -359,6 +359,27 @@ TEST_CASE("hostile and malformed callbacks are rejected with the right status an
   }
 }
 
+TEST_CASE("a refused WebhookUrl is logged with its host, never its key") {
+  std::vector<json> logged;
+  AdapterEnv env;
+  env.log = [&](std::string_view level, std::string_view msg, const json& fields) {
+    logged.push_back({{"level", level}, {"msg", msg}, {"fields", fields}});
+  };
+  auto adapter = MakeAdapter(RobotSettings(), env);
+  auto parsed = adapter->ParseWebhook(
+      EncryptedPost("<xml><WebhookUrl>http://10.0.0.1:8080/cgi-bin/webhook/send?key=secret-key</WebhookUrl>"
+                    "<MsgId>m</MsgId><ChatId>C</ChatId><ChatType>group</ChatType><From><UserId>u</UserId></From>"
+                    "<MsgType>text</MsgType><Text><Content>hi</Content></Text></xml>",
+                    "", kNow),
+      kNow);
+  REQUIRE(parsed.ok());
+  CHECK_FALSE(parsed->message.reply_context.contains("webhook_url"));
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0]["level"] == "warn");
+  CHECK(logged[0]["fields"]["host"] == "10.0.0.1:8080");
+  CHECK(logged[0].dump().find("secret-key") == std::string::npos);
+}
+
 TEST_CASE("the freshness window is configurable and 0 turns it off") {
   json settings = RobotSettings();
   settings["freshness_seconds"] = 10;
