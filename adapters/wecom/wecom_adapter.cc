@@ -26,7 +26,7 @@ Status ReadString(const ChannelSpec& spec, const char* key, std::string& out, bo
   } else if (allow_number && it->is_number_integer()) {
     out = std::to_string(it->get<int64_t>());
   } else {
-    return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': `" + key + "` must be a string");
+    return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': `" + key + "` must be a string (quote it if it is all digits: YAML reads 0123 as the number 123)");
   }
   return Status::Ok();
 }
