@@ -3,6 +3,7 @@
 #include "intents/pattern_set.h"
 
 #include <algorithm>
+#include <map>
 
 namespace gridrelay::intents {
 
@@ -67,6 +68,13 @@ StatusOr<std::unique_ptr<PatternSet>> PatternSet::Compile(const std::vector<Spec
     if (!re->ok()) return Status::InvalidArgument(spec.id + ": bad pattern \"" + spec.regex + "\": " + re->error());
     if (re->Match("", 0, 0, re2::RE2::UNANCHORED, nullptr, 0))
       return Status::InvalidArgument(spec.id + ": pattern \"" + spec.regex + "\" matches the empty string");
+    std::vector<CooccurrenceChain> chains;
+    if (options.native_cooccurrence && ParseCooccurrence(spec.regex, &chains)) {
+      ps->shapes_[i] = Shape::kCooccurrence;
+      for (auto& c : chains) ps->chains_.push_back({pi, std::move(c)});
+      ++ps->stats_.cooccurrence;
+      continue;
+    }
     ps->stats_.program_bytes += static_cast<size_t>(re->ProgramSize()) * 16;
     if (options.gap_free_in_set && IsGapFree(spec.regex)) {
       std::string error;
@@ -103,6 +111,25 @@ StatusOr<std::unique_ptr<PatternSet>> PatternSet::Compile(const std::vector<Spec
   ps->num_atoms_ = static_cast<int>(atoms.size());
   ps->stats_.atoms = ps->num_atoms_;
   atoms.insert(atoms.end(), literal_strings.begin(), literal_strings.end());
+  ps->first_word_id_ = static_cast<int>(atoms.size());
+  std::map<std::string, int> word_index;
+  for (size_t c = 0; c < ps->chains_.size(); ++c) {
+    const auto& steps = ps->chains_[c].chain.steps;
+    for (size_t st = 0; st < steps.size(); ++st) {
+      for (const auto& w : steps[st].words) {
+        auto [it, fresh] = word_index.emplace(w, static_cast<int>(ps->word_len_.size()));
+        if (fresh) {
+          ps->word_len_.push_back(static_cast<int>(w.size()));
+          ps->word_members_.emplace_back();
+          atoms.push_back(w);
+        }
+        auto& members = ps->word_members_[it->second];
+        std::pair<int, int> ref(static_cast<int>(c), static_cast<int>(st));
+        if (members.empty() || members.back() != ref) members.push_back(ref);
+      }
+    }
+  }
+  ps->stats_.words = static_cast<int>(ps->word_len_.size());
   ps->literals_ = LiteralMatcher(atoms);
   ps->stats_.literal_states = ps->literals_.num_states();
   return ps;
@@ -111,20 +138,71 @@ StatusOr<std::unique_ptr<PatternSet>> PatternSet::Compile(const std::vector<Spec
 void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
   thread_local std::vector<int> atoms;
   thread_local std::vector<int> candidates;
+  // Per word: its occurrences; per chain: the occurrences of each step's words.
+  thread_local std::vector<std::vector<WordHit>> word_hits;
+  thread_local std::vector<int> touched_words;
+  thread_local std::vector<std::vector<std::vector<WordHit>>> chain_hits;
+  thread_local std::vector<int> touched_chains;
+  thread_local std::vector<int> cp_index;
   atoms.clear();
+  touched_words.clear();
+  if (word_hits.size() < word_len_.size()) word_hits.resize(word_len_.size());
   size_t first_hit = hits->size();
   literals_.Scan(text, [&](int id, int end) {
-    if (id < num_atoms_) {
+    if (id >= first_word_id_) {
+      int w = id - first_word_id_;
+      if (word_hits[w].empty()) touched_words.push_back(w);
+      word_hits[w].push_back({end - word_len_[w], end});
+    } else if (id < num_atoms_) {
       atoms.push_back(id);
     } else {
       int li = id - num_atoms_;
       hits->push_back({literal_pattern_[li], end - literal_len_[li], end});
     }
   });
-  // A literal can occur several times; keep its first (leftmost-ending) occurrence.
+  if (!touched_words.empty()) {
+    if (chain_hits.size() < chains_.size()) chain_hits.resize(chains_.size());
+    touched_chains.clear();
+    for (int w : touched_words) {
+      for (const auto& [c, st] : word_members_[w]) {
+        auto& per_step = chain_hits[c];
+        if (per_step.empty()) {
+          per_step.resize(chains_[c].chain.steps.size());
+          touched_chains.push_back(c);
+        }
+        per_step[st].insert(per_step[st].end(), word_hits[w].begin(), word_hits[w].end());
+      }
+    }
+    bool indexed = false;
+    for (int c : touched_chains) {
+      auto& per_step = chain_hits[c];
+      bool complete = std::all_of(per_step.begin(), per_step.end(), [](const auto& v) { return !v.empty(); });
+      if (complete) {
+        if (!indexed) {
+          // cp_index[b] counts the characters before byte b (b at a character boundary).
+          cp_index.assign(text.size() + 1, 0);
+          int n = 0;
+          for (size_t b = 0; b <= text.size(); ++b) {
+            cp_index[b] = n;
+            if (b < text.size() && (static_cast<unsigned char>(text[b]) & 0xC0) != 0x80) ++n;
+          }
+          indexed = true;
+        }
+        for (auto& v : per_step)
+          std::sort(v.begin(), v.end(), [](const WordHit& a, const WordHit& b) { return a.begin < b.begin; });
+        int b = 0, e = 0;
+        if (MatchChain(chains_[c].chain, per_step, cp_index, &b, &e)) hits->push_back({chains_[c].pattern, b, e});
+      }
+      per_step.clear();
+    }
+    for (int w : touched_words) word_hits[w].clear();
+  }
+  // A literal can occur several times, and a co-occurrence pattern can match through
+  // several chains; keep the leftmost hit of each pattern.
   if (hits->size() - first_hit > 1) {
-    std::stable_sort(hits->begin() + first_hit, hits->end(),
-                     [](const Hit& a, const Hit& b) { return a.pattern < b.pattern; });
+    std::stable_sort(hits->begin() + first_hit, hits->end(), [](const Hit& a, const Hit& b) {
+      return a.pattern != b.pattern ? a.pattern < b.pattern : a.begin < b.begin;
+    });
     hits->erase(std::unique(hits->begin() + first_hit, hits->end(),
                             [](const Hit& a, const Hit& b) { return a.pattern == b.pattern; }),
                 hits->end());

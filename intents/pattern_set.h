@@ -2,6 +2,9 @@
 // slowly than the number of patterns. Patterns are split by shape when compiled:
 //   * literal   (keywords, or a pattern with no regex syntax): found by the Aho-Corasick
 //               LiteralMatcher, no regex runs;
+//   * co-occurrence (alternations of words with bounded gaps, the library's main shape,
+//               intents/cooccurrence.h): evaluated from the same Aho-Corasick pass, no regex
+//               runs either;
 //   * gap-free  (no `{}`, `*` or `+`): share one RE2::Set, whose DFA stays small because no
 //               pattern contains a bounded gap;
 //   * gapped    (bounded gaps such as `.{0,12}`): go through RE2's FilteredRE2. Its literal
@@ -24,14 +27,19 @@
 #include <re2/set.h>
 
 #include "gateway/core/status.h"
+#include "intents/cooccurrence.h"
 #include "intents/literal_matcher.h"
 
 namespace gridrelay::intents {
 
 struct PatternSetOptions {
-  // Put gap-free patterns in one RE2::Set. When false they go through the prefilter like the
-  // gapped ones. Default: true (measured faster on the shipped library, see bench/intents).
-  bool gap_free_in_set = true;
+  // Match co-occurrence patterns natively (intents/cooccurrence.h) instead of with RE2.
+  // Default: true.
+  bool native_cooccurrence = true;
+  // Put the gap-free regexes that are left (after literals and co-occurrences) in one
+  // RE2::Set. When false they go through the prefilter like the gapped ones. Default: false:
+  // the prefilter measured faster on the shipped and the synthetic libraries (bench/intents).
+  bool gap_free_in_set = false;
   // Shortest literal atom FilteredRE2 may use, in bytes. 3 = one CJK character.
   // Default: 3.
   int min_atom_len = 3;
@@ -51,9 +59,10 @@ class PatternSet {
     int begin;    // byte offsets of the leftmost match in the matched text
     int end;
   };
-  enum class Shape { kLiteral, kGapFree, kGapped, kUnfiltered };
+  enum class Shape { kLiteral, kCooccurrence, kGapFree, kGapped, kUnfiltered };
   struct Stats {
-    int literal = 0, gap_free = 0, gapped = 0, unfiltered = 0, atoms = 0;
+    int literal = 0, cooccurrence = 0, gap_free = 0, gapped = 0, unfiltered = 0, atoms = 0;
+    int words = 0;  // distinct words of the co-occurrence patterns
     size_t literal_states = 0;
     size_t program_bytes = 0;  // sum of RE2 program sizes (an estimate of compiled memory)
   };
@@ -86,6 +95,16 @@ class PatternSet {
   std::vector<int> literal_pattern_;
   std::vector<int> literal_len_;
   LiteralMatcher literals_;
+  // Co-occurrence patterns: their chains, and for every word (LiteralMatcher id
+  // num_atoms_ + literal count + word index) the (chain, step) pairs it belongs to.
+  struct ChainRef {
+    int pattern;
+    CooccurrenceChain chain;
+  };
+  std::vector<ChainRef> chains_;
+  int first_word_id_ = 0;
+  std::vector<int> word_len_;
+  std::vector<std::vector<std::pair<int, int>>> word_members_;
   // Gapped (and, without the set, gap-free) patterns.
   std::unique_ptr<re2::FilteredRE2> filtered_;
   std::vector<int> filtered_pattern_;  // FilteredRE2 id -> pattern
