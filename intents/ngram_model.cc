@@ -97,15 +97,25 @@ void NgramFeatures(std::string_view normalised, uint32_t buckets, std::vector<ui
   }
 }
 
-std::vector<double> NgramModel::Scores(const std::vector<uint32_t>& features) const {
-  std::vector<double> s = log_prior_;
+void NgramModel::Derive() {
   double v = static_cast<double>(counts_.size());
   std::vector<double> denom(classes_.size());
   for (size_t c = 0; c < classes_.size(); ++c) denom[c] = std::log(class_total_[c] + alpha_ * v);
+  log_theta_.clear();
+  log_theta_.reserve(counts_.size());
+  for (const auto& [b, counts] : counts_) {
+    auto& lt = log_theta_[b];
+    lt.resize(classes_.size());
+    for (size_t c = 0; c < classes_.size(); ++c) lt[c] = static_cast<float>(std::log(counts[c] + alpha_) - denom[c]);
+  }
+}
+
+std::vector<double> NgramModel::Scores(const std::vector<uint32_t>& features) const {
+  std::vector<double> s = log_prior_;
   for (uint32_t f : features) {
-    auto it = counts_.find(f);
-    if (it == counts_.end()) continue;  // never seen in training: no evidence either way
-    for (size_t c = 0; c < classes_.size(); ++c) s[c] += std::log(it->second[c] + alpha_) - denom[c];
+    auto it = log_theta_.find(f);
+    if (it == log_theta_.end()) continue;  // never seen in training: no evidence either way
+    for (size_t c = 0; c < classes_.size(); ++c) s[c] += it->second[c];
   }
   return s;
 }
@@ -163,6 +173,7 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
     m->class_docs_ = std::move(f.docs);
     m->class_total_ = std::move(f.total);
     m->counts_ = std::move(f.counts);
+    m->Derive();
     return m;
   };
 
@@ -250,11 +261,9 @@ ModelPrediction NgramModel::Predict(std::string_view normalised) const {
   // Evidence: the n-grams that most favour the winner over the runner-up.
   std::map<std::string, double> weight;
   for (size_t i = 0; i < feats.size(); ++i) {
-    auto it = counts_.find(feats[i]);
-    if (it == counts_.end()) continue;
-    double w = std::log((it->second[win] + alpha_) / (class_total_[win] + alpha_ * counts_.size())) -
-               std::log((it->second[second] + alpha_) / (class_total_[second] + alpha_ * counts_.size()));
-    weight[grams[i]] += w;
+    auto it = log_theta_.find(feats[i]);
+    if (it == log_theta_.end()) continue;
+    weight[grams[i]] += it->second[win] - it->second[second];
   }
   std::vector<std::pair<double, std::string>> ranked;
   for (auto& [g, w] : weight)
@@ -363,6 +372,7 @@ StatusOr<std::shared_ptr<const NgramModel>> NgramModel::LoadFile(const std::file
     for (int d : m->class_docs_) total_docs += d;
     for (size_t c = 0; c < k; ++c)
       m->log_prior_.push_back(std::log((m->class_docs_[c] + 1.0) / (total_docs + static_cast<double>(k))));
+    m->Derive();
   } catch (const std::exception& e) {
     return Status::InvalidArgument(path.string() + ": " + e.what());
   }

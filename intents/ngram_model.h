@@ -86,8 +86,11 @@ class NgramModel {
   std::vector<double> log_prior_;
   std::vector<int> class_docs_;
   std::vector<double> class_total_;  // n-gram count per class
-  // bucket -> per-class counts (only buckets seen in training)
+  // bucket -> per-class counts (only buckets seen in training), and the per-class log
+  // probabilities derived from them at load/train time so that Predict calls no log().
   std::unordered_map<uint32_t, std::vector<float>> counts_;
+  std::unordered_map<uint32_t, std::vector<float>> log_theta_;
+  void Derive();
   std::vector<std::string> training_files_;
   std::unordered_set<std::string> training_hashes_;
   std::string trained_at_;
