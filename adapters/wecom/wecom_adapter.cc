@@ -566,7 +566,13 @@ Status WecomAdapter::SendRobot(const OutboundMessage& message) const {
   }
   if (settings_.send_chatid) {
     std::string chat = !message.group_id.empty() ? message.group_id : message.reply_context.value("chat_id", "");
-    if (!chat.empty()) body["chatid"] = chat;
+    if (chat.empty()) {
+      // Without chatid WeCom posts to every group the robot is in ("@all_group").
+      return Status::InvalidArgument("wecom channel '" + channel_ +
+                                     "': no chat to send to (no group_id, no chat_id in the reply context); "
+                                     "set send_chatid: false for a robot that is in one group only");
+    }
+    body["chatid"] = chat;
     if (auto post = message.reply_context.value("post_id", ""); !post.empty()) body["post_id"] = post;
   }
   HttpRequest request;

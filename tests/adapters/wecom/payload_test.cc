@@ -94,7 +94,7 @@ TEST_CASE("parsers refuse DOCTYPEs, malformed input and excess") {
   }
 }
 
-TEST_CASE("CDATA wrapping survives a ']]>' inside the text") {
+TEST_CASE("CDATA wrapping survives a CDATA terminator inside the text") {
   for (const std::string text : {"", "plain", "a]]>b", "]]>", "]]]]>>", "x]]>y]]>z"}) {
     CAPTURE(text);
     auto node = ParseXmlPayload("<xml><C>" + CData(text) + "</C></xml>");

@@ -209,7 +209,12 @@ TEST_CASE("sends that cannot be addressed fail permanently before any request") 
   CHECK(keyless->Send(GroupMessage("x")).code() == StatusCode::kFailedPrecondition);
   CHECK_FALSE(keyless->CanReplyPrivately());
   CHECK(f.Robot()->Send(UserMessage("zhangsan", "x")).code() == StatusCode::kFailedPrecondition);
+  // No chat named: refused rather than broadcast to every group the robot is in.
+  OutboundMessage nowhere = GroupMessage("x");
+  nowhere.group_id.clear();
+  CHECK(f.Robot()->Send(nowhere).code() == StatusCode::kInvalidArgument);
   CHECK(f.fake.requests().empty());
+  CHECK(f.Robot({{"send_chatid", false}})->Send(nowhere).ok());
 }
 
 TEST_CASE("app messages fetch a token once, cache it and send the documented body") {
