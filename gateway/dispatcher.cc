@@ -68,9 +68,16 @@ void Dispatcher::Run(unsigned seed) {
       seen = wakeups_;
     }
     const int64_t now = clock_->NowMicros();
-    auto leased = store_->LeaseOutbox(now, 1, now + int64_t{options_.lease_seconds} * 1000000);
+    auto leased = store_->LeaseOutbox(now, kLeaseBatch, now + int64_t{options_.lease_seconds} * 1000000);
     if (leased.ok() && !leased->empty()) {
-      DeliverOne(std::move(leased->front()), rng);
+      std::shared_ptr<const Runtime> rt = runtime_();
+      std::vector<OutboxOutcome> outcomes;
+      outcomes.reserve(leased->size());
+      for (OutboxEntry& e : *leased) outcomes.push_back(DeliverOne(e, *rt, rng));
+      // One transaction for the batch. If it fails, the leases expire and the rows are sent
+      // again: at-least-once, with the same idempotency keys.
+      Status s = store_->RecordOutcomes(outcomes, clock_->NowMicros());
+      if (!s.ok() && log_) log_("error", "could not record delivery outcomes", {{"error", s.ToString()}});
       continue;
     }
     if (!leased.ok() && log_) log_("error", "outbox lease failed", {{"error", leased.status().ToString()}});
@@ -83,17 +90,19 @@ void Dispatcher::Run(unsigned seed) {
   }
 }
 
-void Dispatcher::DeliverOne(OutboxEntry e, std::mt19937& rng) {
+OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt19937& rng) {
   OutboundMessage& m = e.message;
   const Labels channel_label = {{"channel", m.channel}};
-  std::shared_ptr<const Runtime> rt = runtime_();
-  const Adapter* adapter = rt->FindAdapter(m.channel);
+  const Adapter* adapter = rt.FindAdapter(m.channel);
   const int64_t now = clock_->NowMicros();
+  OutboxOutcome out;
+  out.id = m.id;
+  out.attempts = e.attempts;
   if (!adapter) {
-    std::string error = "channel '" + m.channel + "' is not configured";
-    (void)store_->MarkDead(m.id, e.attempts, error, now);
+    out.kind = OutboxOutcome::Kind::kDead;
+    out.error = "channel '" + m.channel + "' is not configured";
     metrics_->Inc(metric::kDeliveryDead, channel_label);
-    return;
+    return out;
   }
   // Rate limits: the destination's, then the whole gateway's. Waiting is not an attempt.
   const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
@@ -101,33 +110,36 @@ void Dispatcher::DeliverOne(OutboxEntry e, std::mt19937& rng) {
   if (wait == 0 && options_.global_per_second > 0)
     wait = limiter_.TryAcquire("*", RateLimit{options_.global_per_second * 60, 1}, now);
   if (wait > 0) {
-    (void)store_->MarkRetry(m.id, e.attempts, now + wait, e.last_error);
+    out.kind = OutboxOutcome::Kind::kRetry;
+    out.next_attempt_at = now + wait;
+    out.error = e.last_error;
     metrics_->Inc(metric::kDeliveryDeferred, channel_label);
-    return;
+    return out;
   }
-  const int attempt = e.attempts + 1;
-  m.attempt = attempt;
+  out.attempts = e.attempts + 1;
+  m.attempt = out.attempts;
   metrics_->Inc(metric::kDeliveryAttempts, channel_label);
   Status sent = adapter->Send(m);
-  const int64_t done = clock_->NowMicros();
   if (sent.ok()) {
-    Status s = store_->MarkSent(m.id, attempt, done);
-    if (!s.ok() && log_) log_("error", "could not mark a sent row", {{"outbox_id", m.id}, {"error", s.ToString()}});
-    return;
+    out.kind = OutboxOutcome::Kind::kSent;
+    return out;
   }
-  const bool retry = sent.IsTransient() && attempt < options_.max_attempts;
+  out.error = sent.ToString();
+  const bool retry = sent.IsTransient() && out.attempts < options_.max_attempts;
   metrics_->Inc(metric::kDeliveryFailures, {{"channel", m.channel}, {"retry", retry ? "yes" : "no"}});
   if (retry) {
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
-    (void)store_->MarkRetry(m.id, attempt, done + BackoffMicros(attempt, options_, jitter(rng)), sent.ToString());
+    out.kind = OutboxOutcome::Kind::kRetry;
+    out.next_attempt_at = clock_->NowMicros() + BackoffMicros(out.attempts, options_, jitter(rng));
     if (log_) log_("warn", "delivery failed, will retry",
-                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", attempt}, {"error", sent.ToString()}});
+                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", out.attempts}, {"error", out.error}});
   } else {
-    (void)store_->MarkDead(m.id, attempt, sent.ToString(), done);
+    out.kind = OutboxOutcome::Kind::kDead;
     metrics_->Inc(metric::kDeliveryDead, channel_label);
     if (log_) log_("error", "delivery dead-lettered",
-                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", attempt}, {"error", sent.ToString()}});
+                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", out.attempts}, {"error", out.error}});
   }
+  return out;
 }
 
 }  // namespace gridrelay

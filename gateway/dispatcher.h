@@ -37,6 +37,9 @@ class Dispatcher {
   using RuntimeFn = std::function<std::shared_ptr<const Runtime>()>;
   using LogFn = std::function<void(std::string_view level, std::string_view msg, const nlohmann::json& fields)>;
 
+  // Rows leased per store transaction. Small, so that a slow destination holds few rows.
+  static constexpr int kLeaseBatch = 8;
+
   Dispatcher(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, DeliveryOptions options, LogFn log);
   ~Dispatcher();
 
@@ -51,7 +54,8 @@ class Dispatcher {
 
  private:
   void Run(unsigned seed);
-  void DeliverOne(OutboxEntry entry, std::mt19937& rng);
+  // Sends one leased row (or defers it for a rate limit) and says what happened.
+  OutboxOutcome DeliverOne(OutboxEntry& entry, const Runtime& rt, std::mt19937& rng);
 
   Store* store_;
   const Clock* clock_;

@@ -63,19 +63,23 @@ StatusOr<int> Inbox::ProcessPending() {
   if (!pending.ok()) return pending.status();
   if (pending->empty()) return 0;
   std::shared_ptr<const Runtime> rt = runtime_();
+  std::vector<ProcessingResult> plans;
+  plans.reserve(pending->size());
+  for (const StoredMessage& sm : *pending) plans.push_back(Plan(*rt, sm));
+  // One transaction (one fsync) for the whole batch.
+  auto done = store_->CompleteMessages(plans, clock_->NowMicros());
+  if (!done.ok()) return done.status();
+  const int64_t now = clock_->NowMicros();
   int completed = 0;
   bool enqueued = false;
-  for (const StoredMessage& sm : *pending) {
-    ProcessingResult plan = Plan(*rt, sm);
-    const bool has_ticket = plan.ticket.has_value();
-    auto ok = store_->CompleteMessage(plan, clock_->NowMicros());
-    if (!ok.ok()) return ok.status();
-    if (!*ok) continue;  // completed elsewhere
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!(*done)[i]) continue;  // routed elsewhere
+    const StoredMessage& sm = (*pending)[i];
+    const ProcessingResult& plan = plans[i];
     ++completed;
     enqueued = enqueued || static_cast<bool>(plan.outbox);
-    const double latency = static_cast<double>(clock_->NowMicros() - sm.received_at) / 1e6;
-    metrics_->Observe(metric::kEndToEndLatency, latency);
-    if (has_ticket) metrics_->Inc(metric::kTicketsCreated, {{"category", sm.classification.category}});
+    metrics_->Observe(metric::kEndToEndLatency, static_cast<double>(now - sm.received_at) / 1e6);
+    if (plan.ticket) metrics_->Inc(metric::kTicketsCreated, {{"category", sm.classification.category}});
     if (plan.state == message_state::kTriage) {
       metrics_->Inc(metric::kTriage, {{"channel", sm.message.channel}});
       if (log_) log_("warn", "message put in triage", {{"message_id", sm.id}, {"why", plan.note}});

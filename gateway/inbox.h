@@ -1,7 +1,7 @@
 // Inbox: routes committed messages after they were acknowledged, so the platform never
 // waits on routing, notification or delivery. For each `received` message it asks the
 // Router, then commits the ticket, its events and the outbox rows together with the message's
-// new state (Store::CompleteMessage), so a crash at any point either leaves the message
+// new state (Store::CompleteMessages), so a crash at any point either leaves the message
 // `received` (and it is routed again on restart) or routed exactly once.
 #pragma once
 

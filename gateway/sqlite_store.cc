@@ -97,7 +97,6 @@ CREATE TABLE outbox (
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   sent_at INTEGER NOT NULL DEFAULT 0
@@ -481,16 +480,29 @@ StatusOr<std::vector<StoredMessage>> SqliteStore::PendingMessages(int limit) {
   return out;
 }
 
-StatusOr<bool> SqliteStore::CompleteMessage(const ProcessingResult& r, int64_t now) {
+StatusOr<std::vector<bool>> SqliteStore::CompleteMessages(const std::vector<ProcessingResult>& results,
+                                                          int64_t now) {
   std::lock_guard lock(write_mu_);
   Txn txn(writer_->db);
   GR_RETURN_IF_ERROR(txn.began());
+  std::vector<bool> done;
+  done.reserve(results.size());
+  for (const auto& r : results) {
+    auto one = CompleteOne(r, now);
+    if (!one.ok()) return one.status();
+    done.push_back(*one);
+  }
+  GR_RETURN_IF_ERROR(txn.Commit());
+  return done;
+}
+
+StatusOr<bool> SqliteStore::CompleteOne(const ProcessingResult& r, int64_t now) {
   {
     // Claim the message first: if it is no longer `received`, someone else routed it.
     Stmt s(*writer_, "UPDATE messages SET state = ?, note = ?, processed_at = ? WHERE id = ? AND state = 'received'");
     s.Bind(1, r.state).Bind(2, r.note).Bind(3, now).Bind(4, r.message_id);
     GR_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(writer_->db) == 0) return false;  // rolled back by ~Txn
+    if (sqlite3_changes(writer_->db) == 0) return false;  // routed already: nothing written
   }
   int64_t ticket_id = 0;
   if (r.ticket) {
@@ -520,7 +532,6 @@ StatusOr<bool> SqliteStore::CompleteMessage(const ProcessingResult& r, int64_t n
       GR_RETURN_IF_ERROR(InsertOutbox(e, now));
     }
   }
-  GR_RETURN_IF_ERROR(txn.Commit());
   return true;
 }
 
@@ -533,57 +544,88 @@ Status SqliteStore::Enqueue(const std::vector<OutboxEntry>& entries, int64_t now
 }
 
 StatusOr<std::vector<OutboxEntry>> SqliteStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
-  std::lock_guard lock(write_mu_);
-  static const std::string sql = std::string(
-      "UPDATE outbox SET lease_until = ?1 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND "
-      "next_attempt_at <= ?2 AND lease_until <= ?2 ORDER BY priority, next_attempt_at, id LIMIT ?3) RETURNING ") +
-      kOutboxColumns;
-  Stmt s(*writer_, sql.c_str());
-  s.Bind(1, lease_until).Bind(2, now).Bind(3, limit);
+  // Leases live in memory: this store serves one process, and a crash ends every lease
+  // anyway (the rows are simply due again). Leasing therefore costs no write or fsync.
+  std::lock_guard lease_lock(lease_mu_);
+  std::lock_guard lock(read_mu_);
+  std::erase_if(leases_, [&](const auto& kv) { return kv.second <= now; });
+  static const std::string sql = std::string("SELECT ") + kOutboxColumns +
+                                 " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                                 "ORDER BY priority, next_attempt_at, id LIMIT ?";
+  Stmt s(*reader_, sql.c_str());
+  s.Bind(1, now).Bind(2, static_cast<int64_t>(limit + leases_.size()));
   std::vector<OutboxEntry> out;
-  while (true) {
+  while (static_cast<int>(out.size()) < limit) {
     auto row = s.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+    if (leases_.count(s.Int(0))) continue;  // in flight with another sender
     out.push_back(ReadOutbox(s));
   }
-  // RETURNING gives rows in no particular order: send the most urgent first.
-  std::sort(out.begin(), out.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
-    return std::tie(a.priority, a.next_attempt_at, a.message.id) < std::tie(b.priority, b.next_attempt_at, b.message.id);
-  });
+  for (const auto& e : out) leases_[e.message.id] = lease_until;
   return out;
 }
 
-Status SqliteStore::MarkSent(int64_t id, int attempts, int64_t now) {
-  std::lock_guard lock(write_mu_);
-  Stmt s(*writer_, "UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, lease_until = 0 WHERE id = ?");
-  s.Bind(1, attempts).Bind(2, now).Bind(3, id);
-  return s.Run();
+Status SqliteStore::RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) {
+  if (outcomes.empty()) return Status::Ok();
+  Status committed = RecordOutcomesLocked(outcomes, now);
+  // Released only after the commit, so no sender can lease a row whose outcome is in flight.
+  std::lock_guard lease_lock(lease_mu_);
+  for (const auto& o : outcomes) leases_.erase(o.id);
+  return committed;
 }
 
-Status SqliteStore::MarkRetry(int64_t id, int attempts, int64_t next_attempt_at, const std::string& error) {
+Status SqliteStore::RecordOutcomesLocked(const std::vector<OutboxOutcome>& outcomes, int64_t now) {
   std::lock_guard lock(write_mu_);
-  Stmt s(*writer_,
-         "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?");
-  s.Bind(1, attempts).Bind(2, next_attempt_at).Bind(3, error).Bind(4, id);
-  return s.Run();
-}
-
-Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error, int64_t now) {
-  std::lock_guard lock(write_mu_);
-  Stmt s(*writer_,
-         "UPDATE outbox SET status = 'dead', attempts = ?, last_error = ?, sent_at = ?, lease_until = 0 WHERE id = ?");
-  s.Bind(1, attempts).Bind(2, error).Bind(3, now).Bind(4, id);
-  return s.Run();
+  // Delivery bookkeeping is committed without waiting for the disk (synchronous=NORMAL: it
+  // survives a process crash, not a power cut). Losing it can only make a row be sent again,
+  // which delivery is built for (at-least-once, stable idempotency keys); messages and tickets
+  // are always committed with synchronous=FULL.
+  GR_RETURN_IF_ERROR(Exec(writer_->db, "PRAGMA synchronous=NORMAL"));
+  struct RestoreFull {
+    sqlite3* db;
+    ~RestoreFull() { (void)Exec(db, "PRAGMA synchronous=FULL"); }
+  } restore{writer_->db};
+  Txn txn(writer_->db);
+  GR_RETURN_IF_ERROR(txn.began());
+  for (const auto& o : outcomes) {
+    switch (o.kind) {
+      case OutboxOutcome::Kind::kSent: {
+        Stmt s(*writer_, "UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ? WHERE id = ?");
+        s.Bind(1, o.attempts).Bind(2, now).Bind(3, o.id);
+        GR_RETURN_IF_ERROR(s.Run());
+        break;
+      }
+      case OutboxOutcome::Kind::kRetry: {
+        Stmt s(*writer_,
+               "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?");
+        s.Bind(1, o.attempts).Bind(2, o.next_attempt_at).Bind(3, o.error).Bind(4, o.id);
+        GR_RETURN_IF_ERROR(s.Run());
+        break;
+      }
+      case OutboxOutcome::Kind::kDead: {
+        Stmt s(*writer_,
+               "UPDATE outbox SET status = 'dead', attempts = ?, last_error = ?, sent_at = ? WHERE id = ?");
+        s.Bind(1, o.attempts).Bind(2, o.error).Bind(3, now).Bind(4, o.id);
+        GR_RETURN_IF_ERROR(s.Run());
+        break;
+      }
+    }
+  }
+  return txn.Commit();
 }
 
 StatusOr<std::optional<int64_t>> SqliteStore::NextOutboxDue() {
+  std::lock_guard lease_lock(lease_mu_);
   std::lock_guard lock(read_mu_);
-  Stmt s(*reader_, "SELECT MIN(MAX(next_attempt_at, lease_until)) FROM outbox WHERE status = 'pending'");
-  auto row = s.Step();
-  if (!row.ok()) return row.status();
-  if (!*row || s.IsNull(0)) return std::optional<int64_t>();
-  return std::optional<int64_t>(s.Int(0));
+  Stmt s(*reader_, "SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT ?");
+  s.Bind(1, static_cast<int64_t>(leases_.size() + 1));
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<int64_t>();
+    if (!leases_.count(s.Int(0))) return std::optional<int64_t>(s.Int(1));
+  }
 }
 
 StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {

@@ -3,13 +3,15 @@
 // from group commit in the caller (gateway/ingest), not from weakening the sync.
 //
 // One connection writes (guarded by a mutex); a second one serves reads so that API
-// queries never wait behind a commit. The schema is versioned (table schema_version) and
+// queries never wait behind a commit. Outbox leases are kept in memory: this store serves a
+// single gateway process (several instances share a PostgreSQL store instead). The schema is versioned (table schema_version) and
 // migrated forward on Open.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "gateway/store.h"
 
@@ -29,12 +31,10 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<IngestResult>> Ingest(const std::vector<IngestItem>& items, int64_t now) override;
   Status PurgeDedupKeys(int64_t older_than) override;
   StatusOr<std::vector<StoredMessage>> PendingMessages(int limit) override;
-  StatusOr<bool> CompleteMessage(const ProcessingResult& result, int64_t now) override;
+  StatusOr<std::vector<bool>> CompleteMessages(const std::vector<ProcessingResult>& results, int64_t now) override;
   Status Enqueue(const std::vector<OutboxEntry>& entries, int64_t now) override;
   StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) override;
-  Status MarkSent(int64_t id, int attempts, int64_t now) override;
-  Status MarkRetry(int64_t id, int attempts, int64_t next_attempt_at, const std::string& error) override;
-  Status MarkDead(int64_t id, int attempts, const std::string& error, int64_t now) override;
+  Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) override;
   StatusOr<std::optional<int64_t>> NextOutboxDue() override;
   StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) override;
   StatusOr<std::optional<Ticket>> GetTicket(int64_t id) override;
@@ -52,9 +52,15 @@ class SqliteStore final : public Store {
   SqliteStore();
   Status Migrate();
   Status InsertOutbox(const OutboxEntry& e, int64_t now);
+  Status RecordOutcomesLocked(const std::vector<OutboxOutcome>& outcomes, int64_t now);
+  // Inside a transaction: false when the message was no longer `received`.
+  StatusOr<bool> CompleteOne(const ProcessingResult& result, int64_t now);
 
+  // Lock order: lease_mu_, then read_mu_ or write_mu_.
+  std::mutex lease_mu_;
   std::mutex write_mu_;
   std::mutex read_mu_;
+  std::unordered_map<int64_t, int64_t> leases_;  // outbox id -> lease end; guarded by lease_mu_
   std::unique_ptr<SqliteConn> writer_;  // guarded by write_mu_
   std::unique_ptr<SqliteConn> reader_;  // guarded by read_mu_
 };

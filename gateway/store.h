@@ -5,11 +5,13 @@
 //  - Ingest commits a whole batch durably (one transaction) before it returns; a dedup key
 //    already present for the channel (within the window) yields {duplicate=true} and the
 //    original message id, and stores nothing.
-//  - CompleteMessage is atomic: the ticket, its events, the outbox rows and the message's new
-//    state land together or not at all, and only if the message is still `received` (so two
-//    processors, or a processor after a crash, never open a second ticket).
+//  - CompleteMessages commits a batch in one transaction; for each message the ticket, its
+//    events, the outbox rows and the message's new state land together or not at all, and only
+//    if the message is still `received` (so two processors, or a processor after a crash, never
+//    open a second ticket).
 //  - Outbox idempotency keys are unique: enqueuing a row whose key exists is a no-op.
-//  - LeaseOutbox hands a due row to one sender until the lease expires.
+//  - LeaseOutbox hands a due row to one sender until the lease expires or its outcome is
+//    recorded; a crash ends every lease.
 // All methods are thread-safe. Times are Unix microseconds.
 #pragma once
 
@@ -61,6 +63,16 @@ struct OutboxEntry {
   int64_t created_at = 0;
   int64_t sent_at = 0;
   std::string last_error;
+};
+
+// What happened to one leased outbox row.
+struct OutboxOutcome {
+  enum class Kind { kSent, kRetry, kDead };
+  int64_t id = 0;
+  Kind kind = Kind::kSent;
+  int attempts = 0;             // attempts made so far (a rate-limit deferral does not count)
+  int64_t next_attempt_at = 0;  // kRetry: when it is due again
+  std::string error;            // kRetry, kDead: the last error
 };
 
 struct StoredMessage {
@@ -117,7 +129,7 @@ struct TicketEvent {
   nlohmann::json detail = nlohmann::json::object();
 };
 
-// What processing one message produced; committed atomically by CompleteMessage.
+// What processing one message produced; committed atomically by CompleteMessages.
 struct ProcessingResult {
   int64_t message_id = 0;
   std::string state = message_state::kProcessed;
@@ -168,16 +180,15 @@ class Store {
 
   // The durable inbox.
   virtual StatusOr<std::vector<StoredMessage>> PendingMessages(int limit) = 0;
-  // Returns false (and changes nothing) when the message is no longer `received`.
-  virtual StatusOr<bool> CompleteMessage(const ProcessingResult& result, int64_t now) = 0;
+  // One transaction for the batch. Result i is false (and message i changed nothing) when that
+  // message was no longer `received`.
+  virtual StatusOr<std::vector<bool>> CompleteMessages(const std::vector<ProcessingResult>& results, int64_t now) = 0;
 
   // The outbox.
   virtual Status Enqueue(const std::vector<OutboxEntry>& entries, int64_t now) = 0;
   virtual StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) = 0;
-  virtual Status MarkSent(int64_t id, int attempts, int64_t now) = 0;
-  // Puts a leased row back: due again at `next_attempt_at`.
-  virtual Status MarkRetry(int64_t id, int attempts, int64_t next_attempt_at, const std::string& error) = 0;
-  virtual Status MarkDead(int64_t id, int attempts, const std::string& error, int64_t now) = 0;
+  // Records what happened to leased rows, in one transaction.
+  virtual Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) = 0;
   // The earliest next_attempt_at of a pending row, or nullopt when none is pending.
   virtual StatusOr<std::optional<int64_t>> NextOutboxDue() = 0;
 

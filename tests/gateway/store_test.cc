@@ -102,13 +102,13 @@ TEST_SUITE("store") {
       e.message.text = "工单#" + std::to_string(ticket_id);
       return std::vector<OutboxEntry>{e};
     };
-    auto done = t.store->CompleteMessage(p, 2000);
+    auto done = t.store->CompleteMessages({p}, 2000);
     REQUIRE(done.ok());
-    CHECK(*done);
+    CHECK((*done)[0]);
     CHECK(seen_ticket > 0);
-    auto again = t.store->CompleteMessage(p, 3000);
+    auto again = t.store->CompleteMessages({p}, 3000);
     REQUIRE(again.ok());
-    CHECK(!*again);  // already processed: nothing changes
+    CHECK(!(*again)[0]);  // already processed: nothing changes
     auto tickets = t.store->ListTickets({});
     REQUIRE(tickets.ok());
     CHECK(tickets->size() == 1);
@@ -146,7 +146,8 @@ TEST_SUITE("store") {
     CHECK(t.store->LeaseOutbox(200, 5, 10'000'000)->empty());
     // Retry later, then dead.
     const int64_t id = (*lease)[0].message.id;
-    REQUIRE(t.store->MarkRetry(id, 1, 5000, "unavailable: boom").ok());
+    using K = OutboxOutcome::Kind;
+    REQUIRE(t.store->RecordOutcomes({{id, K::kRetry, 1, 5000, "unavailable: boom"}}, 4000).ok());
     CHECK(t.store->LeaseOutbox(4000, 5, 10'000'000)->empty());
     auto due = t.store->NextOutboxDue();
     REQUIRE(due.ok());
@@ -155,11 +156,11 @@ TEST_SUITE("store") {
     REQUIRE(retried->size() == 1);
     CHECK(retried->front().attempts == 1);
     CHECK(retried->front().last_error == "unavailable: boom");
-    REQUIRE(t.store->MarkDead(id, 2, "unavailable: boom again", 6000).ok());
+    REQUIRE(t.store->RecordOutcomes({{id, K::kDead, 2, 0, "unavailable: boom again"}}, 6000).ok());
     auto dead = t.store->ListOutbox({outbox_status::kDead, 0, 10});
     REQUIRE(dead->size() == 1);
     CHECK(dead->front().attempts == 2);
-    REQUIRE(t.store->MarkSent((*next)[0].message.id, 1, 7000).ok());
+    REQUIRE(t.store->RecordOutcomes({{(*next)[0].message.id, K::kSent, 1, 0, ""}}, 7000).ok());
     auto counts = t.store->Counts();
     REQUIRE(counts.ok());
     CHECK(counts->outbox_by_status["dead"] == 1);
