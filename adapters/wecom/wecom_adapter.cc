@@ -451,6 +451,13 @@ std::string WecomAdapter::StripRobotMention(std::string text, bool group) const 
 }
 
 bool WecomAdapter::IsTrustedWebhookUrl(const std::string& url) const {
+  // Only plain URL characters: '@', '#', '\\', blanks and controls are where URL parsers
+  // disagree about the host, and WeCom's URLs never contain them.
+  const bool plain = std::all_of(url.begin(), url.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-._~:/?&=%+").find(c) != std::string_view::npos;
+  });
+  if (!plain) return false;
   const std::string host = UrlHost(url);
   const bool trusted_host = host == api_host_ || host == "qyapi.weixin.qq.com" || host == "in.qyapi.weixin.qq.com";
   return trusted_host && UrlPath(url) == "/cgi-bin/webhook/send" && !QueryParam(url, "key").empty();
@@ -477,14 +484,14 @@ WebhookReply WecomAdapter::Acknowledge(const InboundMessage& message, const AckI
       plaintext = body.dump(-1, ' ', false, json::error_handler_t::replace);
     }
   } else {
-    const std::string now = std::to_string(NowSeconds());
+    const int64_t now = NowSeconds();
     if (format == PayloadFormat::kXml) {
       plaintext = "<xml><ToUserName>" + CData(message.sender_id) + "</ToUserName><FromUserName>" +
-                  CData(settings_.corp_id) + "</FromUserName><CreateTime>" + now +
+                  CData(settings_.corp_id) + "</FromUserName><CreateTime>" + std::to_string(now) +
                   "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>" + CData(text) + "</Content></xml>";
     } else {
       json body = {{"ToUserName", message.sender_id}, {"FromUserName", settings_.corp_id},
-                   {"CreateTime", NowSeconds()}, {"MsgType", "text"}, {"Content", text}};
+                   {"CreateTime", now}, {"MsgType", "text"}, {"Content", text}};
       plaintext = body.dump(-1, ' ', false, json::error_handler_t::replace);
     }
   }

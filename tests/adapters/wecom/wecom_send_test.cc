@@ -102,12 +102,26 @@ TEST_CASE("a reply goes through the callback's WebhookUrl, into the same chat") 
   CHECK(sent[0].Json()["chatid"] == "wrkFromCallback");
   CHECK(sent[0].Json()["post_id"] == "post-9");
 
-  // A WebhookUrl pointing elsewhere is never followed; the configured key is used instead.
-  m.reply_context["webhook_url"] = "http://169.254.169.254/cgi-bin/webhook/send?key=x";
-  REQUIRE(robot->Send(m).ok());
-  sent = f.fake.requests_to("/cgi-bin/webhook/send");
-  REQUIRE(sent.size() == 2);
-  CHECK(sent[1].Param("key") == FakeWecom::kRobotKey);
+  // A WebhookUrl pointing elsewhere, or one whose host parsers could read two ways, is never
+  // followed; the configured key is used instead.
+  const std::string host = f.fake.base().substr(7);  // 127.0.0.1:port
+  const std::vector<std::string> refused = {
+      "http://169.254.169.254/cgi-bin/webhook/send?key=x",
+      "http://qyapi.weixin.qq.com#@" + host + "/cgi-bin/webhook/send?key=x",
+      "http://qyapi.weixin.qq.com@" + host + "/cgi-bin/webhook/send?key=x",
+      "http://" + host + "\\@qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+      "http://" + host + "/cgi-bin/webhook/upload_media?key=x",
+      "http://" + host + "/cgi-bin/webhook/send",
+      "file:///etc/passwd",
+  };
+  for (const auto& url : refused) {
+    CAPTURE(url);
+    m.reply_context["webhook_url"] = url;
+    REQUIRE(robot->Send(m).ok());
+    sent = f.fake.requests_to("/cgi-bin/webhook/send");
+    CHECK(sent.back().Param("key") == FakeWecom::kRobotKey);
+  }
+  CHECK(f.fake.requests().size() == 1 + refused.size());
 }
 
 TEST_CASE("send_chatid false leaves the chat to the robot key") {
