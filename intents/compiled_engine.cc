@@ -192,7 +192,7 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
   bool predicted = false;
   auto predict = [&]() -> const ModelPrediction& {
     if (!predicted && model) {
-      prediction = model->Predict(norm.text);
+      prediction = model->Predict(norm.text, /*with_evidence=*/false);
       predicted = true;
     }
     return prediction;
@@ -275,7 +275,7 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
       out.category = CategoryOf(p.intent);
       out.by = "model";
       out.confidence = p.probability;
-      out.evidence = p.evidence;
+      out.evidence = model->Predict(norm.text, /*with_evidence=*/true).evidence;
     } else {
       // Not trusted: `none`, as sure as the model is that it is none of the other intents.
       out.by = "default";

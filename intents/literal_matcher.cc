@@ -72,6 +72,42 @@ LiteralMatcher::LiteralMatcher(const std::vector<std::string>& literals) {
       queue.push_back(t);
     }
   }
+  // Flatten the automaton: each state's edges become its full transition function minus
+  // the transitions that equal the root's. Breadth-first, so a state's failure target is
+  // done before it.
+  {
+    std::vector<std::map<unsigned char, int>> delta(n);
+    std::vector<int> order;
+    std::deque<int> q;
+    for (const auto& [b, t] : children[0]) q.push_back(t);
+    while (!q.empty()) {
+      int st = q.front();
+      q.pop_front();
+      order.push_back(st);
+      for (const auto& [b, t] : children[st]) q.push_back(t);
+    }
+    for (int st : order) {
+      std::map<unsigned char, int> d = children[st];
+      int f = states_[st].fail;
+      if (f != 0) {
+        for (const auto& [b, t] : delta[f]) d.emplace(b, t);  // own edges take precedence
+      }
+      for (auto it = d.begin(); it != d.end();) {
+        if (it->second == root_[it->first]) {
+          it = d.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      delta[st] = std::move(d);
+    }
+    edges_.clear();
+    for (size_t st = 1; st < n; ++st) {
+      states_[st].edge_begin = static_cast<uint32_t>(edges_.size());
+      for (const auto& [b, t] : delta[st]) edges_.push_back({b, t});
+      states_[st].edge_end = static_cast<uint32_t>(edges_.size());
+    }
+  }
   for (size_t s = 0; s < n; ++s) {
     states_[s].out_begin = static_cast<uint32_t>(outputs_.size());
     outputs_.insert(outputs_.end(), outs[s].begin(), outs[s].end());

@@ -60,13 +60,12 @@ class LiteralMatcher {
     }
     return lo < st.edge_end && edges_[lo].byte == b ? edges_[lo].target : -1;
   }
+  // The edges of each state already include those inherited through its failure chain
+  // (except where the root's own transition is the answer), so a step is one lookup.
   int Next(int s, unsigned char b) const {
-    while (true) {
-      if (s == 0) return root_[b];
-      int t = Goto(s, b);
-      if (t >= 0) return t;
-      s = states_[s].fail;
-    }
+    if (s == 0) return root_[b];
+    int t = Goto(s, b);
+    return t >= 0 ? t : root_[b];
   }
 
   std::vector<State> states_;

@@ -24,15 +24,6 @@ namespace {
 
 constexpr std::string_view kFormat = "gridrelay-intent-model";
 
-uint64_t Fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::vector<double> Softmax(const std::vector<double>& scores, double temperature) {
   std::vector<double> p(scores.size());
   if (scores.empty()) return p;
@@ -69,30 +60,41 @@ std::string Sha256Hex(std::string_view text) {
 
 void NgramFeatures(std::string_view normalised, uint32_t buckets, std::vector<uint32_t>* features,
                    std::vector<std::string>* grams) {
-  std::vector<std::string> chars;
+  // Character boundaries; digits are folded to '0', spaces break n-grams. The hash of an
+  // n-gram is FNV-1a over its bytes, computed incrementally from the (n-1)-gram's.
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> chars;  // (offset, length); length 0 = space
+  chars.clear();
   for (size_t i = 0; i < normalised.size();) {
     char32_t cp;
     int n = DecodeUtf8(normalised, i, &cp);
-    if (cp >= '0' && cp <= '9') {
-      chars.emplace_back("0");
-    } else if (cp != ' ') {
-      chars.emplace_back(normalised.substr(i, n));
-    } else {
-      chars.emplace_back(" ");
-    }
+    chars.emplace_back(static_cast<uint32_t>(i), cp == ' ' ? 0u : static_cast<uint32_t>(n));
     i += n;
   }
   features->clear();
   if (grams) grams->clear();
   std::string g;
   for (size_t i = 0; i < chars.size(); ++i) {
-    g.clear();
-    for (size_t n = 1; n <= 3 && i + n <= chars.size(); ++n) {
-      g += chars[i + n - 1];
-      if (chars[i + n - 1] == " " && n > 1) break;  // no n-gram spans a word break
-      if (n == 1 && chars[i] == " ") break;
-      features->push_back(static_cast<uint32_t>(Fnv1a(g) % buckets));
-      if (grams) grams->push_back(g);
+    if (chars[i].second == 0) continue;
+    uint64_t h = 1469598103934665603ull;
+    if (grams) g.clear();
+    for (size_t n = 0; n < 3 && i + n < chars.size(); ++n) {
+      auto [off, len] = chars[i + n];
+      if (len == 0) break;  // no n-gram spans a word break
+      unsigned char first = static_cast<unsigned char>(normalised[off]);
+      bool digit = len == 1 && first >= '0' && first <= '9';
+      for (uint32_t k = 0; k < len; ++k) {
+        h ^= digit ? static_cast<unsigned char>('0') : static_cast<unsigned char>(normalised[off + k]);
+        h *= 1099511628211ull;
+      }
+      features->push_back(static_cast<uint32_t>(h % buckets));
+      if (grams) {
+        if (digit) {
+          g.push_back('0');
+        } else {
+          g.append(normalised.substr(off, len));
+        }
+        grams->push_back(g);
+      }
     }
   }
 }
@@ -244,11 +246,11 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
   return model;
 }
 
-ModelPrediction NgramModel::Predict(std::string_view normalised) const {
+ModelPrediction NgramModel::Predict(std::string_view normalised, bool with_evidence) const {
   ModelPrediction out;
-  std::vector<uint32_t> feats;
+  thread_local std::vector<uint32_t> feats;
   std::vector<std::string> grams;
-  NgramFeatures(normalised, buckets_, &feats, &grams);
+  NgramFeatures(normalised, buckets_, &feats, with_evidence ? &grams : nullptr);
   out.distribution = Softmax(Scores(feats), temperature_);
   if (out.distribution.empty()) return out;
   std::vector<size_t> order(classes_.size());
@@ -258,6 +260,7 @@ ModelPrediction NgramModel::Predict(std::string_view normalised) const {
   size_t second = order.size() > 1 ? order[1] : order[0];
   out.intent = classes_[win];
   out.probability = out.distribution[win];
+  if (!with_evidence) return out;
   // Evidence: the n-grams that most favour the winner over the runner-up.
   std::map<std::string, double> weight;
   for (size_t i = 0; i < feats.size(); ++i) {

@@ -64,7 +64,8 @@ class NgramModel {
   static StatusOr<std::shared_ptr<const NgramModel>> LoadFile(const std::filesystem::path& path);
   Status SaveFile(const std::filesystem::path& path) const;
 
-  ModelPrediction Predict(std::string_view normalised) const;
+  // `with_evidence`: also name the n-grams that weighed most (costs string work).
+  ModelPrediction Predict(std::string_view normalised, bool with_evidence = true) const;
   // Probability of `intent` in a prediction's distribution (0 when unknown).
   double ProbabilityOf(const ModelPrediction& p, const std::string& intent) const;
 

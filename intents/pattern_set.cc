@@ -144,6 +144,8 @@ void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
   thread_local std::vector<std::vector<std::vector<WordHit>>> chain_hits;
   thread_local std::vector<int> touched_chains;
   thread_local std::vector<int> cp_index;
+  thread_local std::vector<uint64_t> chain_touched;  // generation a chain was last touched in
+  thread_local uint64_t generation = 0;
   atoms.clear();
   touched_words.clear();
   if (word_hits.size() < word_len_.size()) word_hits.resize(word_len_.size());
@@ -162,12 +164,15 @@ void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
   });
   if (!touched_words.empty()) {
     if (chain_hits.size() < chains_.size()) chain_hits.resize(chains_.size());
+    if (chain_touched.size() < chains_.size()) chain_touched.resize(chains_.size(), 0);
+    ++generation;
     touched_chains.clear();
     for (int w : touched_words) {
       for (const auto& [c, st] : word_members_[w]) {
         auto& per_step = chain_hits[c];
-        if (per_step.empty()) {
-          per_step.resize(chains_[c].chain.steps.size());
+        if (per_step.size() < chains_[c].chain.steps.size()) per_step.resize(chains_[c].chain.steps.size());
+        if (chain_touched[c] != generation) {
+          chain_touched[c] = generation;
           touched_chains.push_back(c);
         }
         per_step[st].insert(per_step[st].end(), word_hits[w].begin(), word_hits[w].end());
@@ -176,7 +181,9 @@ void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
     bool indexed = false;
     for (int c : touched_chains) {
       auto& per_step = chain_hits[c];
-      bool complete = std::all_of(per_step.begin(), per_step.end(), [](const auto& v) { return !v.empty(); });
+      // The scratch is shared by every PatternSet of the thread: look at this chain's steps only.
+      auto steps_end = per_step.begin() + static_cast<std::ptrdiff_t>(chains_[c].chain.steps.size());
+      bool complete = std::all_of(per_step.begin(), steps_end, [](const auto& v) { return !v.empty(); });
       if (complete) {
         if (!indexed) {
           // cp_index[b] counts the characters before byte b (b at a character boundary).
@@ -188,12 +195,12 @@ void PatternSet::Match(std::string_view text, std::vector<Hit>* hits) const {
           }
           indexed = true;
         }
-        for (auto& v : per_step)
-          std::sort(v.begin(), v.end(), [](const WordHit& a, const WordHit& b) { return a.begin < b.begin; });
+        for (auto it = per_step.begin(); it != steps_end; ++it)
+          std::sort(it->begin(), it->end(), [](const WordHit& a, const WordHit& b) { return a.begin < b.begin; });
         int b = 0, e = 0;
         if (MatchChain(chains_[c].chain, per_step, cp_index, &b, &e)) hits->push_back({chains_[c].pattern, b, e});
       }
-      per_step.clear();
+      for (auto& v : per_step) v.clear();  // keep the capacity for the next message
     }
     for (int w : touched_words) word_hits[w].clear();
   }
