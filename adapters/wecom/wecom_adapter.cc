@@ -451,7 +451,7 @@ std::string WecomAdapter::StripRobotMention(std::string text, bool group) const 
 }
 
 bool WecomAdapter::IsTrustedWebhookUrl(const std::string& url) const {
-  // Only plain URL characters: '@', '#', '\\', blanks and controls are where URL parsers
+  // Only plain URL characters: '@', '#', backslashes, blanks and controls are where URL parsers
   // disagree about the host, and WeCom's URLs never contain them.
   const bool plain = std::all_of(url.begin(), url.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -143,7 +143,7 @@ TEST_CASE("URL verification through the gateway answers the decrypted echostr") 
   CHECK(w.TicketCount() == 0);
 }
 
-TEST_CASE("forged, stale and malformed callbacks are refused by the gateway and store nothing") {
+TEST_CASE("forged, stale, malformed and oversized callbacks are refused by the gateway and store nothing") {
   WecomGateway w;
   httplib::Client client = w.gateway->Client();
   auto [path, body] = w.Callback("e2e-bad-1", kFacilities);
@@ -164,6 +164,11 @@ TEST_CASE("forged, stale and malformed callbacks are refused by the gateway and 
   auto r3 = client.Post(path.c_str(), "<xml><Encrypt><![CDATA[", "text/xml");
   REQUIRE(r3);
   CHECK(r3->status == 400);
+
+  // Over the server's body cap (64 KiB in the test gateway): refused, or the connection closed.
+  const std::string huge = "<xml><Encrypt><![CDATA[" + std::string(200 * 1024, 'A') + "]]></Encrypt></xml>";
+  auto r4 = client.Post(path.c_str(), huge, "text/xml");
+  CHECK((!r4 || r4->status == 413));
 
   CHECK(w.TicketCount() == 0);
 }
