@@ -208,8 +208,9 @@ StatusOr<WecomSettings> ParseSettings(const ChannelSpec& spec) {
     return Status::InvalidArgument(where(s.corp_secret.empty() ? "corp_secret" : s.agent_id.empty() ? "agent_id" : "corp_id") +
                                    "app sends need all of `corp_id`, `corp_secret` and `agent_id`");
   }
-  if (!s.agent_id.empty() && s.agent_id.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::InvalidArgument(where("agent_id") + "`agent_id` must be a number");
+  if (!s.agent_id.empty() &&
+      (s.agent_id.size() > 18 || s.agent_id.find_first_not_of("0123456789") != std::string::npos)) {
+    return Status::InvalidArgument(where("agent_id") + "`agent_id` must be a number (WeCom's AgentId)");
   }
   while (!s.api_base.empty() && s.api_base.back() == '/') s.api_base.pop_back();
   if (UrlHost(s.api_base).empty()) {
