@@ -136,6 +136,14 @@ std::string RandomDigits(size_t n) {
 
 WebhookReply EmptyOk() { return {200, "text/plain", ""}; }
 
+// A string member of a JSON object (a reply context, a WeCom answer), or "" when it is not an
+// object or the member is not a string. json::value() would throw on either.
+std::string ContextString(const json& context, const char* key) {
+  if (!context.is_object()) return {};
+  auto it = context.find(key);
+  return it != context.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 // ---- settings ---------------------------------------------------------------------------
@@ -468,7 +476,7 @@ bool WecomAdapter::IsTrustedWebhookUrl(const std::string& url) const {
 
 WebhookReply WecomAdapter::Acknowledge(const InboundMessage& message, const AckInfo& info) const {
   if (info.passive_text.empty()) return EmptyOk();
-  const PayloadFormat format = message.reply_context.value("format", "xml") == "json" ? PayloadFormat::kJson
+  const PayloadFormat format = ContextString(message.reply_context, "format") == "json" ? PayloadFormat::kJson
                                                                                       : PayloadFormat::kXml;
   const std::string text = TruncateUtf8(info.passive_text, kTextLimitBytes);
   std::string plaintext;
@@ -515,17 +523,14 @@ std::string WecomAdapter::SealReply(const std::string& plaintext, PayloadFormat 
 // ---- outbound ---------------------------------------------------------------------------
 
 std::string WecomAdapter::RobotUrl(const OutboundMessage& message) const {
-  if (auto it = message.reply_context.find("webhook_url"); it != message.reply_context.end() && it->is_string()) {
-    std::string url = it->get<std::string>();
-    if (IsTrustedWebhookUrl(url)) return url;
-  }
+  if (std::string url = ContextString(message.reply_context, "webhook_url"); IsTrustedWebhookUrl(url)) return url;
   if (settings_.robot_key.empty()) return {};
   return settings_.api_base + "/cgi-bin/webhook/send?key=" + crypto::UrlEncode(settings_.robot_key);
 }
 
 std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
   if (message.audience == "user" || settings_.mode == WecomSettings::Mode::kApp) {
-    std::string user = message.audience == "user" ? message.user_id : message.reply_context.value("user_id", "");
+    std::string user = message.audience == "user" ? message.user_id : ContextString(message.reply_context, "user_id");
     return "wecom:app:" + settings_.agent_id + ":user:" + user;
   }
   // WeCom limits each robot (20 messages a minute), whichever chat it posts to. The key is a
@@ -545,7 +550,7 @@ Status WecomAdapter::Send(const OutboundMessage& message) const {
   }
   if (settings_.mode == WecomSettings::Mode::kApp) {
     // An app conversation is one to one: its "group" reply goes back to the user who wrote.
-    const std::string user = message.reply_context.value("user_id", "");
+    const std::string user = ContextString(message.reply_context, "user_id");
     if (user.empty() || !settings_.HasAppCredentials()) {
       return Status::FailedPrecondition("wecom app channel '" + channel_ +
                                         "' can only answer a user (needs corp_secret, agent_id and a user_id)");
@@ -573,7 +578,7 @@ Status WecomAdapter::SendRobot(const OutboundMessage& message) const {
     if (!message.mention_mobiles.empty()) body["text"]["mentioned_mobile_list"] = message.mention_mobiles;
   }
   if (settings_.send_chatid) {
-    std::string chat = !message.group_id.empty() ? message.group_id : message.reply_context.value("chat_id", "");
+    std::string chat = !message.group_id.empty() ? message.group_id : ContextString(message.reply_context, "chat_id");
     if (chat.empty()) {
       // Without chatid WeCom posts to every group the robot is in ("@all_group").
       return Status::InvalidArgument("wecom channel '" + channel_ +
@@ -581,7 +586,7 @@ Status WecomAdapter::SendRobot(const OutboundMessage& message) const {
                                      "set send_chatid: false for a robot that is in one group only");
     }
     body["chatid"] = chat;
-    if (auto post = message.reply_context.value("post_id", ""); !post.empty()) body["post_id"] = post;
+    if (auto post = ContextString(message.reply_context, "post_id"); !post.empty()) body["post_id"] = post;
   }
   HttpRequest request;
   request.method = "POST";
@@ -625,7 +630,7 @@ Status WecomAdapter::SendApp(const std::string& user_id, const std::string& text
     }
     GR_RETURN_IF_ERROR(ErrcodeStatus(*reply, "message/send"));
     // errcode 0 with the only recipient listed as invalid is a partial failure of one.
-    std::string invalid = reply->body.value("invaliduser", "");
+    std::string invalid = ContextString(reply->body, "invaliduser");
     if (!invalid.empty()) return Status::NotFound("message/send: WeCom lists '" + invalid + "' as invalid user");
     return Status::Ok();
   }

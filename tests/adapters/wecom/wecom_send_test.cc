@@ -124,6 +124,27 @@ TEST_CASE("a reply goes through the callback's WebhookUrl, into the same chat") 
   CHECK(f.fake.requests().size() == 1 + refused.size());
 }
 
+TEST_CASE("a reply context of the wrong shape is ignored, never thrown on") {
+  Fixture f;
+  auto robot = f.Robot();
+  auto app = f.App();
+  for (const json& context : {json(nullptr), json::array({1, 2}), json("text"),
+                              json{{"webhook_url", 5}, {"chat_id", json::object()}, {"user_id", 7}, {"format", 1}}}) {
+    CAPTURE(context.dump());
+    OutboundMessage m = GroupMessage("x");
+    m.reply_context = context;
+    CHECK(robot->Send(m).ok());  // group_id names the chat; the configured key is used
+    CHECK_FALSE(robot->DestinationKey(m).empty());
+    m.group_id.clear();
+    CHECK(robot->Send(m).code() == StatusCode::kInvalidArgument);
+    CHECK(app->Send(m).code() == StatusCode::kFailedPrecondition);
+    InboundMessage in;
+    in.sender_id = "u";
+    in.reply_context = context;
+    CHECK(robot->Acknowledge(in, AckInfo{false, 1, "ok"}).status == 200);
+  }
+}
+
 TEST_CASE("send_chatid false leaves the chat to the robot key") {
   Fixture f;
   auto robot = f.Robot({{"send_chatid", false}});
@@ -179,6 +200,7 @@ TEST_CASE("platform answers map to transient or permanent errors with WeCom's me
        StatusCode::kNotFound, "81013"},
       {"content too long 45002", {200, R"({"errcode":45002,"errmsg":"content size out of limit"})"},
        StatusCode::kInvalidArgument, "45002"},
+      {"odd field types in an answer", {200, R"({"errcode":0,"errmsg":5,"invaliduser":["x"]})"}, StatusCode::kOk, ""},
       {"unknown errcode", {200, R"({"errcode":99999,"errmsg":"something new"})"}, StatusCode::kFailedPrecondition,
        "something new"},
       {"HTTP 502", {502, "bad gateway"}, StatusCode::kUnavailable, "502"},
@@ -253,6 +275,18 @@ TEST_CASE("app messages fetch a token once, cache it and send the documented bod
                                {"enable_duplicate_check", 1},
                                {"duplicate_check_interval", 1800}});
   CHECK(sent[1].Json()["touser"] == "lisi");
+}
+
+TEST_CASE("an app send that WeCom reports as an invalid user is not found, whatever the field's shape") {
+  Fixture f;
+  auto app = f.App();
+  REQUIRE(app->Send(UserMessage("u1", "warm up the token")).ok());
+  f.fake.ScriptSend({200, R"({"errcode":0,"errmsg":"ok","invaliduser":"ghost"})"});
+  Status s = app->Send(UserMessage("ghost", "x"));
+  CHECK(s.code() == StatusCode::kNotFound);
+  CHECK(s.message().find("ghost") != std::string::npos);
+  f.fake.ScriptSend({200, R"({"errcode":0,"errmsg":"ok","invaliduser":["ghost"]})"});
+  CHECK(app->Send(UserMessage("ghost", "x")).ok());  // not the documented shape: not trusted either way
 }
 
 TEST_CASE("an app channel's conversation reply goes to the user who wrote") {
