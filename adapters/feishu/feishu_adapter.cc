@@ -8,6 +8,7 @@
 // header.event_id (the dedup key) and the freshness window is off by default.
 #include <charconv>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,8 @@ struct Options {
   std::string verification_token;        // Checked against every event's token. Default: none.
   std::string encrypt_key;               // Events arrive encrypted and signed. Default: none.
   std::string app_id;                    // Set: events for another app get 403. Default: any.
+  std::string app_secret;                // With app_id: send through the app's IM API (any chat
+                                         // the bot is in, and privately) instead of a custom bot.
   int64_t freshness_window_seconds = 0;  // Default: 0 (off; event_id dedup covers re-pushes).
                                          // Set it above 6 h (21600) if used at all.
   std::string webhook_url;               // Custom bot webhook. Default: built from hook_token.
@@ -35,7 +38,8 @@ struct Options {
   std::string api_base = "https://open.feishu.cn";  // Default: Feishu (Lark: https://open.larksuite.com).
   std::string webhook_secret;            // The bot's signing secret (signed mode). Default: none.
   bool allow_unauthenticated = false;    // Default: false.
-  double rate_limit_per_minute = 100;    // Default: 100 per bot (Feishu's limit; also 5/s).
+  double rate_limit_per_minute = 0;      // Default: custom bot 100 per bot (Feishu's limit, also
+                                         // 5/s); app API 300 per chat or user (5/s).
   int64_t timeout_ms = 5000;             // Default: 5 s.
 };
 
@@ -106,6 +110,7 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   GR_RETURN_IF_ERROR(r.Read("verification_token", &o.verification_token));
   GR_RETURN_IF_ERROR(r.Read("encrypt_key", &o.encrypt_key));
   GR_RETURN_IF_ERROR(r.Read("app_id", &o.app_id));
+  GR_RETURN_IF_ERROR(r.Read("app_secret", &o.app_secret));
   GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
   GR_RETURN_IF_ERROR(r.Read("webhook_url", &o.webhook_url));
   GR_RETURN_IF_ERROR(r.Read("hook_token", &o.hook_token));
@@ -131,7 +136,9 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   if (o.freshness_window_seconds < 0) {
     return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
   }
+  if (!o.app_secret.empty() && o.app_id.empty()) return r.Error("app_secret", "'app_secret' needs 'app_id'");
   if (o.rate_limit_per_minute < 0) return r.Error("rate_limit_per_minute", "'rate_limit_per_minute' must be >= 0");
+  if (o.rate_limit_per_minute == 0) o.rate_limit_per_minute = o.app_secret.empty() ? 100 : 300;
   if (o.timeout_ms <= 0) return r.Error("timeout_ms", "'timeout_ms' must be > 0");
   return o;
 }
@@ -176,8 +183,12 @@ class FeishuAdapter final : public Adapter {
 
   const std::string& channel() const override { return channel_; }
   std::string_view type() const override { return kType; }
-  // One custom bot posts into one group: every message shares its limit.
-  std::string DestinationKey(const OutboundMessage& /*message*/) const override { return "bot:" + channel_; }
+  bool CanReplyPrivately() const override { return UsesAppApi(); }
+  // The app API limits each chat and user; a custom bot posts into one group, so every
+  // message shares its limit.
+  std::string DestinationKey(const OutboundMessage& message) const override {
+    return UsesAppApi() ? Adapter::DestinationKey(message) : "bot:" + channel_;
+  }
   RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 5}; }
 
   StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
@@ -187,10 +198,19 @@ class FeishuAdapter final : public Adapter {
  private:
   Status CheckToken(const std::string& token) const;
   StatusOr<ParsedWebhook> ParseMessageEvent(const json& envelope) const;
+  bool UsesAppApi() const { return !options_.app_secret.empty(); }
+  const Clock& clock() const { return env_.clock != nullptr ? *env_.clock : SystemClock::Get(); }
+  Status SendByBot(const OutboundMessage& message, const std::string& text) const;
+  Status SendByApp(const OutboundMessage& message, const std::string& text) const;
+  // The cached tenant_access_token, fetched when missing or within 5 minutes of expiry.
+  StatusOr<std::string> TenantToken(bool refresh) const;
 
   const std::string channel_;
   const Options options_;
   const AdapterEnv env_;
+  mutable std::mutex token_mu_;
+  mutable std::string token_;           // guarded by token_mu_
+  mutable int64_t token_expires_ms_ = 0;  // guarded by token_mu_
 };
 
 Status FeishuAdapter::CheckToken(const std::string& token) const {
@@ -344,17 +364,22 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
 
 Status FeishuAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("feishu: no HTTP client");
-  if (options_.webhook_url.empty()) return Status::FailedPrecondition("feishu: channel has no webhook_url or hook_token");
-  if (message.audience == "user") {
-    return Status::InvalidArgument("feishu: a custom bot posts only into its own group, not to a user");
-  }
   std::string text;
   for (const std::string& id : message.mention_user_ids) text += "<at user_id=\"" + id + "\"></at> ";
   text += message.text;
+  return UsesAppApi() ? SendByApp(message, text) : SendByBot(message, text);
+}
+
+Status FeishuAdapter::SendByBot(const OutboundMessage& message, const std::string& text) const {
+  if (options_.webhook_url.empty()) {
+    return Status::FailedPrecondition("feishu: channel has no webhook_url, hook_token or app_secret to send with");
+  }
+  if (message.audience == "user") {
+    return Status::InvalidArgument("feishu: a custom bot posts only into its own group, not to a user");
+  }
   json body = {{"msg_type", "text"}, {"content", {{"text", text}}}};
   if (!options_.webhook_secret.empty()) {
-    const Clock& clock = env_.clock != nullptr ? *env_.clock : SystemClock::Get();
-    const int64_t now = clock.NowSeconds();
+    const int64_t now = clock().NowSeconds();
     body["timestamp"] = std::to_string(now);
     body["sign"] = BotSign(now, options_.webhook_secret);
   }
@@ -363,6 +388,82 @@ Status FeishuAdapter::Send(const OutboundMessage& message) const {
   request.timeout_ms = static_cast<int>(options_.timeout_ms);
   request.body = Dump(body);
   return SendStatus(env_.http->Do(request));
+}
+
+// The code of an open-apis answer, or -1 when it has none.
+int64_t ApiCode(const json& body) {
+  const json& code = Field(body, "code");
+  return code.is_number_integer() ? code.get<int64_t>() : -1;
+}
+
+StatusOr<std::string> FeishuAdapter::TenantToken(bool refresh) const {
+  std::lock_guard<std::mutex> lock(token_mu_);
+  const int64_t now_ms = clock().NowMillis();
+  if (!refresh && !token_.empty() && now_ms < token_expires_ms_) return token_;
+  HttpRequest request;
+  request.url = options_.api_base + "/open-apis/auth/v3/tenant_access_token/internal";
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  request.body = Dump(json{{"app_id", options_.app_id}, {"app_secret", options_.app_secret}});
+  StatusOr<HttpResponse> result = env_.http->Do(request);
+  if (!result.ok()) return result.status();
+  const json body = json::parse(result->body, nullptr, false);
+  const int64_t code = ApiCode(body);
+  const std::string token = StringField(body, "tenant_access_token");
+  const json& expire = Field(body, "expire");
+  if (code == 0 && !token.empty() && expire.is_number_integer()) {
+    token_ = token;
+    // Refreshed 5 minutes before Feishu expires it (it lives 2 hours).
+    token_expires_ms_ = now_ms + (expire.get<int64_t>() - 300) * 1000;
+    return token_;
+  }
+  const std::string what = "feishu: tenant_access_token: HTTP " + std::to_string(result->status) + ", code " +
+                           std::to_string(code) + ": " + StringField(body, "msg");
+  if (result->status >= 500 || result->status == 429 || code == -1) return Status::Unavailable(what);
+  return Status::PermissionDenied(what);  // app_id / app_secret wrong, app disabled
+}
+
+Status FeishuAdapter::SendByApp(const OutboundMessage& message, const std::string& text) const {
+  const bool to_user = message.audience == "user";
+  std::string receive_id = to_user ? message.user_id : message.group_id;
+  if (receive_id.empty() && !to_user) receive_id = StringField(message.reply_context, "chat_id");
+  if (receive_id.empty()) return Status::InvalidArgument("feishu: no chat or user to send to");
+  json body = {{"receive_id", receive_id}, {"msg_type", "text"}, {"content", Dump(json{{"text", text}})}};
+  // Feishu drops a second message with the same uuid within an hour; it takes at most 50 chars.
+  if (!message.idempotency_key.empty()) {
+    body["uuid"] = message.idempotency_key.size() <= 50 ? message.idempotency_key
+                                                        : crypto::Sha256Hex(message.idempotency_key).substr(0, 50);
+  }
+  HttpRequest request;
+  request.url = options_.api_base + "/open-apis/im/v1/messages?receive_id_type=" + (to_user ? "open_id" : "chat_id");
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  request.body = Dump(body);
+  // One retry with a fresh token when Feishu says the cached one is no longer valid.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    StatusOr<std::string> token = TenantToken(attempt > 0);
+    if (!token.ok()) return token.status();
+    request.headers = {{"Authorization", "Bearer " + *token}};
+    StatusOr<HttpResponse> result = env_.http->Do(request);
+    if (!result.ok()) return result.status();
+    const json answer = json::parse(result->body, nullptr, false);
+    const int64_t code = ApiCode(answer);
+    const std::string what = "feishu API: HTTP " + std::to_string(result->status) + ", code " + std::to_string(code) +
+                             ": " + StringField(answer, "msg");
+    switch (code) {
+      case 0: return Status::Ok();
+      case 99991661:  // token missing
+      case 99991663:  // token invalid
+      case 99991664:
+      case 99991668:  // token expired
+        if (attempt == 0) continue;
+        return Status::Unavailable(what + " (after a token refresh)");
+      case 99991400: return Status::ResourceExhausted(what);  // request frequency limit
+      default: break;
+    }
+    if (result->status == 429) return Status::ResourceExhausted(what);
+    if (result->status >= 500 || code == -1) return Status::Unavailable(what);
+    return Status::FailedPrecondition(what);  // bot not in the chat, user out of scope, bad content...
+  }
+  return Status::Internal("feishu: unreachable");
 }
 
 StatusOr<WebhookRequest> FeishuAdapter::BuildCallback(const SimulatedMessage& message) const {

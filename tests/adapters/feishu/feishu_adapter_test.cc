@@ -119,6 +119,7 @@ TEST_SUITE("feishu adapter") {
         {{{"verification_token", "v"}, {"freshness_window_seconds", -5}}, "gridrelay.yaml:21:", ">= 0"},
         {{{"verification_token", "v"}, {"rate_limit_per_minute", "many"}}, "gridrelay.yaml:21:", "number"},
         {{{"encrypt_key", json::object()}}, "gridrelay.yaml:21:", "string"},
+        {{{"verification_token", "v"}, {"app_secret", "s"}}, "gridrelay.yaml:21:", "'app_id'"},
     };
     AdapterRegistry registry;
     Register(registry);
@@ -363,6 +364,99 @@ TEST_SUITE("feishu adapter") {
       if (!c.ok()) CHECK(c.status().HttpStatus() < 500);
     }
     CHECK(accepted > 0);
+  }
+
+  TEST_CASE("with app credentials, sends use the IM API with a cached tenant token and the idempotency key as uuid") {
+    FakeHttpServer platform;
+    int tokens_issued = 0;
+    platform.On("/open-apis/auth/v3/tenant_access_token/internal", [&tokens_issued](const auto&) {
+      ++tokens_issued;
+      return FakeResponse{200, json{{"code", 0}, {"msg", "ok"}, {"tenant_access_token", "t-" + std::to_string(tokens_issued)},
+                                    {"expire", 7200}}.dump()};
+    });
+    // The first token is revoked after the first send: Feishu answers 99991663 for it.
+    platform.On("/open-apis/im/v1/messages", [&tokens_issued](const testing::RecordedRequest& r) {
+      if (r.headers.at("authorization") == "Bearer t-1" && tokens_issued == 1 && r.Json()["uuid"] == "revoke") {
+        return FakeResponse{400, R"({"code":99991663,"msg":"Invalid access token for authorization"})"};
+      }
+      return FakeResponse{200, R"({"code":0,"msg":"success","data":{"message_id":"om_x"}})"};
+    });
+    HttplibClient http;
+    ManualClock clock(int64_t{kNow} * 1000000);
+    auto adapter = Make({{"verification_token", "v"}, {"api_base", platform.url()}, {"app_id", "cli_a1"}, {"app_secret", "sec"}},
+                        &http, &clock);
+    CHECK(adapter->CanReplyPrivately());
+    CHECK(adapter->DestinationRateLimit().per_minute == 300);
+
+    OutboundMessage group;
+    group.group_id = "oc_1";
+    group.text = "已收到";
+    group.mention_user_ids = {"ou_r"};
+    group.idempotency_key = "ticket-1-ack";
+    OutboundMessage user;
+    user.audience = "user";
+    user.user_id = "ou_r";
+    user.text = "法律援助";
+    user.idempotency_key = std::string(80, 'k');
+    CHECK(adapter->Send(group).ok());
+    CHECK(adapter->Send(user).ok());
+    CHECK(tokens_issued == 1);  // cached
+
+    auto sends = platform.Requests("/open-apis/im/v1/messages");
+    REQUIRE(sends.size() == 2);
+    CHECK(sends[0].query.at("receive_id_type") == "chat_id");
+    CHECK(sends[0].headers.at("authorization") == "Bearer t-1");
+    json body = sends[0].Json();
+    CHECK(body["receive_id"] == "oc_1");
+    CHECK(body["msg_type"] == "text");
+    CHECK(json::parse(body["content"].get<std::string>())["text"] == "<at user_id=\"ou_r\"></at> 已收到");
+    CHECK(body["uuid"] == "ticket-1-ack");
+    CHECK(sends[1].query.at("receive_id_type") == "open_id");
+    CHECK(sends[1].Json()["uuid"].get<std::string>().size() == 50);
+    auto token_request = platform.Requests("/open-apis/auth/v3/tenant_access_token/internal")[0].Json();
+    CHECK(token_request == json{{"app_id", "cli_a1"}, {"app_secret", "sec"}});
+
+    // An invalidated token is refreshed once and the send retried.
+    group.idempotency_key = "revoke";
+    CHECK(adapter->Send(group).ok());
+    CHECK(tokens_issued == 2);
+    // Near expiry (within 5 minutes of 2 hours) the token is refreshed before use.
+    clock.AdvanceMicros(int64_t{7200 - 299} * 1000000);
+    group.idempotency_key = "later";
+    CHECK(adapter->Send(group).ok());
+    CHECK(tokens_issued == 3);
+  }
+
+  TEST_CASE("app API failures: bad credentials are permanent, limits and outages transient") {
+    struct Case {
+      int token_status;
+      const char* token_body;
+      int send_status;
+      const char* send_body;
+      StatusCode code;
+    } cases[] = {
+        {200, R"({"code":10014,"msg":"app secret invalid"})", 200, "{}", StatusCode::kPermissionDenied},
+        {503, "", 200, "{}", StatusCode::kUnavailable},
+        {200, R"({"code":0,"tenant_access_token":"t","expire":7200})", 429, R"({"code":99991400,"msg":"request trigger frequency limit"})", StatusCode::kResourceExhausted},
+        {200, R"({"code":0,"tenant_access_token":"t","expire":7200})", 400, R"({"code":230002,"msg":"Bot/User can NOT be out of the chat."})", StatusCode::kFailedPrecondition},
+        {200, R"({"code":0,"tenant_access_token":"t","expire":7200})", 400, R"({"code":99991663,"msg":"Invalid access token"})", StatusCode::kUnavailable},
+        {200, R"({"code":0,"tenant_access_token":"t","expire":7200})", 502, "<html>", StatusCode::kUnavailable},
+    };
+    HttplibClient http;
+    for (const Case& c : cases) {
+      CAPTURE(c.token_body);
+      CAPTURE(c.send_body);
+      FakeHttpServer platform;
+      platform.On("/open-apis/auth/v3/tenant_access_token/internal", [&c](const auto&) { return FakeResponse{c.token_status, c.token_body}; });
+      platform.On("/open-apis/im/v1/messages", [&c](const auto&) { return FakeResponse{c.send_status, c.send_body}; });
+      auto adapter = Make({{"verification_token", "v"}, {"api_base", platform.url()}, {"app_id", "cli_a1"}, {"app_secret", "s"}}, &http);
+      OutboundMessage m;
+      m.group_id = "oc_1";
+      m.text = "x";
+      Status s = adapter->Send(m);
+      CHECK(s.code() == c.code);
+      CHECK(s.message().find("feishu") != std::string::npos);
+    }
   }
 }
 
