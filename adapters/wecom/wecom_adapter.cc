@@ -327,12 +327,8 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseMessage(const PayloadNode& msg, Paylo
   m.sent_at = timestamp;
   m.reply_context = json::object();
   m.reply_context["format"] = format == PayloadFormat::kXml ? "xml" : "json";
-  bool is_message = false;
-  if (settings_.mode == WecomSettings::Mode::kRobot) {
-    FillRobotMessage(msg, m, is_message);
-  } else {
-    FillAppMessage(msg, m, is_message);
-  }
+  const bool is_message = settings_.mode == WecomSettings::Mode::kRobot ? FillRobotMessage(msg, m)
+                                                                        : FillAppMessage(msg, m);
   ParsedWebhook parsed;
   if (!is_message) {
     // Events (joined, removed, entered the chat), button clicks and unknown types: authentic,
@@ -350,7 +346,7 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseMessage(const PayloadNode& msg, Paylo
   return parsed;
 }
 
-void WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m, bool& is_message) const {
+bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) const {
   const std::string msgtype = Trim(msg.Get({"MsgType"}));
   const std::string chat_type = Trim(msg.Get({"ChatType"}));
   const std::string chat_id = Trim(msg.Get({"ChatId"}));
@@ -377,12 +373,14 @@ void WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m, b
 
   if (msgtype == "text") {
     m.text = StripRobotMention(msg.Get({"Text", "Content"}), group);
-    is_message = true;
-  } else if (msgtype == "image") {
+    return true;
+  }
+  if (msgtype == "image") {
     std::string url = Trim(msg.Get({"Image", "ImageUrl"}));
     if (!url.empty()) m.attachments.push_back({"image", url});
-    is_message = true;
-  } else if (msgtype == "mixed") {
+    return true;
+  }
+  if (msgtype == "mixed") {
     const PayloadNode* mixed = msg.Child("MixedMessage");
     std::string text;
     if (mixed != nullptr) {
@@ -398,11 +396,12 @@ void WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m, b
       }
     }
     m.text = StripRobotMention(std::move(text), group);
-    is_message = true;
+    return true;
   }
+  return false;  // event, attachment (a button click), command or a type WeCom adds later
 }
 
-void WecomAdapter::FillAppMessage(const PayloadNode& msg, InboundMessage& m, bool& is_message) const {
+bool WecomAdapter::FillAppMessage(const PayloadNode& msg, InboundMessage& m) const {
   const std::string msgtype = Trim(msg.Get({"MsgType"}));
   m.platform_msg_id = Trim(msg.Get({"MsgId"}));
   m.chat_type = "private";
@@ -413,25 +412,30 @@ void WecomAdapter::FillAppMessage(const PayloadNode& msg, InboundMessage& m, boo
 
   if (msgtype == "text") {
     m.text = msg.Get({"Content"});
-    is_message = true;
-  } else if (msgtype == "image") {
+    return true;
+  }
+  if (msgtype == "image") {
     std::string ref = Trim(msg.Get({"PicUrl"}));
     if (ref.empty()) ref = Trim(msg.Get({"MediaId"}));
     if (!ref.empty()) m.attachments.push_back({"image", ref});
-    is_message = true;
-  } else if (msgtype == "voice" || msgtype == "video" || msgtype == "file") {
+    return true;
+  }
+  if (msgtype == "voice" || msgtype == "video" || msgtype == "file") {
     std::string ref = Trim(msg.Get({"MediaId"}));
     if (!ref.empty()) m.attachments.push_back({msgtype, ref});
     // Voice messages carry WeCom's speech recognition when the app enabled it.
     m.text = msg.Get({"Recognition"});
-    is_message = true;
-  } else if (msgtype == "location") {
-    m.text = msg.Get({"Label"});
-    is_message = true;
-  } else if (msgtype == "link") {
-    m.text = Trim(msg.Get({"Title"}) + "\n" + msg.Get({"Description"}) + "\n" + msg.Get({"Url"}));
-    is_message = true;
+    return true;
   }
+  if (msgtype == "location") {
+    m.text = msg.Get({"Label"});
+    return true;
+  }
+  if (msgtype == "link") {
+    m.text = Trim(msg.Get({"Title"}) + "\n" + msg.Get({"Description"}) + "\n" + msg.Get({"Url"}));
+    return true;
+  }
+  return false;  // events (subscribe, enter_agent, menu clicks...) and unknown types
 }
 
 std::string WecomAdapter::StripRobotMention(std::string text, bool group) const {

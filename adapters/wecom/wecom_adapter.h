@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "adapters/wecom/api.h"
@@ -77,8 +76,9 @@ class WecomAdapter final : public Adapter {
   WecomAdapter(std::string channel, WecomSettings settings, MsgCrypt crypt, const AdapterEnv& env);
 
   StatusOr<ParsedWebhook> ParseMessage(const PayloadNode& msg, PayloadFormat format, int64_t timestamp) const;
-  void FillRobotMessage(const PayloadNode& msg, InboundMessage& out, bool& is_message) const;
-  void FillAppMessage(const PayloadNode& msg, InboundMessage& out, bool& is_message) const;
+  // Fill `out` from a decrypted callback; false when it is not a message (an event, a click).
+  bool FillRobotMessage(const PayloadNode& msg, InboundMessage& out) const;
+  bool FillAppMessage(const PayloadNode& msg, InboundMessage& out) const;
   std::string StripRobotMention(std::string text, bool group) const;
   bool IsTrustedWebhookUrl(const std::string& url) const;
   // The robot webhook URL a message goes to, or "" if there is none.
