@@ -135,8 +135,8 @@ Status RunCheck(const fs::path& config_dir, std::ostream& out) {
   out << "ok: " << report->intents << " intents, " << report->patterns << " patterns/keywords, "
       << report->examples_checked << " examples checked, " << report->warnings.size() << " warning(s); "
       << "compiled in " << (*engine)->compile_time().count() / 1000.0 << " ms (" << st.literal << " literal, "
-      << st.gap_free << " gap-free, " << st.gapped << " prefiltered, " << st.unfiltered << " unfiltered, " << st.atoms
-      << " atoms)";
+      << st.cooccurrence << " co-occurrence over " << st.words << " words, " << st.gap_free << " gap-free in a set, "
+      << st.gapped << " prefiltered regexes with " << st.atoms << " atoms, " << st.unfiltered << " unfiltered)";
   if ((*engine)->model()) out << "; model: " << (*engine)->model()->training_lines() << " training lines";
   out << "\n";
   return Status::Ok();
