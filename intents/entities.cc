@@ -266,6 +266,8 @@ std::vector<Entity> ExtractEntities(const NormalisedText& norm, std::string_view
         if (value.size() == 13 && value.rfind("86", 0) == 0) value = value.substr(2);
       } else if (type == "money") {
         if (digit_before) continue;
+        // "一块" is far more often a measure word (一块地, 断了一块) than one yuan.
+        if (match == "一块" || (en + 3 <= static_cast<int>(t.size()) && t.compare(en, 3, "块") == 0)) continue;
         // Drop the currency sign and words; ParseNumber reads the multipliers (万, 千, k, w)
         // itself, whether the number is written in digits or in Chinese.
         std::string number = match;

@@ -5,7 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -184,12 +183,9 @@ TEST_SUITE("HotReload") {
     std::shared_ptr<const IntentEngine> running = *first;
 
     cfg.Write("intents/appeal.yaml", "category: appeal\nintents:\n  - name: appeal.noise\n    patterns: [\"(吵\"]\n");
-    auto start = std::chrono::steady_clock::now();
     auto broken = IntentEngine::Load(cfg.dir());
-    auto took = std::chrono::steady_clock::now() - start;
     REQUIRE_FALSE(broken.ok());
     CHECK(broken.status().message().find("appeal.yaml:4") != std::string::npos);
-    CHECK(took < std::chrono::seconds(5));  // fails cleanly; not a speed target
     CHECK(running->Classify("楼上装修太吵了").intent == "appeal.noise");
 
     cfg.Write("intents/appeal.yaml", "category: appeal\nintents:\n  - name: appeal.noise\n    patterns: [\"吵死了\"]\n");
