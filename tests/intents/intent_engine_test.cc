@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <map>
 
@@ -108,6 +110,26 @@ TEST_SUITE("IntentEngine") {
     CHECK(st.cooccurrence == Basic().patterns().size() - 4);
     CHECK(st.gapped == 0);
     CHECK(st.unfiltered == 0);
+  }
+
+  TEST_CASE("concurrent Classify calls give the same answers as sequential ones") {
+    const std::vector<std::string> texts = {"有人自称公安，让我把钱转到安全账户", "楼上装修太吵了，还有人拉我刷单",
+                                            "【通知】楼道煤气味很重",           "老公喝醉了又打我",
+                                            "大家早上好",                       "电梯停了，楼下广场舞天天晚上跳到十点扰民"};
+    std::vector<std::string> want;
+    for (const auto& t : texts) want.push_back(nlohmann::json(Basic().Classify(t)).dump());
+    std::vector<std::thread> threads;
+    std::atomic<int> mismatches{0};
+    for (int k = 0; k < 4; ++k) {
+      threads.emplace_back([&, k] {
+        for (int round = 0; round < 200; ++round) {
+          size_t i = static_cast<size_t>(round + k) % texts.size();
+          if (nlohmann::json(Basic().Classify(texts[i])).dump() != want[i]) ++mismatches;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(mismatches.load() == 0);
   }
 
   TEST_CASE("Classify is usable through the abstract interface") {
