@@ -399,21 +399,30 @@ StatusOr<EvalReport> Evaluate(const fs::path& config_dir, const std::vector<fs::
   if (report.overlap_lines == 0) {
     for (size_t i = 0; i < lines.size(); ++i) with[i] = engine.ClassifyWith(lines[i].text, model);
   } else {
-    // The shipped model has seen some of these lines: train k models, each without one fold
-    // of the eval lines (on the rest plus the intents' examples), and score each fold with
-    // the model that never saw it.
+    // The shipped model has seen some of these lines: train k models, each on the shipped
+    // model's training data (its recorded files, when they can still be read, plus the
+    // intents' examples) minus one fold of the eval lines, and score each fold with the
+    // model that never saw it. When the files are gone, the eval lines stand in for them.
     report.cross_validated = true;
     report.folds = std::max(2, options.folds);
-    std::set<std::string> eval_texts;
-    for (const auto& l : lines) eval_texts.insert(l.text);
-    std::vector<LabelledText> examples = ExampleTrainingSet(engine);
+    std::vector<LabelledText> base = ExampleTrainingSet(engine);
+    for (const auto& f : model->training_files()) {
+      fs::path path = fs::path(f).is_absolute() ? fs::path(f) : config_dir / f;
+      auto read = ReadLabelled(path);
+      if (!read.ok()) {
+        report.missing_training_files.push_back(f);
+        continue;
+      }
+      report.training_files_reused.push_back(f);
+      for (auto& l : *read) base.push_back({l.text, "", l.intent});
+    }
+    if (report.training_files_reused.empty())
+      for (const auto& l : lines) base.push_back({l.text, "", l.intent});
     for (int fold = 0; fold < report.folds; ++fold) {
       std::vector<LabelledText> train;
       std::set<std::string> held;
       for (size_t i = fold; i < lines.size(); i += report.folds) held.insert(lines[i].text);
-      for (size_t i = 0; i < lines.size(); ++i)
-        if (!held.count(lines[i].text)) train.push_back({lines[i].text, "", lines[i].intent});
-      for (const auto& e : examples)
+      for (const auto& e : base)
         if (!held.count(e.text)) train.push_back(e);
       Prepare(engine.normaliser(), &train);
       auto fold_model = TrainBehindRules(engine, train, {});
@@ -432,6 +441,8 @@ json EvalReportToJson(const EvalReport& report, bool include_errors) {
             {"overlap_lines", report.overlap_lines},
             {"cross_validated", report.cross_validated},
             {"folds", report.folds},
+            {"training_files_reused", report.training_files_reused},
+            {"missing_training_files", report.missing_training_files},
             {"rules_only", FiguresToJson(report.rules_only, include_errors)}};
   if (report.with_model) j["with_model"] = FiguresToJson(*report.with_model, include_errors);
   return j;
@@ -441,11 +452,21 @@ void PrintEvalReport(const EvalReport& report, bool show_errors, std::ostream& o
   out << "eval on";
   for (const auto& f : report.files) out << " " << f;
   out << " (" << report.lines << " lines)\n";
-  if (report.model_present && report.overlap_lines > 0)
+  if (report.model_present && report.overlap_lines > 0) {
     out << "note: " << report.overlap_lines << " of " << report.lines
         << " eval lines were in the model's training data; the model figures below come from " << report.folds
-        << "-fold cross-validation (each fold scored by a model trained on the other folds plus the intents' "
-           "examples)\n";
+        << "-fold cross-validation: each fold is scored by a model trained without it, on ";
+    if (report.training_files_reused.empty()) {
+      out << "the other folds plus the intents' examples";
+    } else {
+      out << "the model's training files";
+      for (const auto& f : report.training_files_reused) out << " " << f;
+      out << " plus the intents' examples";
+    }
+    out << "\n";
+    for (const auto& f : report.missing_training_files)
+      out << "note: training file " << f << " is no longer readable and was left out of the folds\n";
+  }
   if (report.with_model) {
     out << "\n== rules + model" << (report.cross_validated ? " (k-fold)" : "") << " ==\n";
     PrintFigures(*report.with_model, show_errors, out);
@@ -479,12 +500,14 @@ Status RunTrain(const fs::path& config_dir, const std::vector<fs::path>& data, s
   for (const auto& p : data) {
     auto read = ReadLabelled(p);
     if (!read.ok()) return read.status();
-    files.push_back(p.filename().string());
+    // Recorded relative to the config directory, so the file stays valid in any checkout.
+    std::error_code ec;
+    fs::path rel = fs::absolute(p, ec).lexically_normal().lexically_relative(fs::absolute(config_dir, ec).lexically_normal());
+    files.push_back(rel.empty() ? p.string() : rel.string());
     for (auto& l : *read) train.push_back({l.text, "", l.intent});
   }
   auto examples = ExampleTrainingSet(engine);
   train.insert(train.end(), examples.begin(), examples.end());
-  files.push_back("intents/*.yaml examples");
   Prepare(engine.normaliser(), &train);
   if (train.size() < 10) return Status::InvalidArgument("too little training data: " + std::to_string(train.size()) + " lines");
   auto model = TrainBehindRules(engine, train, files);

@@ -89,6 +89,8 @@ struct EvalReport {
   int overlap_lines = 0;           // eval lines the shipped model was trained on
   bool cross_validated = false;    // with_model comes from k-fold models, not the shipped one
   int folds = 0;
+  std::vector<std::string> training_files_reused;   // the model's training files the folds used
+  std::vector<std::string> missing_training_files;  // recorded but no longer readable
   // The figures of the product as shipped: with the model when there is one.
   const EvalFigures& primary() const { return with_model ? *with_model : rules_only; }
 };

@@ -73,6 +73,9 @@ class NgramModel {
   double temperature() const { return temperature_; }
   double threshold() const { return threshold_; }
   size_t training_lines() const { return training_hashes_.size(); }
+  // The data files given to `train`, relative to the config directory (eval re-reads them
+  // for k-fold).
+  const std::vector<std::string>& training_files() const { return training_files_; }
   bool WasTrainedOn(std::string_view text) const;  // by the SHA-256 of the text
 
  private:

@@ -169,6 +169,9 @@ TEST_SUITE("Train") {
     CHECK(report->model_present);
     CHECK(report->overlap_lines == 17);
     CHECK(report->cross_validated);
+    // The folds retrain on the model's own recorded training file.
+    CHECK(report->training_files_reused.size() == 1);
+    CHECK(report->missing_training_files.empty());
     REQUIRE(report->with_model.has_value());
     CHECK(report->with_model->lines == 17);
     // Rules decide what they can; only the leftover lines can change.
