@@ -227,21 +227,28 @@ bool ParseCooccurrence(std::string_view regex, std::vector<CooccurrenceChain>* c
 
 bool MatchChain(const CooccurrenceChain& chain, const std::vector<std::vector<WordHit>>& hits,
                 const std::vector<int>& cp_index, int* begin, int* end) {
-  // states: (leftmost start reachable, end of the last step's word)
+  // states: (leftmost start reachable, end of the last step's word), kept sorted by end.
+  // Hits come sorted by begin, so the window of states a hit may follow ([begin - max_gap,
+  // begin - min_gap] in characters) only moves right: a two-pointer sweep with a monotonic
+  // deque gives each hit its best start in O(states + hits), whatever the repetitions.
   std::vector<std::pair<int, int>> states, next;
+  std::vector<size_t> window;  // indices into states, starts increasing
   for (const auto& h : hits[0])
     if (!chain.anchored_start || h.begin == 0) states.emplace_back(h.begin, h.end);
   for (size_t s = 1; s < chain.steps.size() && !states.empty(); ++s) {
+    std::sort(states.begin(), states.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
     next.clear();
+    window.clear();
+    size_t head = 0, added = 0;
     const auto& step = chain.steps[s];
     for (const auto& h : hits[s]) {
-      int best = INT_MAX;
-      for (const auto& [start, e] : states) {
-        if (h.begin < e) continue;
-        int gap = cp_index[h.begin] - cp_index[e];
-        if (gap >= step.min_gap && gap <= step.max_gap) best = std::min(best, start);
+      int at = cp_index[h.begin];
+      while (added < states.size() && cp_index[states[added].second] <= at - step.min_gap) {
+        while (window.size() > head && states[window.back()].first >= states[added].first) window.pop_back();
+        window.push_back(added++);
       }
-      if (best != INT_MAX) next.emplace_back(best, h.end);
+      while (head < window.size() && cp_index[states[window[head]].second] < at - step.max_gap) ++head;
+      if (head < window.size()) next.emplace_back(states[window[head]].first, h.end);
     }
     states.swap(next);
   }

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <memory>
+#include <random>
 
 #include "intents/cooccurrence.h"
 
@@ -131,6 +133,53 @@ TEST_SUITE("PatternSet") {
     CheckAgainstRe2(o);
     o.gap_free_in_set = true;
     CheckAgainstRe2(o);
+  }
+
+  TEST_CASE("on random patterns and texts the native matcher agrees with RE2") {
+    // A small alphabet makes repeated and overlapping words, the hard cases, common.
+    const std::vector<std::string> alphabet = {"甲", "乙", "丙", "a", "b"};
+    std::mt19937 rng(7);
+    auto word = [&] {
+      std::string w;
+      for (int n = 1 + static_cast<int>(rng() % 2); n > 0; --n) w += alphabet[rng() % alphabet.size()];
+      return w;
+    };
+    auto group = [&] {
+      std::string g = "(";
+      for (int n = 1 + static_cast<int>(rng() % 3); n > 0; --n) g += word() + (n > 1 ? "|" : "");
+      return g + ")";
+    };
+    std::vector<PatternSet::Spec> specs;
+    std::vector<std::unique_ptr<re2::RE2>> res;
+    for (int i = 0; i < 300; ++i) {
+      std::string p = (rng() % 5 == 0 ? "^" : "") + group();
+      for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+        int lo = static_cast<int>(rng() % 3);
+        p += ".{" + std::to_string(lo) + "," + std::to_string(lo + static_cast<int>(rng() % 4)) + "}" + group();
+      }
+      specs.push_back({p, false, "r" + std::to_string(i)});
+      res.push_back(std::make_unique<re2::RE2>(p, PatternOptions()));
+    }
+    auto ps = PatternSet::Compile(specs);
+    REQUIRE(ps.ok());
+    CHECK((*ps)->stats().cooccurrence + (*ps)->stats().literal == static_cast<int>(specs.size()));
+    int disagreements = 0;
+    for (int t = 0; t < 400; ++t) {
+      std::string text;
+      for (int n = static_cast<int>(rng() % 14); n > 0; --n) text += alphabet[rng() % alphabet.size()];
+      std::vector<PatternSet::Hit> hits;
+      (*ps)->Match(text, &hits);
+      std::vector<char> got(specs.size(), 0);
+      for (const auto& h : hits) got[h.pattern] = 1;
+      for (size_t i = 0; i < specs.size(); ++i) {
+        bool want = re2::RE2::PartialMatch(text, *res[i]);
+        if (want != static_cast<bool>(got[i])) {
+          ++disagreements;
+          MESSAGE("pattern " << specs[i].regex << " on " << text << ": RE2 " << want);
+        }
+      }
+    }
+    CHECK(disagreements == 0);
   }
 
   TEST_CASE("patterns are split by shape") {
