@@ -143,8 +143,12 @@ size_t MarkupEnd(const std::vector<Unit>& u, size_t i) {
   char32_t c = u[i].cp;
   if (c == '[' || c == 0xFF3B) {
     if (StartsWithAscii(u, i, "[cq:")) {
-      for (size_t k = i + 1; k < u.size() && k < i + 4096; ++k)
+      // OneBot escapes '[' inside a CQ code, so a second '[' ends the search (and keeps
+      // a text full of "[CQ:" linear).
+      for (size_t k = i + 1; k < u.size() && k < i + 4096; ++k) {
         if (u[k].cp == ']') return k + 1;
+        if (u[k].cp == '[') return i;
+      }
       return i;
     }
     // WeChat/QQ text emoticons: [捂脸] [OK] [图片], short and without digits.
