@@ -2,9 +2,10 @@
 // decision is the noisy-OR of the winning intent's distinct pattern hits, each counting with
 // the intent's strength, discounted by half the noisy-OR of the strongest competing intent:
 //   p_win  = 1 - (1 - strength)^distinct_patterns
-//   conf   = p_win * (1 - p_competitor / 2)
-// so one hit of a 0.8 intent alone gives 0.8, two give 0.96, and a contested decision is
-// less sure. A veto uses strength 0.9 per veto pattern, discounted by the intent it overrode.
+//   conf   = p_win * (1 - p_other_category / 2) * (1 - p_same_category / 4)
+// where p_other_category / p_same_category are the strongest competing intents of another
+// / the same category. One hit of a 0.8 intent alone gives 0.8, two give 0.96, and a
+// contested decision is less sure, most of all when the category itself is contested. A veto uses strength 0.9 per veto pattern, discounted by the intent it overrode.
 #include "intents/compiled_engine.h"
 
 #include <algorithm>
@@ -235,11 +236,17 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
   if (!cands.empty()) {
     const Candidate& win = cands[0];
     const IntentSpec& spec = library_.intents[win.intent];
-    double competitor = cands.size() > 1 ? cands[1].p : 0.0;
+    // A competitor of another category contradicts the routing; one of the same category
+    // only disputes the subtype, so it costs half as much.
+    double other_category = 0.0, same_category = 0.0;
+    for (size_t k = 1; k < cands.size(); ++k) {
+      double& slot = cands[k].rank == win.rank ? same_category : other_category;
+      slot = std::max(slot, cands[k].p);
+    }
     out.category = spec.category;
     out.intent = spec.name;
     out.by = "rule";
-    out.confidence = win.p * (1.0 - competitor / 2.0);
+    out.confidence = win.p * (1.0 - other_category / 2.0) * (1.0 - same_category / 4.0);
     std::vector<PatternSet::Hit> ordered = win.hits;
     std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.begin < b.begin; });
     for (const auto& h : ordered) out.matches.push_back(to_match(spec.name, h));

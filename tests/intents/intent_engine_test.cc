@@ -88,6 +88,10 @@ TEST_SUITE("IntentEngine") {
     CHECK(two == doctest::Approx(1 - 0.2 * 0.2));
     CHECK(contested < one);
     CHECK(contested == doctest::Approx(0.8 * (1 - 0.8 / 2)));
+    // Same category (anti_fraud.other vs order_brushing): only the subtype is contested.
+    Classification same = Basic().Classify("有人拉我刷单，这是不是诈骗");
+    REQUIRE(same.intent == "anti_fraud.order_brushing");
+    CHECK(same.confidence == doctest::Approx(0.8 * (1 - 0.8 / 4)));
   }
 
   TEST_CASE("the loser and the reason are in the evidence") {
