@@ -177,6 +177,29 @@ TEST_SUITE("Train") {
     // Rules decide what they can; only the leftover lines can change.
     CHECK(report->with_model->decided_by.count("rule"));
   }
+
+  TEST_CASE("a model decision is marked by model, carries its probability and names its n-grams") {
+    TempConfig cfg;
+    cfg.CopyFixture("basic");
+    std::ostringstream out;
+    REQUIRE(RunTrain(cfg.dir(), {FixtureDir("data") / "small.jsonl"}, out).ok());
+    EngineOptions trusting;
+    trusting.model_threshold = 0.0;  // trust every model decision, to see one
+    auto engine = CompiledEngine::Build(cfg.dir(), trusting);
+    REQUIRE(engine.ok());
+    Classification c = (*engine)->Classify("下水道又堵了没人管");  // no rule matches this
+    CHECK(c.by == "model");
+    CHECK(c.matches.empty());
+    CHECK(c.confidence > 0.0);
+    CHECK(c.confidence <= 1.0);
+    REQUIRE(!c.evidence.empty());
+    CHECK(c.evidence[0].rfind("ngram ", 0) == 0);
+    // With the fitted threshold the same model may abstain: then the result is none, by default.
+    auto cautious = CompiledEngine::Build(cfg.dir());
+    REQUIRE(cautious.ok());
+    Classification d = (*cautious)->Classify("下水道又堵了没人管");
+    CHECK(((d.by == "default" && d.intent == "none") || (d.by == "model" && d.intent == c.intent)));
+  }
 }
 
 }  // namespace
