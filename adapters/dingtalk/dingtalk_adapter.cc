@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
+#include "adapters/common/settings.h"
 #include "adapters/dingtalk/address_list.h"
 #include "adapters/dingtalk/dingtalk.h"
 #include "adapters/dingtalk/dingtalk_wire.h"
@@ -22,6 +24,11 @@ namespace gridrelay::dingtalk {
 namespace {
 
 using nlohmann::json;
+using jsonf::Field;
+using jsonf::StringField;
+using jsonf::IntField;
+using jsonf::ParseInt;
+using jsonf::Dump;
 
 constexpr std::string_view kType = "dingtalk";
 constexpr size_t kMaxBodyBytes = 1 << 20;
@@ -41,81 +48,6 @@ struct Options {
   int64_t timeout_ms = 5000;                // Default: 5 s.
 };
 
-// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
-// typed (YamlToJson), so a numeric secret or a quoted number is accepted where it makes sense.
-class SettingsReader {
- public:
-  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
-
-  Status Error(const char* key, const std::string& what) const {
-    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
-  }
-  Status Read(const char* key, std::string* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_string()) {
-      *out = v->get<std::string>();
-    } else if (v->is_number_integer()) {
-      *out = v->dump();
-    } else {
-      return Error(key, std::string("'") + key + "' must be a string");
-    }
-    return Status::Ok();
-  }
-  Status Read(const char* key, int64_t* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_number_integer()) {
-      *out = v->get<int64_t>();
-      return Status::Ok();
-    }
-    if (v->is_string()) {
-      const std::string& s = v->get_ref<const std::string&>();
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
-    }
-    return Error(key, std::string("'") + key + "' must be an integer");
-  }
-  Status Read(const char* key, double* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
-    *out = v->get<double>();
-    return Status::Ok();
-  }
-  Status Read(const char* key, bool* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
-    *out = v->get<bool>();
-    return Status::Ok();
-  }
-  // A list of strings, or a single string as a list of one.
-  Status Read(const char* key, std::vector<std::string>* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_string()) {
-      *out = {v->get<std::string>()};
-      return Status::Ok();
-    }
-    if (!v->is_array()) return Error(key, std::string("'") + key + "' must be a list");
-    out->clear();
-    for (const json& item : *v) {
-      if (!item.is_string()) return Error(key, std::string("items of '") + key + "' must be strings");
-      out->push_back(item.get<std::string>());
-    }
-    return Status::Ok();
-  }
-
- private:
-  const json* Find(const char* key) const {
-    if (!spec_.settings.is_object()) return nullptr;
-    auto it = spec_.settings.find(key);
-    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
-  }
-  const ChannelSpec& spec_;
-};
-
 struct Settings {
   Options options;
   AddressList sources;
@@ -123,13 +55,16 @@ struct Settings {
 
 StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
   SettingsReader r(spec);
+  GR_RETURN_IF_ERROR(r.CheckKnownKeys({"app_secret", "freshness_window_seconds", "allowed_sources",
+                                      "access_token", "secret", "api_base", "allow_unauthenticated",
+                                      "rate_limit_per_minute", "timeout_ms"}, "see adapters/dingtalk/README.md"));
   Options o;
   GR_RETURN_IF_ERROR(r.Read("app_secret", &o.app_secret));
   GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
   GR_RETURN_IF_ERROR(r.Read("allowed_sources", &o.allowed_sources));
   GR_RETURN_IF_ERROR(r.Read("access_token", &o.access_token));
   GR_RETURN_IF_ERROR(r.Read("secret", &o.secret));
-  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_base", &o.api_base));
   GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
   GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
   GR_RETURN_IF_ERROR(r.Read("timeout_ms", &o.timeout_ms));
@@ -141,10 +76,6 @@ StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
     return r.Error("secret", "'secret' is the custom robot's signing secret and starts with SEC");
   }
   if (!o.secret.empty() && o.access_token.empty()) return r.Error("secret", "'secret' needs 'access_token'");
-  if (o.api_base.rfind("http://", 0) != 0 && o.api_base.rfind("https://", 0) != 0) {
-    return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
-  }
-  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
   if (o.freshness_window_seconds < 0) {
     return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
   }
@@ -154,30 +85,6 @@ StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
   if (!sources.ok()) return r.Error("allowed_sources", sources.status().message());
   return Settings{std::move(o), std::move(sources).value()};
 }
-
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringField(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
-int64_t IntField(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_number_integer() ? v.get<int64_t>() : 0;
-}
-
-bool ParseInt(const std::string& s, int64_t* out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-}
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 class DingTalkAdapter final : public Adapter {
  public:

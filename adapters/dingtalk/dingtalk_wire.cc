@@ -2,24 +2,14 @@
 #include "adapters/dingtalk/dingtalk_wire.h"
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
 
 namespace gridrelay::dingtalk {
 namespace {
 
 using nlohmann::json;
-
-// Members by reference (never copy a hostile subtree: copying recurses).
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringField(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
+using jsonf::Field;
+using jsonf::StringField;
 
 std::string DownloadCode(const json& item) {
   std::string code = StringField(item, "downloadCode");

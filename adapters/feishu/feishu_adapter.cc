@@ -14,6 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
+#include "adapters/common/settings.h"
+#include "adapters/common/url.h"
 #include "adapters/feishu/feishu.h"
 #include "adapters/feishu/feishu_wire.h"
 
@@ -21,6 +24,10 @@ namespace gridrelay::feishu {
 namespace {
 
 using nlohmann::json;
+using jsonf::Field;
+using jsonf::StringField;
+using jsonf::ParseInt;
+using jsonf::Dump;
 
 constexpr std::string_view kType = "feishu";
 constexpr size_t kMaxBodyBytes = 1 << 20;
@@ -43,69 +50,12 @@ struct Options {
   int64_t timeout_ms = 5000;             // Default: 5 s.
 };
 
-// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
-// typed (YamlToJson), so a numeric token or a quoted number is accepted where it makes sense.
-class SettingsReader {
- public:
-  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
-
-  Status Error(const char* key, const std::string& what) const {
-    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
-  }
-  Status Read(const char* key, std::string* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_string()) {
-      *out = v->get<std::string>();
-    } else if (v->is_number_integer()) {
-      *out = v->dump();
-    } else {
-      return Error(key, std::string("'") + key + "' must be a string");
-    }
-    return Status::Ok();
-  }
-  Status Read(const char* key, int64_t* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_number_integer()) {
-      *out = v->get<int64_t>();
-      return Status::Ok();
-    }
-    if (v->is_string()) {
-      const std::string& s = v->get_ref<const std::string&>();
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
-    }
-    return Error(key, std::string("'") + key + "' must be an integer");
-  }
-  Status Read(const char* key, double* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
-    *out = v->get<double>();
-    return Status::Ok();
-  }
-  Status Read(const char* key, bool* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
-    *out = v->get<bool>();
-    return Status::Ok();
-  }
-
- private:
-  const json* Find(const char* key) const {
-    if (!spec_.settings.is_object()) return nullptr;
-    auto it = spec_.settings.find(key);
-    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
-  }
-  const ChannelSpec& spec_;
-};
-
-bool IsHttpUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
-
 StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   SettingsReader r(spec);
+  GR_RETURN_IF_ERROR(r.CheckKnownKeys({"verification_token", "encrypt_key", "app_id", "app_secret",
+                                      "freshness_window_seconds", "webhook_url", "hook_token", "api_base",
+                                      "webhook_secret", "allow_unauthenticated", "rate_limit_per_minute",
+                                      "timeout_ms"}, "see adapters/feishu/README.md"));
   Options o;
   GR_RETURN_IF_ERROR(r.Read("verification_token", &o.verification_token));
   GR_RETURN_IF_ERROR(r.Read("encrypt_key", &o.encrypt_key));
@@ -114,7 +64,7 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
   GR_RETURN_IF_ERROR(r.Read("webhook_url", &o.webhook_url));
   GR_RETURN_IF_ERROR(r.Read("hook_token", &o.hook_token));
-  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_base", &o.api_base));
   GR_RETURN_IF_ERROR(r.Read("webhook_secret", &o.webhook_secret));
   GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
   GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
@@ -124,12 +74,10 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
                    "set 'verification_token' and/or 'encrypt_key' from the app's event subscription page "
                    "(or 'allow_unauthenticated: true')");
   }
-  if (!IsHttpUrl(o.api_base)) return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
-  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
   if (!o.webhook_url.empty() && !o.hook_token.empty()) {
     return r.Error("hook_token", "set 'webhook_url' or 'hook_token', not both");
   }
-  if (!o.webhook_url.empty() && !IsHttpUrl(o.webhook_url)) {
+  if (!o.webhook_url.empty() && !url::IsHttpUrl(o.webhook_url)) {
     return r.Error("webhook_url", "'webhook_url' must be an http:// or https:// URL");
   }
   if (o.webhook_url.empty() && !o.hook_token.empty()) o.webhook_url = o.api_base + "/open-apis/bot/v2/hook/" + o.hook_token;
@@ -143,31 +91,10 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   return o;
 }
 
-// Members are read by reference: event subtrees are never copied, since copying a JSON value
-// recurses and a hostile event may nest deeply.
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringField(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 std::string Header(const WebhookRequest& request, const char* name) {
   auto it = request.headers.find(name);
   return it == request.headers.end() ? std::string() : it->second;
 }
-
-bool ParseInt(const std::string& s, int64_t* out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-}
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 ParsedWebhook Ignore() {
   ParsedWebhook p;

@@ -4,19 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
 
 namespace gridrelay::feishu {
 namespace {
 
 using nlohmann::json;
+using jsonf::StringField;
 
 constexpr size_t kIvBytes = 16;
-
-std::string StringField(const json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Removes "@_user_<digits>" placeholders and trims.
 std::string StripMentions(std::string_view text) {

@@ -1,6 +1,12 @@
+// The generic adapter: a documented JSON webhook for any platform without its own adapter,
+// authenticated by HMAC-SHA256 over the body, with replies POSTed to a configured reply_url.
 #include "adapters/generic/generic_adapter.h"
 
+#include <limits>
+
 #include "adapters/common/crypto.h"
+#include "adapters/common/settings.h"
+#include "adapters/common/url.h"
 
 namespace gridrelay::generic {
 namespace {
@@ -119,33 +125,23 @@ class GenericAdapter final : public Adapter {
 };
 
 StatusOr<std::unique_ptr<Adapter>> Create(const ChannelSpec& spec, const AdapterEnv& env) {
-  static const char* const kKeys[] = {"secret", "reply_url", "reply_secret", "timeout_ms", "rate_limit_per_minute"};
-  for (const auto& [key, _] : spec.settings.items()) {
-    bool known = false;
-    for (const char* k : kKeys) known = known || key == k;
-    if (!known) return Status::InvalidArgument(spec.Where(key) + ": unknown setting '" + key + "' for a generic channel");
+  SettingsReader r(spec);
+  GR_RETURN_IF_ERROR(r.CheckKnownKeys({"secret", "reply_url", "reply_secret", "timeout_ms", "rate_limit_per_minute"}));
+  constexpr auto kExact = SettingsReader::Numbers::kRefuse;
+  std::string secret, reply_url, reply_secret;
+  int64_t timeout_ms = 5000;
+  double rate = 0;
+  GR_RETURN_IF_ERROR(r.Read("secret", &secret, kExact));
+  GR_RETURN_IF_ERROR(r.Read("reply_url", &reply_url, kExact));
+  GR_RETURN_IF_ERROR(r.Read("reply_secret", &reply_secret, kExact));
+  GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &rate));
+  if (secret.size() < 16) return r.Error("secret", "needs a 'secret' of at least 16 characters");
+  if (!reply_url.empty() && !url::IsHttpUrl(reply_url)) {
+    return r.Error("reply_url", "'reply_url' must start with http:// or https://");
   }
-  auto str = [&](const char* key) -> StatusOr<std::string> {
-    auto it = spec.settings.find(key);
-    if (it == spec.settings.end() || it->is_null()) return std::string();
-    if (!it->is_string()) return Status::InvalidArgument(spec.Where(key) + ": '" + key + "' must be a string");
-    return it->get<std::string>();
-  };
-  auto secret = str("secret");
-  if (!secret.ok()) return secret.status();
-  if (secret->size() < 16)
-    return Status::InvalidArgument(spec.Where("secret") + ": channel '" + spec.name + "' needs a 'secret' of at least 16 characters");
-  auto reply_url = str("reply_url");
-  if (!reply_url.ok()) return reply_url.status();
-  if (!reply_url->empty() && reply_url->rfind("http://", 0) != 0 && reply_url->rfind("https://", 0) != 0)
-    return Status::InvalidArgument(spec.Where("reply_url") + ": reply_url must start with http:// or https://");
-  auto reply_secret = str("reply_secret");
-  if (!reply_secret.ok()) return reply_secret.status();
-  int timeout_ms = spec.settings.value("timeout_ms", 5000);
-  double rate = spec.settings.value("rate_limit_per_minute", 0.0);
-  if (timeout_ms < 100) return Status::InvalidArgument(spec.Where("timeout_ms") + ": timeout_ms must be >= 100");
+  GR_RETURN_IF_ERROR(r.Read("timeout_ms", &timeout_ms, 100, std::numeric_limits<int>::max()));
   return std::unique_ptr<Adapter>(
-      new GenericAdapter(spec.name, *secret, *reply_url, *reply_secret, timeout_ms, rate, env));
+      new GenericAdapter(spec.name, secret, reply_url, reply_secret, static_cast<int>(timeout_ms), rate, env));
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
+#include "adapters/common/settings.h"
 #include "adapters/onebot/onebot.h"
 #include "adapters/onebot/segments.h"
 
@@ -23,6 +25,8 @@ namespace gridrelay::onebot {
 namespace {
 
 using nlohmann::json;
+using jsonf::Field;
+using jsonf::StringField;
 
 constexpr std::string_view kType = "onebot";
 // Bodies are capped by the server; this guards the adapter when used on its own.
@@ -43,73 +47,17 @@ struct Options {
   int64_t timeout_ms = 5000;              // Default: 5 s per API call.
 };
 
-// Reads typed settings with errors naming the file and line of the key. YAML scalars arrive
-// typed (YamlToJson), so a numeric secret or a quoted number is accepted where it makes sense.
-class SettingsReader {
- public:
-  explicit SettingsReader(const ChannelSpec& spec) : spec_(spec) {}
-
-  Status Error(const char* key, const std::string& what) const {
-    return Status::InvalidArgument(spec_.Where(key) + ": channel '" + spec_.name + "': " + what);
-  }
-  Status Read(const char* key, std::string* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_string()) {
-      *out = v->get<std::string>();
-    } else if (v->is_number_integer()) {
-      *out = v->dump();
-    } else {
-      return Error(key, std::string("'") + key + "' must be a string");
-    }
-    return Status::Ok();
-  }
-  Status Read(const char* key, int64_t* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (v->is_number_integer()) {
-      *out = v->get<int64_t>();
-      return Status::Ok();
-    }
-    if (v->is_string()) {
-      const std::string& s = v->get_ref<const std::string&>();
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-      if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return Status::Ok();
-    }
-    return Error(key, std::string("'") + key + "' must be an integer");
-  }
-  Status Read(const char* key, double* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number()) return Error(key, std::string("'") + key + "' must be a number");
-    *out = v->get<double>();
-    return Status::Ok();
-  }
-  Status Read(const char* key, bool* out) const {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_boolean()) return Error(key, std::string("'") + key + "' must be true or false");
-    *out = v->get<bool>();
-    return Status::Ok();
-  }
-
- private:
-  const json* Find(const char* key) const {
-    if (!spec_.settings.is_object()) return nullptr;
-    auto it = spec_.settings.find(key);
-    return it == spec_.settings.end() || it->is_null() ? nullptr : &*it;
-  }
-  const ChannelSpec& spec_;
-};
-
 StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   SettingsReader r(spec);
+  GR_RETURN_IF_ERROR(r.CheckKnownKeys({"version", "secret", "access_token", "self_id", "api_base",
+                                      "freshness_window_seconds", "allow_unauthenticated",
+                                      "rate_limit_per_minute", "timeout_ms"}, "see adapters/onebot/README.md"));
   Options o;
   GR_RETURN_IF_ERROR(r.Read("version", &o.version));
   GR_RETURN_IF_ERROR(r.Read("secret", &o.secret));
   GR_RETURN_IF_ERROR(r.Read("access_token", &o.access_token));
   GR_RETURN_IF_ERROR(r.Read("self_id", &o.self_id));
-  GR_RETURN_IF_ERROR(r.Read("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_base", &o.api_base));
   GR_RETURN_IF_ERROR(r.Read("freshness_window_seconds", &o.freshness_window_seconds));
   GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
   GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
@@ -125,10 +73,6 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
                             "' is required (anyone could post events otherwise); set "
                             "'allow_unauthenticated: true' to accept unsigned events");
   }
-  if (o.api_base.rfind("http://", 0) != 0 && o.api_base.rfind("https://", 0) != 0) {
-    return r.Error("api_base", "'api_base' must be an http:// or https:// URL");
-  }
-  while (!o.api_base.empty() && o.api_base.back() == '/') o.api_base.pop_back();
   if (o.freshness_window_seconds < 0) {
     return r.Error("freshness_window_seconds", "'freshness_window_seconds' must be >= 0 (0: off)");
   }
@@ -145,19 +89,6 @@ std::string IdString(const json& event, const char* key) {
   if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
   if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
   return {};
-}
-
-// A member by reference, or null: event subtrees are never copied, since copying (like
-// comparing or dumping) a JSON value recurses and a hostile event may nest deeply.
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 bool IsDecimal(std::string_view s) {

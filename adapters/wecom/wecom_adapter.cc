@@ -8,86 +8,15 @@
 #include <utility>
 
 #include "adapters/common/crypto.h"
+#include "adapters/common/json_fields.h"
+#include "adapters/common/settings.h"
+#include "adapters/common/url.h"
 #include "adapters/wecom/wecom.h"
 
 namespace gridrelay::wecom {
 namespace {
 
 using nlohmann::json;
-
-// ---- settings helpers -------------------------------------------------------------------
-
-// A string setting; numbers are accepted for ids YAML may have read as integers (agent_id: 1000002).
-Status ReadString(const ChannelSpec& spec, const char* key, std::string& out, bool allow_number = false) {
-  auto it = spec.settings.find(key);
-  if (it == spec.settings.end() || it->is_null()) return Status::Ok();
-  if (it->is_string()) {
-    out = it->get<std::string>();
-  } else if (allow_number && it->is_number_integer()) {
-    out = std::to_string(it->get<int64_t>());
-  } else {
-    return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': `" + key + "` must be a string (quote it if it is all digits: YAML reads 0123 as the number 123)");
-  }
-  return Status::Ok();
-}
-
-Status ReadInt(const ChannelSpec& spec, const char* key, int64_t min, int64_t max, int64_t& out) {
-  auto it = spec.settings.find(key);
-  if (it == spec.settings.end() || it->is_null()) return Status::Ok();
-  if (!it->is_number_integer() || it->get<int64_t>() < min || it->get<int64_t>() > max) {
-    return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': `" + key +
-                                   "` must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  out = it->get<int64_t>();
-  return Status::Ok();
-}
-
-Status ReadBool(const ChannelSpec& spec, const char* key, bool& out) {
-  auto it = spec.settings.find(key);
-  if (it == spec.settings.end() || it->is_null()) return Status::Ok();
-  if (!it->is_boolean()) {
-    return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': `" + key + "` must be true or false");
-  }
-  out = it->get<bool>();
-  return Status::Ok();
-}
-
-// "https://host:port/path" -> "host:port"; "" if not an http(s) URL.
-std::string UrlHost(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {};
-  std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return {};
-  std::string_view rest = url.substr(scheme_end + 3);
-  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
-  // Userinfo ("user@host") would make the visible host lie.
-  if (host.empty() || host.find('@') != std::string_view::npos) return {};
-  return std::string(host);
-}
-
-std::string UrlPath(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  std::string_view rest = url.substr(scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
-  size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return "/";
-  std::string_view path = rest.substr(slash);
-  return std::string(path.substr(0, path.find_first_of("?#")));
-}
-
-// The value of `name` in a URL's query, not decoded ("" if absent).
-std::string QueryParam(std::string_view url, std::string_view name) {
-  size_t q = url.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view query = url.substr(q + 1);
-  query = query.substr(0, query.find('#'));
-  while (!query.empty()) {
-    std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
-  }
-  return {};
-}
 
 // ---- inbound helpers --------------------------------------------------------------------
 
@@ -136,96 +65,74 @@ std::string RandomDigits(size_t n) {
 
 WebhookReply EmptyOk() { return {200, "text/plain", ""}; }
 
-// A string member of a JSON object (a reply context, a WeCom answer), or "" when it is not an
-// object or the member is not a string. json::value() would throw on either.
-std::string ContextString(const json& context, const char* key) {
-  if (!context.is_object()) return {};
-  auto it = context.find(key);
-  return it != context.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 // ---- settings ---------------------------------------------------------------------------
 
 StatusOr<WecomSettings> ParseSettings(const ChannelSpec& spec) {
   WecomSettings s;
-  if (!spec.settings.is_object()) {
-    return Status::InvalidArgument(spec.Where() + ": channel '" + spec.name + "': settings must be a mapping");
-  }
-  // A misspelt key would silently fall back to its default (a typo in `freshness_seconds`
-  // would leave the window at 300): refuse keys this adapter does not know.
-  static constexpr std::string_view kKnownKeys[] = {
-      "mode",      "token",          "encoding_aes_key",      "corp_id",       "agent_id",
-      "corp_secret", "robot_key",    "robot_name",            "api_base",      "freshness_seconds",
-      "rate_limit_per_minute", "robot_msgtype", "send_chatid", "duplicate_check_seconds", "timeout_ms"};
-  for (const auto& [key, value] : spec.settings.items()) {
-    if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
-      return Status::InvalidArgument(spec.Where(key) + ": channel '" + spec.name + "': unknown wecom setting `" + key +
-                                     "` (see adapters/wecom/README.md)");
-    }
-  }
+  SettingsReader r(spec);
+  if (!spec.settings.is_object()) return r.Error("", "settings must be a mapping");
+  GR_RETURN_IF_ERROR(r.CheckKnownKeys({"mode", "token", "encoding_aes_key", "corp_id", "agent_id", "corp_secret",
+                                       "robot_key", "robot_name", "api_base", "freshness_seconds",
+                                       "rate_limit_per_minute", "robot_msgtype", "send_chatid",
+                                       "duplicate_check_seconds", "timeout_ms"},
+                                      "see adapters/wecom/README.md"));
+  // Secrets and names are exact strings: YAML would read an all-digit token as a number.
+  constexpr auto kExact = SettingsReader::Numbers::kRefuse;
   std::string mode = "robot";
-  GR_RETURN_IF_ERROR(ReadString(spec, "mode", mode));
+  GR_RETURN_IF_ERROR(r.Read("mode", &mode, kExact));
   if (mode == "robot") {
     s.mode = WecomSettings::Mode::kRobot;
   } else if (mode == "app") {
     s.mode = WecomSettings::Mode::kApp;
   } else {
-    return Status::InvalidArgument(spec.Where("mode") + ": channel '" + spec.name + "': `mode` must be robot or app, not '" + mode + "'");
+    return r.Error("mode", "`mode` must be robot or app, not '" + mode + "'");
   }
-  GR_RETURN_IF_ERROR(ReadString(spec, "token", s.token));
-  GR_RETURN_IF_ERROR(ReadString(spec, "encoding_aes_key", s.encoding_aes_key));
-  GR_RETURN_IF_ERROR(ReadString(spec, "corp_id", s.corp_id));
-  GR_RETURN_IF_ERROR(ReadString(spec, "agent_id", s.agent_id, /*allow_number=*/true));
-  GR_RETURN_IF_ERROR(ReadString(spec, "corp_secret", s.corp_secret));
-  GR_RETURN_IF_ERROR(ReadString(spec, "robot_key", s.robot_key));
-  GR_RETURN_IF_ERROR(ReadString(spec, "robot_name", s.robot_name));
-  GR_RETURN_IF_ERROR(ReadString(spec, "api_base", s.api_base));
-  GR_RETURN_IF_ERROR(ReadString(spec, "robot_msgtype", s.robot_msgtype));
-  GR_RETURN_IF_ERROR(ReadInt(spec, "freshness_seconds", 0, 7 * 24 * 3600, s.freshness_seconds));
-  GR_RETURN_IF_ERROR(ReadInt(spec, "duplicate_check_seconds", 0, 4 * 3600, s.duplicate_check_seconds));
+  GR_RETURN_IF_ERROR(r.Read("token", &s.token, kExact));
+  GR_RETURN_IF_ERROR(r.Read("encoding_aes_key", &s.encoding_aes_key, kExact));
+  GR_RETURN_IF_ERROR(r.Read("corp_id", &s.corp_id, kExact));
+  GR_RETURN_IF_ERROR(r.Read("agent_id", &s.agent_id));  // a number in YAML (agent_id: 1000002)
+  GR_RETURN_IF_ERROR(r.Read("corp_secret", &s.corp_secret, kExact));
+  GR_RETURN_IF_ERROR(r.Read("robot_key", &s.robot_key, kExact));
+  GR_RETURN_IF_ERROR(r.Read("robot_name", &s.robot_name, kExact));
+  GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_base", &s.api_base));
+  GR_RETURN_IF_ERROR(r.Read("robot_msgtype", &s.robot_msgtype, kExact));
+  GR_RETURN_IF_ERROR(r.Read("freshness_seconds", &s.freshness_seconds, 0, 7 * 24 * 3600));
+  GR_RETURN_IF_ERROR(r.Read("duplicate_check_seconds", &s.duplicate_check_seconds, 0, 4 * 3600));
   int64_t timeout = s.timeout_ms;
-  GR_RETURN_IF_ERROR(ReadInt(spec, "timeout_ms", 100, 60000, timeout));
+  GR_RETURN_IF_ERROR(r.Read("timeout_ms", &timeout, 100, 60000));
   s.timeout_ms = static_cast<int>(timeout);
-  GR_RETURN_IF_ERROR(ReadBool(spec, "send_chatid", s.send_chatid));
+  GR_RETURN_IF_ERROR(r.Read("send_chatid", &s.send_chatid));
 
   s.rate_limit_per_minute = s.mode == WecomSettings::Mode::kRobot ? 20 : 30;
-  if (auto it = spec.settings.find("rate_limit_per_minute"); it != spec.settings.end() && !it->is_null()) {
-    if (!it->is_number() || it->get<double>() < 0) {
-      return Status::InvalidArgument(spec.Where("rate_limit_per_minute") + ": channel '" + spec.name +
-                                     "': `rate_limit_per_minute` must be a number >= 0 (0 = unlimited)");
-    }
-    s.rate_limit_per_minute = it->get<double>();
+  GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &s.rate_limit_per_minute));
+  if (s.rate_limit_per_minute < 0) {
+    return r.Error("rate_limit_per_minute", "`rate_limit_per_minute` must be a number >= 0 (0 = unlimited)");
   }
 
-  auto where = [&](const char* key) { return spec.Where(key) + ": channel '" + spec.name + "': "; };
-  if (s.token.empty()) return Status::InvalidArgument(where("token") + "`token` is required (the callback Token)");
-  if (s.token.size() > 128) return Status::InvalidArgument(where("token") + "`token` is longer than 128 characters");
+  if (s.token.empty()) return r.Error("token", "`token` is required (the callback Token)");
+  if (s.token.size() > 128) return r.Error("token", "`token` is longer than 128 characters");
   if (s.encoding_aes_key.empty()) {
-    return Status::InvalidArgument(where("encoding_aes_key") + "`encoding_aes_key` is required (43 characters)");
+    return r.Error("encoding_aes_key", "`encoding_aes_key` is required (43 characters)");
   }
   if (auto crypt = MsgCrypt::Create(s.token, s.encoding_aes_key, ""); !crypt.ok()) {
-    return Status::InvalidArgument(where("encoding_aes_key") + crypt.status().message());
+    return r.Error("encoding_aes_key", crypt.status().message());
   }
   if (s.mode == WecomSettings::Mode::kApp && s.corp_id.empty()) {
-    return Status::InvalidArgument(where("corp_id") + "`corp_id` is required in app mode (it is the receive id)");
+    return r.Error("corp_id", "`corp_id` is required in app mode (it is the receive id)");
   }
   const bool any_app = !s.corp_secret.empty() || !s.agent_id.empty();
   if (any_app && !s.HasAppCredentials()) {
-    return Status::InvalidArgument(where(s.corp_secret.empty() ? "corp_secret" : s.agent_id.empty() ? "agent_id" : "corp_id") +
-                                   "app sends need all of `corp_id`, `corp_secret` and `agent_id`");
+    return r.Error(s.corp_secret.empty() ? "corp_secret" : s.agent_id.empty() ? "agent_id" : "corp_id",
+                   "app sends need all of `corp_id`, `corp_secret` and `agent_id`");
   }
   if (!s.agent_id.empty() &&
       (s.agent_id.size() > 18 || s.agent_id.find_first_not_of("0123456789") != std::string::npos)) {
-    return Status::InvalidArgument(where("agent_id") + "`agent_id` must be a number (WeCom's AgentId)");
-  }
-  while (!s.api_base.empty() && s.api_base.back() == '/') s.api_base.pop_back();
-  if (UrlHost(s.api_base).empty()) {
-    return Status::InvalidArgument(where("api_base") + "`api_base` must be an http:// or https:// URL");
+    return r.Error("agent_id", "`agent_id` must be a number (WeCom's AgentId)");
   }
   if (s.robot_msgtype != "text" && s.robot_msgtype != "markdown") {
-    return Status::InvalidArgument(where("robot_msgtype") + "`robot_msgtype` must be text or markdown");
+    return r.Error("robot_msgtype", "`robot_msgtype` must be text or markdown");
   }
   return s;
 }
@@ -237,7 +144,7 @@ WecomAdapter::WecomAdapter(std::string channel, WecomSettings settings, MsgCrypt
       settings_(std::move(settings)),
       crypt_(std::move(crypt)),
       env_(env),
-      api_host_(UrlHost(settings_.api_base)) {
+      api_host_(url::Host(settings_.api_base)) {
   if (settings_.HasAppCredentials()) {
     tokens_ = std::make_unique<AccessTokenCache>(settings_.api_base, settings_.corp_id, settings_.corp_secret,
                                                  settings_.timeout_ms);
@@ -367,7 +274,7 @@ bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) c
       m.reply_context["webhook_url"] = url;
     } else if (env_.log) {
       env_.log("warn", "wecom: callback WebhookUrl is not a WeCom robot URL; replies use robot_key",
-               {{"channel", channel_}, {"host", UrlHost(url)}});
+               {{"channel", channel_}, {"host", url::Host(url)}});
     }
   }
 
@@ -471,16 +378,16 @@ bool WecomAdapter::IsTrustedWebhookUrl(const std::string& url) const {
            std::string_view("-._~:/?&=%+").find(c) != std::string_view::npos;
   });
   if (!plain) return false;
-  const std::string host = UrlHost(url);
+  const std::string host = url::Host(url);
   const bool trusted_host = host == api_host_ || host == "qyapi.weixin.qq.com" || host == "in.qyapi.weixin.qq.com";
-  return trusted_host && UrlPath(url) == "/cgi-bin/webhook/send" && !QueryParam(url, "key").empty();
+  return trusted_host && url::Path(url) == "/cgi-bin/webhook/send" && !url::QueryParam(url, "key").empty();
 }
 
 // ---- acknowledgement --------------------------------------------------------------------
 
 WebhookReply WecomAdapter::Acknowledge(const InboundMessage& message, const AckInfo& info) const {
   if (info.passive_text.empty()) return EmptyOk();
-  const PayloadFormat format = ContextString(message.reply_context, "format") == "json" ? PayloadFormat::kJson
+  const PayloadFormat format = jsonf::StringField(message.reply_context, "format") == "json" ? PayloadFormat::kJson
                                                                                       : PayloadFormat::kXml;
   const std::string text = TruncateUtf8(info.passive_text, kTextLimitBytes);
   std::string plaintext;
@@ -527,20 +434,20 @@ std::string WecomAdapter::SealReply(const std::string& plaintext, PayloadFormat 
 // ---- outbound ---------------------------------------------------------------------------
 
 std::string WecomAdapter::RobotUrl(const OutboundMessage& message) const {
-  if (std::string url = ContextString(message.reply_context, "webhook_url"); IsTrustedWebhookUrl(url)) return url;
+  if (std::string url = jsonf::StringField(message.reply_context, "webhook_url"); IsTrustedWebhookUrl(url)) return url;
   if (settings_.robot_key.empty()) return {};
   return settings_.api_base + "/cgi-bin/webhook/send?key=" + crypto::UrlEncode(settings_.robot_key);
 }
 
 std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
   if (message.audience == "user" || settings_.mode == WecomSettings::Mode::kApp) {
-    std::string user = message.audience == "user" ? message.user_id : ContextString(message.reply_context, "user_id");
+    std::string user = message.audience == "user" ? message.user_id : jsonf::StringField(message.reply_context, "user_id");
     return "wecom:app:" + settings_.agent_id + ":user:" + user;
   }
   // WeCom limits each robot (20 messages a minute), whichever chat it posts to. The key is a
   // secret, so the bucket is named after a digest of it.
   const std::string url = RobotUrl(message);
-  return "wecom:robot:" + crypto::Sha256Hex(QueryParam(url, "key")).substr(0, 16);
+  return "wecom:robot:" + crypto::Sha256Hex(url::QueryParam(url, "key")).substr(0, 16);
 }
 
 Status WecomAdapter::Send(const OutboundMessage& message) const {
@@ -554,7 +461,7 @@ Status WecomAdapter::Send(const OutboundMessage& message) const {
   }
   if (settings_.mode == WecomSettings::Mode::kApp) {
     // An app conversation is one to one: its "group" reply goes back to the user who wrote.
-    const std::string user = ContextString(message.reply_context, "user_id");
+    const std::string user = jsonf::StringField(message.reply_context, "user_id");
     if (user.empty() || !settings_.HasAppCredentials()) {
       return Status::FailedPrecondition("wecom app channel '" + channel_ +
                                         "' can only answer a user (needs corp_secret, agent_id and a user_id)");
@@ -582,7 +489,7 @@ Status WecomAdapter::SendRobot(const OutboundMessage& message) const {
     if (!message.mention_mobiles.empty()) body["text"]["mentioned_mobile_list"] = message.mention_mobiles;
   }
   if (settings_.send_chatid) {
-    std::string chat = !message.group_id.empty() ? message.group_id : ContextString(message.reply_context, "chat_id");
+    std::string chat = !message.group_id.empty() ? message.group_id : jsonf::StringField(message.reply_context, "chat_id");
     if (chat.empty()) {
       // Without chatid WeCom posts to every group the robot is in ("@all_group").
       return Status::InvalidArgument("wecom channel '" + channel_ +
@@ -590,7 +497,7 @@ Status WecomAdapter::SendRobot(const OutboundMessage& message) const {
                                      "set send_chatid: false for a robot that is in one group only");
     }
     body["chatid"] = chat;
-    if (auto post = ContextString(message.reply_context, "post_id"); !post.empty()) body["post_id"] = post;
+    if (auto post = jsonf::StringField(message.reply_context, "post_id"); !post.empty()) body["post_id"] = post;
   }
   HttpRequest request;
   request.method = "POST";
@@ -634,7 +541,7 @@ Status WecomAdapter::SendApp(const std::string& user_id, const std::string& text
     }
     GR_RETURN_IF_ERROR(ErrcodeStatus(*reply, "message/send"));
     // errcode 0 with the only recipient listed as invalid is a partial failure of one.
-    std::string invalid = ContextString(reply->body, "invaliduser");
+    std::string invalid = jsonf::StringField(reply->body, "invaliduser");
     if (!invalid.empty()) return Status::NotFound("message/send: WeCom lists '" + invalid + "' as invalid user");
     return Status::Ok();
   }

@@ -72,7 +72,7 @@ TEST_CASE("settings errors name the file, the line and the key") {
       {"api_base not a URL", {{"token", kToken}, {"encoding_aes_key", kAesKey}, {"api_base", "qyapi.weixin.qq.com"}},
        "api_base", "http"},
       {"misspelt key", {{"token", kToken}, {"encoding_aes_key", kAesKey}, {"freshness_second", 10}},
-       "freshness_second", "unknown wecom setting `freshness_second`"},
+       "freshness_second", "unknown wecom setting 'freshness_second'"},
       {"unknown robot msgtype", {{"token", kToken}, {"encoding_aes_key", kAesKey}, {"robot_msgtype", "news"}},
        "robot_msgtype", "markdown"},
   };
