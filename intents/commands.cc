@@ -95,7 +95,8 @@ StatusOr<IntentCheckReport> CheckEngine(const CompiledEngine& engine, bool requi
     } else if (ex.candidates.size() > 1) {
       report.warnings.push_back(where(e) + ": conflict: " + Quote(e.text) + " is matched by " + [&] {
         std::string s;
-        for (const auto& n : ex.candidates) s += (s.empty() ? "" : ", ") + n;
+        for (size_t k = 0; k < ex.candidates.size(); ++k)
+          s += (k ? ", " : "") + ex.candidates[k] + " (" + ex.candidate_rules[k] + ")";
         return s;
       }() + "; " + (c.intent == ex.candidates[0] ? ex.candidates[0] + " wins by " + ex.reason : c.intent + ": " + ex.reason));
     }

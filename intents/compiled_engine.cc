@@ -231,7 +231,12 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     }
     out.evidence.push_back(an + " beats " + bn + ": " + ex.reason);
   }
-  for (const auto& c : cands) ex.candidates.push_back(library_.intents[c.intent].name);
+  for (const auto& c : cands) {
+    ex.candidates.push_back(library_.intents[c.intent].name);
+    std::string ids;
+    for (const auto& h : c.hits) ids += (ids.empty() ? "" : ", ") + rules_[h.pattern].source->Id();
+    ex.candidate_rules.push_back(std::move(ids));
+  }
 
   if (!cands.empty()) {
     const Candidate& win = cands[0];

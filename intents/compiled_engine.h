@@ -63,6 +63,7 @@ class CompiledEngine final : public IntentEngine {
   struct Explanation {
     Classification result;
     std::vector<std::string> candidates;  // intents with surviving hits, winner first
+    std::vector<std::string> candidate_rules;  // per candidate: its pattern ids, comma-separated
     std::string reason;                   // why the winner beat the runner-up, empty if alone
   };
   Explanation Explain(std::string_view text, const NgramModel* model) const;

@@ -96,6 +96,7 @@ TEST_SUITE("CheckConfig") {
     bool found = false;
     for (const auto& w : report->warnings)
       found |= w.find("legal_aid.yaml:5: conflict") != std::string::npos &&
+               w.find("legal_aid.labor (legal_aid.yaml:4), appeal.facilities (appeal.yaml:5)") != std::string::npos &&
                w.find("legal_aid.labor wins by category precedence (legal_aid > appeal)") != std::string::npos;
     CHECK(found);
   }
