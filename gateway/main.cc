@@ -69,12 +69,15 @@ int Serve(const std::string& config_dir, const ConfigOverrides& overrides) {
   return 0;
 }
 
+// The runtime a one-shot command needs (adapters built, intents compiled), without a server.
+StatusOr<std::shared_ptr<const Runtime>> CommandRuntime(const std::string& config_dir) {
+  static HttplibClient http;
+  AdapterEnv env{&http, &SystemClock::Get(), JsonLogger()};
+  return BuildRuntime(config_dir, {}, BuiltinAdapters(), env);
+}
+
 int CheckConfig(const std::string& config_dir) {
-  AdapterEnv env;
-  HttplibClient http;
-  env.http = &http;
-  env.clock = &SystemClock::Get();
-  auto rt = BuildRuntime(config_dir, {}, BuiltinAdapters(), env);
+  auto rt = CommandRuntime(config_dir);
   if (!rt.ok()) return Fail(rt.status());
   Status s = intents::RunCheck(config_dir, std::cout);
   if (!s.ok()) return Fail(s);
@@ -100,11 +103,7 @@ int CreateToken(const std::string& config_dir, const std::string& data_dir, cons
 
 int Simulate(const std::string& config_dir, const std::string& type, const std::string& channel,
              const std::string& group, const std::string& sender, const std::string& text, const std::string& url) {
-  AdapterEnv env;
-  HttplibClient http;
-  env.http = &http;
-  env.clock = &SystemClock::Get();
-  auto rt = BuildRuntime(config_dir, {}, BuiltinAdapters(), env);
+  auto rt = CommandRuntime(config_dir);
   if (!rt.ok()) return Fail(rt.status());
   const Adapter* adapter = (*rt)->FindAdapter(channel);
   if (!adapter) return Fail(Status::NotFound("no channel '" + channel + "' in " + config_dir));

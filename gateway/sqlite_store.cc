@@ -345,6 +345,38 @@ StoredMessage ReadMessage(const Stmt& s) {
   return m;
 }
 
+TicketEvent ReadEvent(const Stmt& s) {
+  TicketEvent e;
+  e.id = s.Int(0);
+  e.ticket_id = s.Int(1);
+  e.at = s.Int(2);
+  e.actor = s.Text(3);
+  e.action = s.Text(4);
+  e.detail = s.Json(5);
+  return e;
+}
+
+// Every row of `s`, each read by `read`.
+template <typename T>
+StatusOr<std::vector<T>> ReadAll(Stmt& s, T (*read)(const Stmt&)) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
+}
+
+// The first row of `s`, or nullopt.
+template <typename T>
+StatusOr<std::optional<T>> ReadFirst(Stmt& s, T (*read)(const Stmt&)) {
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<T>();
+  return std::optional<T>(read(s));
+}
+
 std::string Dump(const nlohmann::json& j) {
   // Invalid UTF-8 never reaches the store (adapters and ingest repair it), but a dump must not throw.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -470,14 +502,7 @@ StatusOr<std::vector<StoredMessage>> SqliteStore::PendingMessages(int limit) {
       std::string("SELECT ") + kMessageColumns + " FROM messages WHERE state = 'received' ORDER BY id LIMIT ?";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, limit);
-  std::vector<StoredMessage> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadMessage(s));
-  }
-  return out;
+  return ReadAll<StoredMessage>(s, ReadMessage);
 }
 
 StatusOr<std::vector<bool>> SqliteStore::CompleteMessages(const std::vector<ProcessingResult>& results,
@@ -636,14 +661,7 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
                                  "ORDER BY id DESC LIMIT ?6";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, f.status).Bind(2, f.grid).Bind(3, f.category).Bind(4, f.since).Bind(5, f.before_id).Bind(6, f.limit);
-  std::vector<Ticket> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadTicket(s));
-  }
-  return out;
+  return ReadAll<Ticket>(s, ReadTicket);
 }
 
 StatusOr<std::optional<Ticket>> SqliteStore::GetTicket(int64_t id) {
@@ -651,31 +669,14 @@ StatusOr<std::optional<Ticket>> SqliteStore::GetTicket(int64_t id) {
   static const std::string sql = std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = ?";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, id);
-  auto row = s.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Ticket>();
-  return std::optional<Ticket>(ReadTicket(s));
+  return ReadFirst<Ticket>(s, ReadTicket);
 }
 
 StatusOr<std::vector<TicketEvent>> SqliteStore::TicketEvents(int64_t ticket_id) {
   std::lock_guard lock(read_mu_);
   Stmt s(*reader_, "SELECT id, ticket_id, at, actor, action, detail FROM ticket_events WHERE ticket_id = ? ORDER BY id");
   s.Bind(1, ticket_id);
-  std::vector<TicketEvent> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    TicketEvent e;
-    e.id = s.Int(0);
-    e.ticket_id = s.Int(1);
-    e.at = s.Int(2);
-    e.actor = s.Text(3);
-    e.action = s.Text(4);
-    e.detail = s.Json(5);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return ReadAll<TicketEvent>(s, ReadEvent);
 }
 
 StatusOr<std::optional<StoredMessage>> SqliteStore::GetMessage(int64_t id) {
@@ -683,10 +684,7 @@ StatusOr<std::optional<StoredMessage>> SqliteStore::GetMessage(int64_t id) {
   static const std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, id);
-  auto row = s.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<StoredMessage>();
-  return std::optional<StoredMessage>(ReadMessage(s));
+  return ReadFirst<StoredMessage>(s, ReadMessage);
 }
 
 StatusOr<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxFilter& f) {
@@ -696,14 +694,7 @@ StatusOr<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxFilter& f
                                  "ORDER BY id DESC LIMIT ?3";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, f.status).Bind(2, f.before_id).Bind(3, f.limit);
-  std::vector<OutboxEntry> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadOutbox(s));
-  }
-  return out;
+  return ReadAll<OutboxEntry>(s, ReadOutbox);
 }
 
 StatusOr<std::vector<OutboxEntry>> SqliteStore::OutboxForMessage(int64_t message_id) {
@@ -712,14 +703,7 @@ StatusOr<std::vector<OutboxEntry>> SqliteStore::OutboxForMessage(int64_t message
       std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE message_id = ? ORDER BY id";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, message_id);
-  std::vector<OutboxEntry> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadOutbox(s));
-  }
-  return out;
+  return ReadAll<OutboxEntry>(s, ReadOutbox);
 }
 
 StatusOr<StoreCounts> SqliteStore::Counts() {

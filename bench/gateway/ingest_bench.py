@@ -80,6 +80,8 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--callbacks", help="gridrelay_bench_callbacks: also compare WeCom callback ingest with generic")
+    ap.add_argument("--callback-requests", type=int, default=10000)
     args = ap.parse_args()
 
     data = tempfile.mkdtemp(prefix="gridrelay-bench-")
@@ -108,6 +110,22 @@ def main():
                   f"{g['rps']:.0f} req/s (p50 {g['p50_ms']:.2f} ms, p99 {g['p99_ms']:.2f} ms), routed "
                   f"{g['routed_per_s']:.0f}/s, tickets {g['tickets_per_s']:.0f}/s, backlog {g['backlog_after']:.0f}",
                   flush=True)
+        platform = None
+        if args.callbacks:
+            # WeCom callbacks (verify, decrypt, parse, commit) against generic JSON, alternating.
+            runs = {"demo": [], "wecom-demo": []}
+            for r in range(args.rounds):
+                for channel, group in (("demo", "grid-demo-1"), ("wecom-demo", "wecom-demo-group-1")):
+                    out = subprocess.run([args.callbacks, "--config", args.config, "--url", f"http://127.0.0.1:{gw_port}",
+                                          "--channel", channel, "--group", group, "--requests",
+                                          str(args.callback_requests), "--connections", str(args.connections // 2),
+                                          "--tag", f"{channel}-{r}-{time.time()}"],
+                                         capture_output=True, text=True)
+                    res = json.loads(out.stdout.strip().splitlines()[-1])
+                    runs[channel].append(res["rps"])
+                    print(f"callbacks round {r + 1}: {channel} {res['rps']:.0f} req/s ({res['failed']} failed)", flush=True)
+            g, w = sorted(runs["demo"])[len(runs["demo"]) // 2], sorted(runs["wecom-demo"])[len(runs["wecom-demo"]) // 2]
+            platform = {"generic_rps": g, "wecom_rps": w, "wecom_over_generic": w / g}
         # Drain: how long the backlog takes to clear once the load stops.
         t0 = time.time()
         while metrics(gw_port)["backlog"] > 0 and time.time() - t0 < 300:
@@ -134,6 +152,8 @@ def main():
         "gateway_exit_code": gw.returncode,
     }
     summary["ratio"] = summary["gateway_rps"] / summary["baseline_rps"]
+    if platform:
+        summary["callbacks"] = platform
     print(json.dumps(summary, indent=2))
     if args.json:
         with open(args.json, "w") as f:

@@ -123,6 +123,7 @@ TEST_SUITE("cli") {
     ChildGuard guard;
     pid_t pid = guard.pid = start();
     httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30);
     REQUIRE(WaitUntil([&] { return static_cast<bool>(c.Get("/healthz")); }));
     auto posted = c.Post("/webhook/generic/demo", {{"Authorization", "Bearer gridrelay-demo-secret"}},
                          R"({"msg_id":"sig-1","group_id":"grid-demo-1","sender_id":"u1","text":"5号楼电梯坏了，老人下不了楼"})",
