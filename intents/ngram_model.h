@@ -43,7 +43,7 @@ struct TrainOptions {
   int folds = 5;
   // The threshold is the lowest probability at which cross-validated decisions for a
   // non-none intent were right at least this often. Default: 0.85.
-  double target_precision = 0.85;
+  double target_precision = 0.95;
 };
 
 struct ModelPrediction {
