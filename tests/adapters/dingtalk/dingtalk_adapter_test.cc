@@ -1,9 +1,7 @@
 // Tests for the dingtalk adapter: settings, golden callbacks (tests/fixtures/dingtalk), the
 // timestamp/sign check and source allow-list, hostile input, acknowledgements, simulated
 // callbacks, and sends (session webhook and signed custom robot) to a fake DingTalk on loopback.
-#include <filesystem>
 #include <random>
-#include <fstream>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +10,7 @@
 #include "adapters/dingtalk/dingtalk.h"
 #include "adapters/dingtalk/dingtalk_wire.h"
 #include "gateway/http_client_impl.h"
+#include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
 namespace gridrelay::dingtalk {
@@ -20,31 +19,16 @@ namespace {
 using nlohmann::json;
 using testing::FakeHttpServer;
 using testing::FakeResponse;
+using testing::Mutate;
+using testing::ParsedToJson;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kAppSecret = "this-is-app-secret";
 
-ChannelSpec Spec(json settings) {
-  ChannelSpec spec;
-  spec.name = "dingtalk-test";
-  spec.type = "dingtalk";
-  spec.file = "gridrelay.yaml";
-  spec.line = 30;
-  spec.settings = std::move(settings);
-  int line = 31;
-  for (auto it = spec.settings.begin(); it != spec.settings.end(); ++it) spec.key_lines[it.key()] = line++;
-  return spec;
-}
+ChannelSpec Spec(json settings) { return testing::TestChannelSpec("dingtalk", "dingtalk-test", 30, std::move(settings)); }
 
 std::unique_ptr<Adapter> Make(json settings, HttpClient* http = nullptr, const Clock* clock = nullptr) {
-  AdapterRegistry registry;
-  Register(registry);
-  AdapterEnv env;
-  env.http = http;
-  env.clock = clock;
-  auto adapter = registry.Create(Spec(std::move(settings)), env);
-  REQUIRE_MESSAGE(adapter.ok(), adapter.status().ToString());
-  return std::move(adapter).value();
+  return testing::CreateAdapter(Register, Spec(std::move(settings)), testing::TestEnv(http, clock));
 }
 
 WebhookRequest Signed(const std::string& body, int64_t timestamp_ms = kNow * 1000, const std::string& secret = kAppSecret,
@@ -69,39 +53,6 @@ std::string TextCallback(const std::string& msg_id = "msg-1") {
               {"sessionWebhook", "https://oapi.dingtalk.com/robot/sendBySession?session=s1"},
               {"sessionWebhookExpiredTime", (kNow + 1200) * 1000}}
       .dump();
-}
-
-// Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
-std::string Mutate(std::string text, std::mt19937& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 8);
-  for (int e = 0; e < edits && !text.empty(); ++e) {
-    const size_t pos = rng() % text.size();
-    switch (rng() % 4) {
-      case 0: text[pos] = static_cast<char>(rng()); break;
-      case 1: text.erase(pos, 1 + rng() % 8); break;
-      case 2: text.insert(pos, text.substr(rng() % text.size(), 1 + rng() % 16)); break;
-      default: text.resize(pos); break;
-    }
-  }
-  return text;
-}
-
-json ToJson(const ParsedWebhook& p) {
-  json j;
-  j["kind"] = p.kind == ParsedWebhook::Kind::kMessage ? "message" : p.kind == ParsedWebhook::Kind::kReply ? "reply" : "ignore";
-  const InboundMessage& m = p.message;
-  j["dedup_key"] = m.dedup_key;
-  j["platform_msg_id"] = m.platform_msg_id;
-  j["chat_type"] = m.chat_type;
-  j["group_id"] = m.group_id;
-  j["sender_id"] = m.sender_id;
-  j["sender_name"] = m.sender_name;
-  j["text"] = m.text;
-  j["sent_at"] = m.sent_at;
-  j["from_bot"] = m.from_bot;
-  j["attachments"] = m.attachments;
-  j["reply_context"] = m.reply_context;
-  return j;
 }
 
 TEST_SUITE("dingtalk adapter") {
@@ -142,25 +93,18 @@ TEST_SUITE("dingtalk adapter") {
   }
 
   TEST_CASE("golden callbacks parse to their normalised messages") {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(GRIDRELAY_FIXTURES_DIR)) {
-      if (entry.path().extension() != ".json") continue;
-      ++count;
-      std::ifstream in(entry.path());
-      const json fixture = json::parse(in);
-      CAPTURE(entry.path().filename().string());
+    const std::vector<testing::Fixture> fixtures = testing::LoadFixtures(GRIDRELAY_FIXTURES_DIR);
+    for (const auto& [name, fixture] : fixtures) {
+      CAPTURE(name);
       auto adapter = Make(fixture["settings"]);
       const int64_t now = fixture["now"].get<int64_t>();
       auto parsed = adapter->ParseWebhook(
           Signed(fixture["body"].dump(), now * 1000, fixture["settings"]["app_secret"].get<std::string>()), now);
       REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
-      const json actual = ToJson(*parsed);
-      for (const auto& [key, want] : fixture["expect"].items()) {
-        CAPTURE(key);
-        CHECK(actual[key] == want);
-      }
+      const json actual = ParsedToJson(*parsed);
+      testing::CheckExpected(actual, fixture["expect"]);
     }
-    CHECK(count >= 7);
+    CHECK(fixtures.size() >= 7);
   }
 
   TEST_CASE("hostile and malformed callbacks are refused with the right status") {

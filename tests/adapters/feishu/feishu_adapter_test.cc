@@ -1,9 +1,7 @@
 // Tests for the feishu adapter: settings, golden events (tests/fixtures/feishu), the
 // challenge, signature and token checks, hostile input, simulated callbacks, and the custom
 // bot webhook against a fake Feishu on loopback.
-#include <filesystem>
 #include <random>
-#include <fstream>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +10,7 @@
 #include "adapters/feishu/feishu.h"
 #include "adapters/feishu/feishu_wire.h"
 #include "gateway/http_client_impl.h"
+#include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
 namespace gridrelay::feishu {
@@ -20,31 +19,16 @@ namespace {
 using nlohmann::json;
 using testing::FakeHttpServer;
 using testing::FakeResponse;
+using testing::Mutate;
+using testing::ParsedToJson;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kKey = "gridrelay-feishu-key";
 
-ChannelSpec Spec(json settings) {
-  ChannelSpec spec;
-  spec.name = "feishu-test";
-  spec.type = "feishu";
-  spec.file = "gridrelay.yaml";
-  spec.line = 20;
-  spec.settings = std::move(settings);
-  int line = 21;
-  for (auto it = spec.settings.begin(); it != spec.settings.end(); ++it) spec.key_lines[it.key()] = line++;
-  return spec;
-}
+ChannelSpec Spec(json settings) { return testing::TestChannelSpec("feishu", "feishu-test", 20, std::move(settings)); }
 
 std::unique_ptr<Adapter> Make(json settings, HttpClient* http = nullptr, const Clock* clock = nullptr) {
-  AdapterRegistry registry;
-  Register(registry);
-  AdapterEnv env;
-  env.http = http;
-  env.clock = clock;
-  auto adapter = registry.Create(Spec(std::move(settings)), env);
-  REQUIRE_MESSAGE(adapter.ok(), adapter.status().ToString());
-  return std::move(adapter).value();
+  return testing::CreateAdapter(Register, Spec(std::move(settings)), testing::TestEnv(http, clock));
 }
 
 WebhookRequest Plain(const std::string& body) { return {"POST", {}, {{"content-type", "application/json"}}, body, ""}; }
@@ -70,40 +54,6 @@ std::string TextEvent(const std::string& event_id = "ev-1", const std::string& t
                                       {"chat_type", "group"}, {"message_type", "text"},
                                       {"content", R"({"text":"@_user_1 楼上漏水"})"}}}}}}
       .dump();
-}
-
-// Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
-std::string Mutate(std::string text, std::mt19937& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 8);
-  for (int e = 0; e < edits && !text.empty(); ++e) {
-    const size_t pos = rng() % text.size();
-    switch (rng() % 4) {
-      case 0: text[pos] = static_cast<char>(rng()); break;
-      case 1: text.erase(pos, 1 + rng() % 8); break;
-      case 2: text.insert(pos, text.substr(rng() % text.size(), 1 + rng() % 16)); break;
-      default: text.resize(pos); break;
-    }
-  }
-  return text;
-}
-
-json ToJson(const ParsedWebhook& p) {
-  json j;
-  j["kind"] = p.kind == ParsedWebhook::Kind::kMessage ? "message" : p.kind == ParsedWebhook::Kind::kReply ? "reply" : "ignore";
-  j["reply_status"] = p.reply.status;
-  j["reply_body"] = json::parse(p.reply.body.empty() ? "null" : p.reply.body);
-  const InboundMessage& m = p.message;
-  j["dedup_key"] = m.dedup_key;
-  j["platform_msg_id"] = m.platform_msg_id;
-  j["chat_type"] = m.chat_type;
-  j["group_id"] = m.group_id;
-  j["sender_id"] = m.sender_id;
-  j["text"] = m.text;
-  j["sent_at"] = m.sent_at;
-  j["from_bot"] = m.from_bot;
-  j["attachments"] = m.attachments;
-  j["reply_context"] = m.reply_context;
-  return j;
 }
 
 TEST_SUITE("feishu adapter") {
@@ -144,13 +94,9 @@ TEST_SUITE("feishu adapter") {
   }
 
   TEST_CASE("golden events parse to their normalised messages") {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(GRIDRELAY_FIXTURES_DIR)) {
-      if (entry.path().extension() != ".json") continue;
-      ++count;
-      std::ifstream in(entry.path());
-      const json fixture = json::parse(in);
-      CAPTURE(entry.path().filename().string());
+    const std::vector<testing::Fixture> fixtures = testing::LoadFixtures(GRIDRELAY_FIXTURES_DIR);
+    for (const auto& [name, fixture] : fixtures) {
+      CAPTURE(name);
       const json& settings = fixture["settings"];
       auto adapter = Make(settings);
       const std::string event = fixture["event"].dump();
@@ -160,13 +106,10 @@ TEST_SUITE("feishu adapter") {
                              : Plain(event);
       auto parsed = adapter->ParseWebhook(r, fixture["now"].get<int64_t>());
       REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
-      const json actual = ToJson(*parsed);
-      for (const auto& [key, want] : fixture["expect"].items()) {
-        CAPTURE(key);
-        CHECK(actual[key] == want);
-      }
+      const json actual = ParsedToJson(*parsed);
+      testing::CheckExpected(actual, fixture["expect"]);
     }
-    CHECK(count >= 9);
+    CHECK(fixtures.size() >= 9);
   }
 
   TEST_CASE("hostile and malformed callbacks are refused with the right status") {

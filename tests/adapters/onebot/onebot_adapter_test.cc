@@ -1,9 +1,7 @@
 // Tests for the onebot adapter: settings, the X-Signature / Bearer checks, golden event
 // fixtures (tests/fixtures/onebot), hostile input, acknowledgements, simulated callbacks, and
 // sending to a fake OneBot HTTP API on loopback.
-#include <filesystem>
 #include <random>
-#include <fstream>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -12,6 +10,7 @@
 #include "adapters/common/crypto.h"
 #include "adapters/onebot/onebot.h"
 #include "gateway/http_client_impl.h"
+#include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
 namespace gridrelay::onebot {
@@ -20,28 +19,16 @@ namespace {
 using nlohmann::json;
 using testing::FakeHttpServer;
 using testing::FakeResponse;
+using testing::Mutate;
+using testing::ParsedToJson;
 
 constexpr int64_t kNow = 1700000000;
 constexpr const char* kSecret = "gridrelay-demo-secret";
 
-ChannelSpec Spec(json settings) {
-  ChannelSpec spec;
-  spec.name = "onebot-test";
-  spec.type = "onebot";
-  spec.file = "gridrelay.yaml";
-  spec.line = 10;
-  spec.settings = std::move(settings);
-  int line = 11;
-  for (auto it = spec.settings.begin(); it != spec.settings.end(); ++it) spec.key_lines[it.key()] = line++;
-  return spec;
-}
+ChannelSpec Spec(json settings) { return testing::TestChannelSpec("onebot", "onebot-test", 10, std::move(settings)); }
 
-std::unique_ptr<Adapter> Make(json settings, AdapterEnv env = {}) {
-  AdapterRegistry registry;
-  Register(registry);
-  auto adapter = registry.Create(Spec(std::move(settings)), env);
-  REQUIRE_MESSAGE(adapter.ok(), adapter.status().ToString());
-  return std::move(adapter).value();
+std::unique_ptr<Adapter> Make(json settings, const AdapterEnv& env = {}) {
+  return testing::CreateAdapter(Register, Spec(std::move(settings)), env);
 }
 
 WebhookRequest Signed(const std::string& body, const std::string& secret = kSecret) {
@@ -53,52 +40,12 @@ WebhookRequest Signed(const std::string& body, const std::string& secret = kSecr
   return r;
 }
 
-AdapterEnv Env(HttpClient* http) {
-  AdapterEnv env;
-  env.http = http;
-  return env;
-}
-
 json V11() { return {{"version", 11}, {"secret", kSecret}}; }
 
 std::string GroupEvent(int64_t time = kNow, const std::string& message = "\"hello\"") {
   return R"({"time":)" + std::to_string(time) +
          R"(,"self_id":10000,"post_type":"message","message_type":"group","message_id":5,"group_id":777,"user_id":20001,"message":)" +
          message + "}";
-}
-
-// Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
-std::string Mutate(std::string text, std::mt19937& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 8);
-  for (int e = 0; e < edits && !text.empty(); ++e) {
-    const size_t pos = rng() % text.size();
-    switch (rng() % 4) {
-      case 0: text[pos] = static_cast<char>(rng()); break;
-      case 1: text.erase(pos, 1 + rng() % 8); break;
-      case 2: text.insert(pos, text.substr(rng() % text.size(), 1 + rng() % 16)); break;
-      default: text.resize(pos); break;
-    }
-  }
-  return text;
-}
-
-json ToJson(const ParsedWebhook& p) {
-  json j;
-  j["kind"] = p.kind == ParsedWebhook::Kind::kMessage ? "message" : p.kind == ParsedWebhook::Kind::kReply ? "reply" : "ignore";
-  j["reply_status"] = p.reply.status;
-  const InboundMessage& m = p.message;
-  j["dedup_key"] = m.dedup_key;
-  j["platform_msg_id"] = m.platform_msg_id;
-  j["chat_type"] = m.chat_type;
-  j["group_id"] = m.group_id;
-  j["sender_id"] = m.sender_id;
-  j["sender_name"] = m.sender_name;
-  j["text"] = m.text;
-  j["sent_at"] = m.sent_at;
-  j["from_bot"] = m.from_bot;
-  j["attachments"] = m.attachments;
-  j["reply_context"] = m.reply_context;
-  return j;
 }
 
 TEST_SUITE("onebot adapter") {
@@ -152,13 +99,9 @@ TEST_SUITE("onebot adapter") {
   }
 
   TEST_CASE("golden events parse to their normalised messages") {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(GRIDRELAY_FIXTURES_DIR)) {
-      if (entry.path().extension() != ".json") continue;
-      ++count;
-      std::ifstream in(entry.path());
-      const json fixture = json::parse(in);
-      CAPTURE(entry.path().filename().string());
+    const std::vector<testing::Fixture> fixtures = testing::LoadFixtures(GRIDRELAY_FIXTURES_DIR);
+    for (const auto& [name, fixture] : fixtures) {
+      CAPTURE(name);
       auto adapter = Make(fixture["settings"]);
       WebhookRequest r;
       r.method = "POST";
@@ -170,14 +113,11 @@ TEST_SUITE("onebot adapter") {
       }
       auto parsed = adapter->ParseWebhook(r, fixture["now"].get<int64_t>());
       REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
-      const json actual = ToJson(*parsed);
-      for (const auto& [key, want] : fixture["expect"].items()) {
-        CAPTURE(key);
-        CHECK(actual[key] == want);
-      }
+      const json actual = ParsedToJson(*parsed);
+      testing::CheckExpected(actual, fixture["expect"]);
       if (parsed->kind == ParsedWebhook::Kind::kMessage) CHECK(parsed->message.channel == "onebot-test");
     }
-    CHECK(count >= 10);
+    CHECK(fixtures.size() >= 10);
   }
 
   TEST_CASE("hostile and malformed v11 requests are refused with the right status") {
@@ -375,7 +315,7 @@ TEST_SUITE("onebot adapter") {
     }
     HttplibClient http;
     auto adapter = Make({{"secret", kSecret}, {"access_token", "api-token"}, {"api_base", platform.url() + "/"}},
-                        Env(&http));
+                        testing::TestEnv(&http));
     OutboundMessage group;
     group.audience = "group";
     group.group_id = "123456";
@@ -410,7 +350,7 @@ TEST_SUITE("onebot adapter") {
       return FakeResponse{200, R"({"status":"ok","retcode":0,"data":{"message_id":"1","time":1.0},"message":""})"};
     });
     HttplibClient http;
-    auto adapter = Make({{"version", 12}, {"access_token", "tok"}, {"api_base", platform.url()}}, Env(&http));
+    auto adapter = Make({{"version", 12}, {"access_token", "tok"}, {"api_base", platform.url()}}, testing::TestEnv(&http));
     OutboundMessage m;
     m.group_id = "g-1";
     m.text = "hi";
@@ -465,7 +405,7 @@ TEST_SUITE("onebot adapter") {
       OutboundMessage m;
       m.group_id = "1";
       m.text = "x";
-      Status s = Make(settings, Env(&http))->Send(m);
+      Status s = Make(settings, testing::TestEnv(&http))->Send(m);
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.IsTransient() == (c.code == StatusCode::kUnavailable || c.code == StatusCode::kResourceExhausted));
     }
@@ -481,11 +421,11 @@ TEST_SUITE("onebot adapter") {
     OutboundMessage m;
     m.group_id = "1";
     m.text = "x";
-    Status s = Make({{"secret", "s"}, {"api_base", dead_base}, {"timeout_ms", 500}}, Env(&http))->Send(m);
+    Status s = Make({{"secret", "s"}, {"api_base", dead_base}, {"timeout_ms", 500}}, testing::TestEnv(&http))->Send(m);
     CHECK(s.IsTransient());
     FakeHttpServer platform;
     m.group_id = "g-1";
-    s = Make({{"secret", "s"}, {"api_base", platform.url()}}, Env(&http))->Send(m);
+    s = Make({{"secret", "s"}, {"api_base", platform.url()}}, testing::TestEnv(&http))->Send(m);
     CHECK(s.code() == StatusCode::kInvalidArgument);
     CHECK(platform.Requests().empty());
   }

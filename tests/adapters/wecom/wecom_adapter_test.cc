@@ -4,9 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,13 +18,6 @@ using nlohmann::json;
 using namespace gridrelay::wecom::testing;
 
 constexpr int64_t kNow = 1700000000;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 json AttachmentsJson(const std::vector<Attachment>& attachments) {
   json out = json::array();
@@ -164,12 +154,9 @@ TEST_CASE("vector A's POST parses into an app message") {
 }
 
 TEST_CASE("golden callbacks parse into the normalised messages their fixtures carry") {
-  size_t seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(GRIDRELAY_WECOM_FIXTURES)) {
-    if (entry.path().extension() != ".json") continue;
-    ++seen;
-    CAPTURE(entry.path().filename().string());
-    const json fixture = json::parse(ReadFile(entry.path()));
+  const std::vector<gridrelay::testing::Fixture> fixtures = gridrelay::testing::LoadFixtures(GRIDRELAY_WECOM_FIXTURES);
+  for (const auto& [name, fixture] : fixtures) {
+    CAPTURE(name);
     const bool app = fixture.at("mode") == "app";
     auto adapter = MakeAdapter(app ? AppSettings() : RobotSettings());
     WebhookRequest request = EncryptedPost(fixture.at("plaintext").get<std::string>(), app ? kCorpId : "", kNow,
@@ -198,7 +185,7 @@ TEST_CASE("golden callbacks parse into the normalised messages their fixtures ca
     CHECK(AttachmentsJson(m.attachments) == expect.at("attachments"));
     CHECK(m.reply_context == expect.at("reply_context"));
   }
-  CHECK(seen >= 10);
+  CHECK(fixtures.size() >= 10);
 }
 
 TEST_CASE("robot_name strips exactly that mention, wherever it stands") {

@@ -11,6 +11,7 @@
 #include "adapters/wecom/msg_crypt.h"
 #include "adapters/wecom/wecom.h"
 #include "gateway/core/adapter.h"
+#include "tests/adapters/common/adapter_test_util.h"
 
 namespace gridrelay::wecom::testing {
 
@@ -20,15 +21,7 @@ inline constexpr const char* kCorpId = "wx5823bf96d3bd56c7";
 
 // A channel section as the config loader would hand it over: file and line per key.
 inline ChannelSpec Spec(nlohmann::json settings, const std::string& name = "wecom-test") {
-  ChannelSpec spec;
-  spec.name = name;
-  spec.type = "wecom";
-  spec.file = "gridrelay.yaml";
-  spec.line = 40;
-  int line = 41;
-  for (auto it = settings.begin(); it != settings.end(); ++it) spec.key_lines[it.key()] = line++;
-  spec.settings = std::move(settings);
-  return spec;
+  return gridrelay::testing::TestChannelSpec("wecom", name, 40, std::move(settings));
 }
 
 inline nlohmann::json RobotSettings() {
@@ -40,11 +33,7 @@ inline nlohmann::json AppSettings() {
 }
 
 inline std::unique_ptr<Adapter> MakeAdapter(const nlohmann::json& settings, const AdapterEnv& env = {}) {
-  AdapterRegistry registry;
-  Register(registry);
-  auto adapter = registry.Create(Spec(settings), env);
-  if (!adapter.ok()) FAIL(adapter.status().ToString());
-  return std::move(*adapter);
+  return gridrelay::testing::CreateAdapter(Register, Spec(settings), env);
 }
 
 // A POST callback carrying `plaintext`, encrypted for `receive_id` and signed with the demo
