@@ -7,6 +7,7 @@
 
 #include "adapters/dingtalk/dingtalk_wire.h"
 #include "gateway/metrics.h"
+#include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -15,15 +16,6 @@ namespace {
 using nlohmann::json;
 
 const char* kFacilities = "3栋楼道灯坏了好几天了,晚上太黑";
-
-httplib::Result Post(TestGateway& t, const std::string& path, const WebhookRequest& request) {
-  httplib::Client c = t.Client();
-  httplib::Headers headers;
-  for (const auto& [k, v] : request.headers) {
-    if (k != "content-type") headers.emplace(k, v);
-  }
-  return c.Post(path.c_str(), headers, request.body, "application/json");
-}
 
 TestGatewayOptions WithDingTalk(const FakeHttpServer& dingtalk, const std::string& sources) {
   TestGatewayOptions o;
@@ -46,7 +38,7 @@ TEST_SUITE("dingtalk e2e") {
     const int64_t timestamp = std::stoll(callback->headers.at("timestamp"));
     CHECK(callback->headers.at("sign") == dingtalk::Sign(timestamp, "e2e-app-secret"));
 
-    auto res = Post(t, "/webhook/dingtalk/ding", *callback);
+    auto res = PostWebhook(t, "/webhook/dingtalk/ding", *callback);
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(json::parse(res->body) == json{{"msgtype", "empty"}});
@@ -63,7 +55,7 @@ TEST_SUITE("dingtalk e2e") {
     CHECK(body["text"]["content"].get<std::string>().find(tickets[0]["number"].get<std::string>()) != std::string::npos);
 
     // The same callback again: 200, a duplicate, no second ticket.
-    auto again = Post(t, "/webhook/dingtalk/ding", *callback);
+    auto again = PostWebhook(t, "/webhook/dingtalk/ding", *callback);
     REQUIRE(again);
     CHECK(again->status == 200);
     CHECK(t.gateway().metrics()->Counter(metric::kDuplicates, {{"channel", "ding"}}) == 1);
@@ -71,7 +63,7 @@ TEST_SUITE("dingtalk e2e") {
 
     WebhookRequest forged = *callback;
     forged.headers["sign"] = dingtalk::Sign(timestamp, "not-the-secret");
-    auto refused = Post(t, "/webhook/dingtalk/ding", forged);
+    auto refused = PostWebhook(t, "/webhook/dingtalk/ding", forged);
     REQUIRE(refused);
     CHECK(refused->status == 401);
   }
@@ -83,7 +75,7 @@ TEST_SUITE("dingtalk e2e") {
     REQUIRE(adapter != nullptr);
     auto callback = adapter->BuildCallback({"cid-e2e", "staff-77", "", kFacilities, "", SystemClock::Get().NowSeconds()});
     REQUIRE(callback.ok());
-    auto res = Post(t, "/webhook/dingtalk/ding", *callback);
+    auto res = PostWebhook(t, "/webhook/dingtalk/ding", *callback);
     REQUIRE(res);
     CHECK(res->status == 403);
     CHECK(t.Api("/api/v1/tickets")["tickets"].empty());

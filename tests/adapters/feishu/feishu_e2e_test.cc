@@ -8,6 +8,7 @@
 #include "adapters/common/crypto.h"
 #include "adapters/feishu/feishu_wire.h"
 #include "gateway/metrics.h"
+#include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -18,15 +19,6 @@ using nlohmann::json;
 const char* kFacilities = "3栋楼道灯坏了好几天了,晚上太黑";
 const char* kEncryptKey = "e2e-encrypt-key";
 const char* kBotSecret = "e2e-bot-secret";
-
-httplib::Result Post(TestGateway& t, const std::string& path, const WebhookRequest& request) {
-  httplib::Client c = t.Client();
-  httplib::Headers headers;
-  for (const auto& [k, v] : request.headers) {
-    if (k != "content-type") headers.emplace(k, v);
-  }
-  return c.Post(path.c_str(), headers, request.body, "application/json");
-}
 
 TEST_SUITE("feishu e2e") {
   TEST_CASE("an encrypted, signed Feishu message becomes a ticket, a staff notification and a signed bot reply") {
@@ -46,7 +38,7 @@ TEST_SUITE("feishu e2e") {
                                                        R"({"challenge":"c-e2e","token":"vtok-e2e","type":"url_verification"})",
                                                        crypto::RandomBytes(16))}}
                          .dump();
-    auto answered = Post(t, "/webhook/feishu/lark", challenge);
+    auto answered = PostWebhook(t, "/webhook/feishu/lark", challenge);
     REQUIRE(answered);
     CHECK(answered->status == 200);
     CHECK(json::parse(answered->body) == json{{"challenge", "c-e2e"}});
@@ -55,7 +47,7 @@ TEST_SUITE("feishu e2e") {
     REQUIRE(adapter != nullptr);
     auto callback = adapter->BuildCallback({"oc_e2e", "ou_resident", "", kFacilities, "", SystemClock::Get().NowSeconds()});
     REQUIRE(callback.ok());
-    auto res = Post(t, "/webhook/feishu/lark", *callback);
+    auto res = PostWebhook(t, "/webhook/feishu/lark", *callback);
     REQUIRE(res);
     CHECK(res->status == 200);
 
@@ -73,7 +65,7 @@ TEST_SUITE("feishu e2e") {
     CHECK(body["sign"] == feishu::BotSign(timestamp, kBotSecret));
 
     // A re-push of the same event: 200, a duplicate, no second ticket.
-    auto again = Post(t, "/webhook/feishu/lark", *callback);
+    auto again = PostWebhook(t, "/webhook/feishu/lark", *callback);
     REQUIRE(again);
     CHECK(again->status == 200);
     CHECK(t.gateway().metrics()->Counter(metric::kDuplicates, {{"channel", "lark"}}) == 1);
@@ -82,7 +74,7 @@ TEST_SUITE("feishu e2e") {
     // Tampered: the signature no longer matches.
     WebhookRequest tampered = *callback;
     tampered.headers["x-lark-request-nonce"] += "x";
-    auto refused = Post(t, "/webhook/feishu/lark", tampered);
+    auto refused = PostWebhook(t, "/webhook/feishu/lark", tampered);
     REQUIRE(refused);
     CHECK(refused->status == 401);
   }

@@ -6,6 +6,7 @@
 
 #include "adapters/common/crypto.h"
 #include "gateway/metrics.h"
+#include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -24,20 +25,6 @@ TestGatewayOptions WithOneBot(const FakeHttpServer& qq, int version) {
   return o;
 }
 
-httplib::Result Post(TestGateway& t, const std::string& path, const WebhookRequest& request) {
-  httplib::Client c = t.Client();
-  httplib::Headers headers;
-  std::string content_type = "application/json";
-  for (const auto& [k, v] : request.headers) {
-    if (k == "content-type") {
-      content_type = v;
-    } else {
-      headers.emplace(k, v);
-    }
-  }
-  return c.Post(path.c_str(), headers, request.body, content_type.c_str());
-}
-
 json Tickets(const TestGateway& t) { return t.Api("/api/v1/tickets")["tickets"]; }
 
 TEST_SUITE("onebot e2e") {
@@ -54,7 +41,7 @@ TEST_SUITE("onebot e2e") {
     // The callback is signed as the OneBot implementation signs it.
     CHECK(callback->headers.at("x-signature") == "sha1=" + crypto::HexEncode(crypto::HmacSha1("e2e-secret", callback->body)));
 
-    auto res = Post(t, "/webhook/onebot/qq", *callback);
+    auto res = PostWebhook(t, "/webhook/onebot/qq", *callback);
     REQUIRE(res);
     CHECK(res->status == 200);
 
@@ -77,7 +64,7 @@ TEST_SUITE("onebot e2e") {
     CHECK(text.find(tickets[0]["number"].get<std::string>()) != std::string::npos);
 
     // A byte-identical re-delivery: 200, counted as a duplicate, never a second ticket.
-    auto again = Post(t, "/webhook/onebot/qq", *callback);
+    auto again = PostWebhook(t, "/webhook/onebot/qq", *callback);
     REQUIRE(again);
     CHECK(again->status == 200);
     CHECK(t.gateway().metrics()->Counter(metric::kDuplicates, {{"channel", "qq"}}) == 1);
@@ -86,14 +73,14 @@ TEST_SUITE("onebot e2e") {
     // A forged signature is refused, and a heartbeat is answered 204 without storing anything.
     WebhookRequest forged = *callback;
     forged.headers["x-signature"] = "sha1=" + std::string(40, '0');
-    auto refused = Post(t, "/webhook/onebot/qq", forged);
+    auto refused = PostWebhook(t, "/webhook/onebot/qq", forged);
     REQUIRE(refused);
     CHECK(refused->status == 401);
     WebhookRequest heartbeat;
     heartbeat.body = R"({"time":)" + std::to_string(SystemClock::Get().NowSeconds()) +
                      R"(,"self_id":10000,"post_type":"meta_event","meta_event_type":"heartbeat"})";
     heartbeat.headers["x-signature"] = "sha1=" + crypto::HexEncode(crypto::HmacSha1("e2e-secret", heartbeat.body));
-    auto beat = Post(t, "/webhook/onebot/qq", heartbeat);
+    auto beat = PostWebhook(t, "/webhook/onebot/qq", heartbeat);
     REQUIRE(beat);
     CHECK(beat->status == 204);
   }
@@ -108,7 +95,7 @@ TEST_SUITE("onebot e2e") {
     REQUIRE(adapter != nullptr);
     auto callback = adapter->BuildCallback({"123456", "u-1", "", kFacilities, "", SystemClock::Get().NowSeconds()});
     REQUIRE(callback.ok());
-    auto res = Post(t, "/webhook/onebot/qq", *callback);
+    auto res = PostWebhook(t, "/webhook/onebot/qq", *callback);
     REQUIRE(res);
     CHECK(res->status == 200);
     REQUIRE(qq.WaitFor(1, "/"));
