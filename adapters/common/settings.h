@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,5 +62,17 @@ class SettingsReader {
 
   const ChannelSpec& spec_;
 };
+
+// The factory an adapter registers: reads the channel's settings with `read` (a function
+// ChannelSpec -> StatusOr<S>), then constructs AdapterT(spec.name, S, env). A settings error
+// is returned as is, so it keeps naming its file and line.
+template <typename AdapterT, typename ReadFn>
+AdapterFactory SettingsFactory(ReadFn read) {
+  return [read](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
+    auto settings = read(spec);
+    if (!settings.ok()) return settings.status();
+    return std::unique_ptr<Adapter>(std::make_unique<AdapterT>(spec.name, std::move(settings).value(), env));
+  };
+}
 
 }  // namespace gridrelay

@@ -310,13 +310,7 @@ StatusOr<WebhookRequest> DingTalkAdapter::BuildCallback(const SimulatedMessage& 
 }  // namespace
 
 void Register(AdapterRegistry& registry) {
-  registry.Register(std::string(kType),
-                    [](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
-                      StatusOr<Settings> config = ReadSettings(spec);
-                      if (!config.ok()) return config.status();
-                      return std::unique_ptr<Adapter>(
-                          std::make_unique<DingTalkAdapter>(spec.name, std::move(config).value(), env));
-                    });
+  registry.Register(std::string(kType), SettingsFactory<DingTalkAdapter>(ReadSettings));
 }
 
 }  // namespace gridrelay::dingtalk

@@ -451,13 +451,7 @@ StatusOr<WebhookRequest> OneBotAdapter::BuildCallback(const SimulatedMessage& me
 }  // namespace
 
 void Register(AdapterRegistry& registry) {
-  registry.Register(std::string(kType),
-                    [](const ChannelSpec& spec, const AdapterEnv& env) -> StatusOr<std::unique_ptr<Adapter>> {
-                      StatusOr<Options> options = ReadOptions(spec);
-                      if (!options.ok()) return options.status();
-                      return std::unique_ptr<Adapter>(
-                          std::make_unique<OneBotAdapter>(spec.name, std::move(options).value(), env));
-                    });
+  registry.Register(std::string(kType), SettingsFactory<OneBotAdapter>(ReadOptions));
 }
 
 }  // namespace gridrelay::onebot
