@@ -55,6 +55,26 @@ inline std::unique_ptr<Adapter> CreateAdapter(void (*register_platform)(AdapterR
   return std::move(adapter).value();
 }
 
+// Checks that `spec` is refused as the config loader would report it: InvalidArgument,
+// starting with `where` ("gridrelay.yaml:12:") and mentioning `mentions`.
+inline void CheckRefused(void (*register_platform)(AdapterRegistry&), const ChannelSpec& spec, const std::string& where,
+                         const std::string& mentions) {
+  AdapterRegistry registry;
+  register_platform(registry);
+  auto adapter = registry.Create(spec, {});
+  REQUIRE_FALSE(adapter.ok());
+  CHECK(adapter.status().code() == StatusCode::kInvalidArgument);
+  CHECK(adapter.status().message().rfind(where, 0) == 0);
+  CHECK(adapter.status().message().find(mentions) != std::string::npos);
+}
+
+// What hostile input may lead to: acceptance, or a refusal below 500 (a 5xx would make the
+// platform retry a request that can never succeed). Returns whether it was accepted.
+inline bool AcceptedOrRefusedBelow500(const StatusOr<ParsedWebhook>& parsed) {
+  if (!parsed.ok()) CHECK(parsed.status().HttpStatus() < 500);
+  return parsed.ok();
+}
+
 // Applies 1-8 seeded random edits (overwrite, delete, duplicate, truncate) to `text`.
 inline std::string Mutate(std::string text, std::mt19937& rng) {
   const int edits = 1 + static_cast<int>(rng() % 8);
