@@ -218,6 +218,11 @@ TEST_CASE("hostile and malformed callbacks are rejected with the right status an
       "<xml><MsgId>m1</MsgId><ChatId>C</ChatId><ChatType>group</ChatType><From><UserId>u</UserId></From>"
       "<MsgType>text</MsgType><Text><Content>hi</Content></Text></xml>";
   const WebhookRequest good = EncryptedPost(good_plain, "", kNow);
+  auto with_body = [&good](std::string body) {
+    WebhookRequest r = good;
+    r.body = std::move(body);
+    return r;
+  };
   REQUIRE(robot->ParseWebhook(good, kNow).ok());
 
   // Signs `body`'s ciphertext correctly, so that only the named defect is left.
@@ -293,36 +298,15 @@ TEST_CASE("hostile and malformed callbacks are rejected with the right status an
     cases.push_back({"JSON nested 100000 deep",
                      with_plaintext("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}"), kNow, 400});
   }
-  {
-    WebhookRequest r = good;
-    r.body = good.body.substr(0, good.body.size() - 12);
-    cases.push_back({"truncated envelope XML", r, kNow, 400});
-  }
-  {
-    WebhookRequest r = good;
-    r.body = "<!DOCTYPE xml [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>" + good.body;
-    cases.push_back({"envelope with an external entity DOCTYPE", r, kNow, 400});
-  }
-  {
-    WebhookRequest r = good;
-    r.body = "<xml><ToUserName>x</ToUserName></xml>";
-    cases.push_back({"envelope without Encrypt", r, kNow, 400});
-  }
-  {
-    WebhookRequest r = good;
-    r.body = "";
-    cases.push_back({"empty body", r, kNow, 400});
-  }
-  {
-    WebhookRequest r = good;
-    r.body = "{\"encrypt\": 12}";
-    cases.push_back({"JSON envelope with a numeric encrypt", r, kNow, 401});
-  }
-  {
-    WebhookRequest r = good;
-    r.body = "<xml><Encrypt>" + std::string(MsgCrypt::kMaxCiphertextLength + 4, 'A') + "</Encrypt></xml>";
-    cases.push_back({"oversized ciphertext", r, kNow, 413});
-  }
+  cases.push_back({"truncated envelope XML", with_body(good.body.substr(0, good.body.size() - 12)), kNow, 400});
+  cases.push_back({"envelope with an external entity DOCTYPE",
+                   with_body("<!DOCTYPE xml [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>" + good.body), kNow, 400});
+  cases.push_back({"envelope without Encrypt", with_body("<xml><ToUserName>x</ToUserName></xml>"), kNow, 400});
+  cases.push_back({"empty body", with_body(""), kNow, 400});
+  cases.push_back({"JSON envelope with a numeric encrypt", with_body("{\"encrypt\": 12}"), kNow, 401});
+  cases.push_back({"oversized ciphertext",
+                   with_body("<xml><Encrypt>" + std::string(MsgCrypt::kMaxCiphertextLength + 4, 'A') + "</Encrypt></xml>"),
+                   kNow, 413});
   {
     WebhookRequest r = good;
     r.method = "PUT";
