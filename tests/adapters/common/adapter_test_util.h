@@ -68,6 +68,21 @@ inline void CheckRefused(void (*register_platform)(AdapterRegistry&), const Chan
   CHECK(adapter.status().message().find(mentions) != std::string::npos);
 }
 
+struct SettingsErrorCase {
+  nlohmann::json settings;
+  const char* where;     // the start of the message: "gridrelay.yaml:12:"
+  const char* mentions;  // a fragment of it
+};
+
+// CheckRefused for the channel `spec` builds from each case's settings.
+inline void CheckSettingsErrors(void (*register_platform)(AdapterRegistry&), ChannelSpec (*spec)(nlohmann::json),
+                                const std::vector<SettingsErrorCase>& cases) {
+  for (const SettingsErrorCase& c : cases) {
+    CAPTURE(c.settings.dump());
+    CheckRefused(register_platform, spec(c.settings), c.where, c.mentions);
+  }
+}
+
 // What hostile input may lead to: acceptance, or a refusal below 500 (a 5xx would make the
 // platform retry a request that can never succeed). Returns whether it was accepted.
 inline bool AcceptedOrRefusedBelow500(const StatusOr<ParsedWebhook>& parsed) {

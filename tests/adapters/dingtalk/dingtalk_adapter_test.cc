@@ -57,11 +57,7 @@ std::string TextCallback(const std::string& msg_id = "msg-1") {
 
 TEST_SUITE("dingtalk adapter") {
   TEST_CASE("settings errors name the file and line of the offending key") {
-    struct Case {
-      json settings;
-      const char* where;
-      const char* mentions;
-    } cases[] = {
+    testing::CheckSettingsErrors(Register, Spec, {
         {json::object(), "gridrelay.yaml:30:", "'app_secret'"},
         {{{"app_secret", "s"}, {"allowed_sources", {"10.0.0.0/8", "nope"}}}, "gridrelay.yaml:31:", "'nope'"},
         {{{"app_secret", "s"}, {"allowed_sources", json::object()}}, "gridrelay.yaml:31:", "list"},
@@ -70,11 +66,7 @@ TEST_SUITE("dingtalk adapter") {
         {{{"app_secret", "s"}, {"freshness_window_seconds", -1}}, "gridrelay.yaml:32:", ">= 0"},
         {{{"app_secret", "s"}, {"api_base", "oapi.dingtalk.com"}}, "gridrelay.yaml:31:", "http"},
         {{{"app_secret", "s"}, {"app_secrett", "x"}}, "gridrelay.yaml:32:", "unknown dingtalk setting 'app_secrett'"},
-    };
-    for (const Case& c : cases) {
-      CAPTURE(c.settings.dump());
-      testing::CheckRefused(Register, Spec(c.settings), c.where, c.mentions);
-    }
+    });
   }
 
   TEST_CASE("defaults: 20 a minute without bursts, one bucket per robot or conversation") {

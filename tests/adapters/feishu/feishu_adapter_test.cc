@@ -58,11 +58,7 @@ std::string TextEvent(const std::string& event_id = "ev-1", const std::string& t
 
 TEST_SUITE("feishu adapter") {
   TEST_CASE("settings errors name the file and line of the offending key") {
-    struct Case {
-      json settings;
-      const char* where;
-      const char* mentions;
-    } cases[] = {
+    testing::CheckSettingsErrors(Register, Spec, {
         {json::object(), "gridrelay.yaml:20:", "verification_token"},
         {{{"verification_token", "v"}, {"webhook_url", "ftp://x"}}, "gridrelay.yaml:22:", "http"},
         {{{"verification_token", "v"}, {"webhook_url", "http://x"}, {"hook_token", "t"}}, "gridrelay.yaml:21:", "not both"},
@@ -71,11 +67,7 @@ TEST_SUITE("feishu adapter") {
         {{{"encrypt_key", json::object()}}, "gridrelay.yaml:21:", "string"},
         {{{"verification_token", "v"}, {"app_secret", "s"}}, "gridrelay.yaml:21:", "'app_id'"},
         {{{"verification_token", "v"}, {"verfication_token", "x"}}, "gridrelay.yaml:21:", "unknown feishu setting 'verfication_token'"},
-    };
-    for (const Case& c : cases) {
-      CAPTURE(c.settings.dump());
-      testing::CheckRefused(Register, Spec(c.settings), c.where, c.mentions);
-    }
+    });
   }
 
   TEST_CASE("defaults: 100 a minute in bursts of 5 per bot, no private replies") {

@@ -50,11 +50,7 @@ std::string GroupEvent(int64_t time = kNow, const std::string& message = "\"hell
 
 TEST_SUITE("onebot adapter") {
   TEST_CASE("settings errors name the file and line of the offending key") {
-    struct Case {
-      json settings;
-      const char* where;
-      const char* mentions;
-    } cases[] = {
+    testing::CheckSettingsErrors(Register, Spec, {
         {{{"version", 13}, {"secret", "s"}}, "gridrelay.yaml:12:", "11 or 12"},
         {{{"version", 11}}, "gridrelay.yaml:10:", "'secret' is required"},       // key absent: the channel's line
         {{{"version", 12}}, "gridrelay.yaml:10:", "'access_token' is required"},
@@ -64,11 +60,7 @@ TEST_SUITE("onebot adapter") {
         {{{"secret", json::array()}}, "gridrelay.yaml:11:", "must be a string"},
         {{{"secret", "s"}, {"timeout_ms", "soon"}}, "gridrelay.yaml:12:", "integer"},
         {{{"secret", "s"}, {"secrets", "x"}}, "gridrelay.yaml:12:", "unknown onebot setting 'secrets'"},
-    };
-    for (const Case& c : cases) {
-      CAPTURE(c.settings.dump());
-      testing::CheckRefused(Register, Spec(c.settings), c.where, c.mentions);
-    }
+    });
   }
 
   TEST_CASE("defaults: v11, 20 a minute per destination, private replies possible") {
