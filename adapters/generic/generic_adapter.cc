@@ -89,6 +89,18 @@ class GenericAdapter final : public Adapter {
     return out;
   }
 
+  StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& sim) const override {
+    if (sim.group_id.empty()) return Status::InvalidArgument("the generic webhook takes group messages only: give a group");
+    WebhookRequest req;
+    req.method = "POST";
+    req.headers["authorization"] = "Bearer " + secret_;
+    req.headers["content-type"] = "application/json";
+    nlohmann::json body = {{"msg_id", sim.msg_id}, {"group_id", sim.group_id}, {"sender_id", sim.sender_id},
+                           {"sender_name", sim.sender_name}, {"text", sim.text}, {"ts", sim.now_seconds}};
+    req.body = body.dump();
+    return req;
+  }
+
   Status Send(const OutboundMessage& msg) const override {
     nlohmann::json body = {{"idempotency_key", msg.idempotency_key}, {"kind", msg.kind},
                            {"audience", msg.audience},               {"group_id", msg.group_id},
