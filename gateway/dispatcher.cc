@@ -104,17 +104,33 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
     metrics_->Inc(metric::kDeliveryDead, channel_label);
     return out;
   }
-  // Rate limits: the destination's, then the whole gateway's. Waiting is not an attempt.
-  const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
-  int64_t wait = limiter_.TryAcquire(rate_key, adapter->DestinationRateLimit(), now);
-  if (wait == 0 && options_.global_per_second > 0)
-    wait = limiter_.TryAcquire("*", RateLimit{options_.global_per_second * 60, 1}, now);
-  if (wait > 0) {
-    out.kind = OutboxOutcome::Kind::kRetry;
-    out.next_attempt_at = now + wait;
-    out.error = e.last_error;
-    metrics_->Inc(metric::kDeliveryDeferred, channel_label);
-    return out;
+  // Rate limits: the destination's and the whole gateway's. A row that finds them spent
+  // reserves its own slot and is put back until then; waiting is not an attempt.
+  bool holds_slot = false;
+  {
+    std::lock_guard lock(reservations_mu_);
+    auto it = reservations_.find(m.id);
+    if (it != reservations_.end() && it->second <= now) {
+      holds_slot = true;
+      reservations_.erase(it);
+    }
+  }
+  if (!holds_slot) {
+    const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
+    int64_t slot = limiter_.Reserve(rate_key, adapter->DestinationRateLimit(), now);
+    if (options_.global_per_second > 0)
+      slot = std::max(slot, limiter_.Reserve("*", RateLimit{options_.global_per_second * 60, 1}, now));
+    if (slot > now) {
+      {
+        std::lock_guard lock(reservations_mu_);
+        reservations_[m.id] = slot;
+      }
+      out.kind = OutboxOutcome::Kind::kRetry;
+      out.next_attempt_at = slot;
+      out.error = e.last_error;
+      metrics_->Inc(metric::kDeliveryDeferred, channel_label);
+      return out;
+    }
   }
   out.attempts = e.attempts + 1;
   m.attempt = out.attempts;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/config.h"
@@ -64,6 +65,8 @@ class Dispatcher {
   const DeliveryOptions options_;
   LogFn log_;
   RateLimiter limiter_;
+  std::mutex reservations_mu_;
+  std::unordered_map<int64_t, int64_t> reservations_;  // outbox id -> its reserved send time
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -5,8 +5,8 @@
 
 namespace gridrelay {
 
-int64_t RateLimiter::TryAcquire(const std::string& key, const RateLimit& limit, int64_t now) {
-  if (limit.per_minute <= 0) return 0;
+int64_t RateLimiter::Reserve(const std::string& key, const RateLimit& limit, int64_t now) {
+  if (limit.per_minute <= 0) return now;
   const double per_micro = limit.per_minute / 60e6;
   const double burst = std::max(1, limit.burst);
   std::lock_guard lock(mu_);
@@ -22,11 +22,9 @@ int64_t RateLimiter::TryAcquire(const std::string& key, const RateLimit& limit, 
     b.tokens = std::min(burst, b.tokens + static_cast<double>(now - b.updated) * per_micro);
     b.updated = now;
   }
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return 0;
-  }
-  return static_cast<int64_t>(std::ceil((1 - b.tokens) / per_micro));
+  b.tokens -= 1;  // may go into debt: that is the reservation
+  if (b.tokens >= 0) return now;
+  return now + static_cast<int64_t>(std::ceil(-b.tokens / per_micro));
 }
 
 }  // namespace gridrelay

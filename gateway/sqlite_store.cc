@@ -102,6 +102,7 @@ CREATE TABLE outbox (
   sent_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_due ON outbox(priority, next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_next ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_status ON outbox(status, id);
 CREATE INDEX outbox_message ON outbox(message_id);
 CREATE TABLE api_tokens (

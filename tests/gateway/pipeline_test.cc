@@ -178,17 +178,22 @@ TEST_SUITE("dispatcher") {
     }
   }
 
-  TEST_CASE("the rate limiter allows a burst, then one per interval, per key") {
+  TEST_CASE("the rate limiter allows a burst, then reserves one slot per interval, per key") {
     RateLimiter limiter;
     RateLimit twenty_a_minute{20, 2};
-    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 0) == 0);
-    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 0) == 0);
-    const int64_t wait = limiter.TryAcquire("robot-1", twenty_a_minute, 0);
-    CHECK(wait == 3'000'000);  // 60 s / 20
-    CHECK(limiter.TryAcquire("robot-2", twenty_a_minute, 0) == 0);  // another destination is not affected
-    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 3'000'000) == 0);
-    CHECK(limiter.TryAcquire("robot-1", twenty_a_minute, 3'000'000) > 0);
-    CHECK(limiter.TryAcquire("anything", RateLimit{}, 0) == 0);  // unlimited
+    CHECK(limiter.Reserve("robot-1", twenty_a_minute, 0) == 0);
+    CHECK(limiter.Reserve("robot-1", twenty_a_minute, 0) == 0);
+    // The burst is spent: each further send gets its own slot, 3 s (60 s / 20) apart.
+    CHECK(limiter.Reserve("robot-1", twenty_a_minute, 0) == 3'000'000);
+    CHECK(limiter.Reserve("robot-1", twenty_a_minute, 0) == 6'000'000);
+    CHECK(limiter.Reserve("robot-1", twenty_a_minute, 0) == 9'000'000);
+    CHECK(limiter.Reserve("robot-2", twenty_a_minute, 0) == 0);  // another destination is not affected
+    // A thousand rows queued at once are spread over the real quota, not retried together.
+    RateLimiter fresh;
+    int64_t last = 0;
+    for (int i = 0; i < 1000; ++i) last = fresh.Reserve("robot", twenty_a_minute, 0);
+    CHECK(last == 998 * 3'000'000LL);
+    CHECK(limiter.Reserve("anything", RateLimit{}, 42) == 42);  // unlimited
   }
 }
 
