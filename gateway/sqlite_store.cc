@@ -500,7 +500,7 @@ Status SqliteStore::PurgeDedupKeys(int64_t older_than) {
 StatusOr<std::vector<StoredMessage>> SqliteStore::PendingMessages(int limit) {
   std::lock_guard lock(read_mu_);
   static const std::string sql =
-      std::string("SELECT ") + kMessageColumns + " FROM messages WHERE state = 'received' ORDER BY id LIMIT ?";
+      std::string("SELECT ") + kMessageColumns + " FROM messages INDEXED BY messages_received WHERE state = 'received' ORDER BY id LIMIT ?";
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, limit);
   return ReadAll<StoredMessage>(s, ReadMessage);
@@ -575,18 +575,33 @@ StatusOr<std::vector<OutboxEntry>> SqliteStore::LeaseOutbox(int64_t now, int lim
   std::lock_guard lease_lock(lease_mu_);
   std::lock_guard lock(read_mu_);
   std::erase_if(leases_, [&](const auto& kv) { return kv.second <= now; });
-  static const std::string sql = std::string("SELECT ") + kOutboxColumns +
-                                 " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
-                                 "ORDER BY priority, next_attempt_at, id LIMIT ?";
-  Stmt s(*reader_, sql.c_str());
-  s.Bind(1, now).Bind(2, static_cast<int64_t>(limit + leases_.size()));
+  // Priority by priority, each an index range of due rows: thousands of rows deferred to the
+  // future (a rate-limited robot, a campaign) are never scanned.
+  static const char* kNextPriority =
+      "SELECT MIN(priority) FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority > ?";
+  static const std::string kDue = std::string("SELECT ") + kOutboxColumns +
+                                  " FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority = ? "
+                                  "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
   std::vector<OutboxEntry> out;
+  int64_t priority = INT64_MIN;
   while (static_cast<int>(out.size()) < limit) {
-    auto row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    if (leases_.count(s.Int(0))) continue;  // in flight with another sender
-    out.push_back(ReadOutbox(s));
+    {
+      Stmt next(*reader_, kNextPriority);
+      next.Bind(1, priority);
+      auto row = next.Step();
+      if (!row.ok()) return row.status();
+      if (!*row || next.IsNull(0)) break;
+      priority = next.Int(0);
+    }
+    Stmt s(*reader_, kDue.c_str());
+    s.Bind(1, priority).Bind(2, now).Bind(3, static_cast<int64_t>(limit - out.size() + leases_.size()));
+    while (static_cast<int>(out.size()) < limit) {
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      if (leases_.count(s.Int(0))) continue;  // in flight with another sender
+      out.push_back(ReadOutbox(s));
+    }
   }
   for (const auto& e : out) leases_[e.message.id] = lease_until;
   return out;
@@ -644,7 +659,9 @@ Status SqliteStore::RecordOutcomesLocked(const std::vector<OutboxOutcome>& outco
 StatusOr<std::optional<int64_t>> SqliteStore::NextOutboxDue() {
   std::lock_guard lease_lock(lease_mu_);
   std::lock_guard lock(read_mu_);
-  Stmt s(*reader_, "SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT ?");
+  Stmt s(*reader_,
+         "SELECT id, next_attempt_at FROM outbox INDEXED BY outbox_next WHERE status = 'pending' "
+         "ORDER BY next_attempt_at LIMIT ?");
   s.Bind(1, static_cast<int64_t>(leases_.size() + 1));
   while (true) {
     auto row = s.Step();
