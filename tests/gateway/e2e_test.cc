@@ -128,6 +128,34 @@ TEST_SUITE("e2e") {
     CHECK(t.Api("/api/v1/outbox?status=dead")["outbox"][0]["attempts"] == 1);
   }
 
+  TEST_CASE("rows over a destination's rate limit wait for their own slot and are each delivered once") {
+    TestGatewayOptions o;
+    o.extra_channels = "  limited:\n    type: generic\n    secret: limited-secret-0123456789\n    rate_limit_per_minute: 600\n"
+                       "    reply_url: " + std::string("http://127.0.0.1:PORT/limited") + "\n";
+    o.extra_grids = "  - {id: grid-l, name: 限速网格, community: c, worker: w-a, groups: [{channel: limited, group: gl}]}\n";
+    o.start = false;
+    TestGateway t(o);
+    {
+      // Point the channel at the receiver, whose port is known only now.
+      std::ifstream in(t.config_dir() / "gridrelay.yaml");
+      std::string yaml((std::istreambuf_iterator<char>(in)), {});
+      yaml.replace(yaml.find("PORT"), 4, std::to_string(t.receiver().port()));
+      std::ofstream(t.config_dir() / "gridrelay.yaml") << yaml;
+    }
+    t.Start();
+    const int n = 10;  // the channel allows a burst of 5, then one every 100 ms
+    for (int i = 0; i < n; ++i)
+      REQUIRE(t.PostGeneric(TestGateway::Message("lim-" + std::to_string(i), "gl", kFacilities),
+                            "limited-secret-0123456789", "limited"));
+    REQUIRE(t.receiver().WaitFor(n, "/limited"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::set<std::string> keys;
+    for (const auto& r : t.receiver().Requests("/limited")) keys.insert(r.headers.at("idempotency-key"));
+    CHECK(t.receiver().Requests("/limited").size() == static_cast<size_t>(n));
+    CHECK(keys.size() == static_cast<size_t>(n));
+    CHECK(t.gateway().metrics()->Counter(metric::kDeliveryDeferred, {{"channel", "limited"}}) >= 1);
+  }
+
   TEST_CASE("a restart between ingest and delivery delivers after the restart, with the same keys, once") {
     TestGatewayOptions o;
     o.delivery = "  workers: 0\n";  // delivery paused: the messages wait in the outbox
