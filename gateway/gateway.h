@@ -1,32 +1,33 @@
-// Gateway: the running server. Owns the store, the HTTP server, the group committer, the
-// inbox and the dispatcher, and the current Runtime (config + adapters + intent engine),
-// which Reload swaps atomically.
+// Gateway: the running server, wired. Owns the store, the HTTP server, the group committer,
+// the inbox, the dispatcher, the janitor and the current Runtime (config + adapters + intent
+// engine), which Reload swaps atomically. Wiring only: every decision lives in a room.
 //
-// Data flow (shared/docs/architecture-and-style.md §1):
-//   POST /webhook/<type>/<channel> -> adapter.ParseWebhook -> classify -> group commit
-//   -> 200 (adapter.Acknowledge) -> Inbox: route, ticket + outbox -> Dispatcher -> adapter.Send
+// Data flow (ARCHITECTURE.md):
+//   POST /webhook/<type>/<channel> -> server -> ingest (parse, policy, group commit) -> 200
+//   -> inbox: route, ticket + outbox in one ChangeSet -> dispatcher -> adapter.Send
+// Everything that touches the outside is injected, as LevelDB passes an Env: the clock (which
+// drives every background loop), the outbound HTTP client, the store (or how to open it) and
+// the logger.
 #pragma once
 
-#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "gateway/api/api.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/http_client.h"
-#include "gateway/dispatcher.h"
-#include "gateway/group_commit.h"
-#include "gateway/inbox.h"
-#include "gateway/metrics.h"
-#include "gateway/runtime.h"
-#include "gateway/store.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "gateway/dispatch/dispatcher.h"
+#include "gateway/ingest/group_commit.h"
+#include "gateway/ingest/inbox.h"
+#include "gateway/ingest/webhook_ingest.h"
+#include "gateway/runtime/runtime.h"
+#include "gateway/server/http_server.h"
+#include "gateway/store/open_store.h"
+#include "gateway/store/store.h"
+#include "util/metrics.h"
+#include "util/worker_loop.h"
 
 namespace gridrelay {
 
@@ -35,6 +36,11 @@ struct GatewayOptions {
   ConfigOverrides overrides;
   const Clock* clock = nullptr;  // default: the system clock
   HttpClient* http = nullptr;    // default: cpp-httplib
+  // The store: `store_url` (default: sqlite:<data_dir>/gridrelay.db) opened by `store_factory`
+  // (default: OpenStore). Tests wrap the engine here to inject faults.
+  std::string store_url;
+  StoreFactory store_factory;
+  LogFn log;                     // default: JSON lines on stderr
 };
 
 class Gateway {
@@ -53,18 +59,13 @@ class Gateway {
   // Rebuilds the runtime from the config directory; on error the running one stays.
   Status Reload();
 
-  int port() const { return port_; }
+  int port() const { return server_ ? server_->port() : 0; }
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
   Store* store() { return store_.get(); }
   Metrics* metrics() { return &metrics_; }
 
  private:
   explicit Gateway(GatewayOptions options);
-  void InstallRoutes();
-  void HandleWebhook(const std::string& type, const std::string& channel, const httplib::Request& req,
-                     httplib::Response& res);
-  // Returns the caller's token, or answers 401 and returns nullopt.
-  std::optional<ApiToken> Authenticate(const httplib::Request& req, httplib::Response& res);
 
   GatewayOptions options_;
   std::unique_ptr<HttpClient> owned_http_;
@@ -75,10 +76,10 @@ class Gateway {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Dispatcher> dispatcher_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread listen_thread_;
-  std::thread janitor_thread_;
-  int port_ = 0;
+  std::unique_ptr<WorkerLoop> janitor_;
+  std::unique_ptr<WebhookIngest> webhooks_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
   std::mutex stop_mu_;
   std::condition_variable stopped_cv_;
   bool started_ = false;

@@ -15,13 +15,12 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "gateway/gateway.h"
-#include "gateway/http_client_impl.h"
-#include "gateway/logging.h"
-#include "gateway/sqlite_store.h"
+#include "util/http_client.h"
+#include "util/log.h"
+#include "gateway/store/open_store.h"
 #include "intents/commands.h"
 
 namespace gridrelay {
@@ -89,8 +88,9 @@ int CreateToken(const std::string& config_dir, const std::string& data_dir, cons
                 const std::string& role) {
   auto config = LoadConfig(config_dir);
   if (!config.ok()) return Fail(config.status());
-  auto store = SqliteStore::Open(std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) /
-                                 "gridrelay.db");
+  auto store = OpenStore("sqlite:" + (std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) /
+                                      "gridrelay.db")
+                                         .string());
   if (!store.ok()) return Fail(store.status());
   const std::string token = "grt_" + crypto::HexEncode(crypto::RandomBytes(24));
   Status s = (*store)->CreateToken(name, role, crypto::Sha256Hex(token), SystemClock::Get().NowMicros());
@@ -124,21 +124,21 @@ int Simulate(const std::string& config_dir, const std::string& type, const std::
     path += sep + crypto::UrlEncode(k) + "=" + crypto::UrlEncode(v);
     sep = '&';
   }
-  httplib::Client client(url);
-  client.set_connection_timeout(5);
-  client.set_read_timeout(10);
-  httplib::Headers headers;
-  std::string content_type = "application/json";
+  HttpRequest http;
+  http.method = req->method;
+  http.url = url + path;
+  http.timeout_ms = 10000;
   for (const auto& [k, v] : req->headers) {
     if (k == "content-type") {
-      content_type = v;
+      http.content_type = v;
     } else {
-      headers.emplace(k, v);
+      http.headers.emplace_back(k, v);
     }
   }
-  auto res = req->method == "GET" ? client.Get(path.c_str(), headers)
-                                  : client.Post(path.c_str(), headers, req->body, content_type.c_str());
-  if (!res) return Fail(Status::Unavailable("POST " + url + path + ": " + httplib::to_string(res.error())));
+  http.body = req->body;
+  HttplibClient client;
+  auto res = client.Do(http);
+  if (!res.ok()) return Fail(res.status());
   std::cout << "HTTP " << res->status << "\n" << res->body << "\n";
   return res->status == 200 || res->status == 204 ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "adapters/common/url.h"
+#include "util/url.h"
 
 namespace gridrelay {
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "adapters/dingtalk/address_list.h"

@@ -1,7 +1,7 @@
 // DingTalk wire formats: the robot signature and callback content.
 #include "adapters/dingtalk/dingtalk_wire.h"
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 
 namespace gridrelay::dingtalk {

@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
-#include "adapters/common/url.h"
+#include "util/url.h"
 #include "adapters/feishu/feishu.h"
 #include "adapters/feishu/feishu_wire.h"
 

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 
 namespace gridrelay::feishu {

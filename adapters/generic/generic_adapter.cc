@@ -4,9 +4,9 @@
 
 #include <limits>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/settings.h"
-#include "adapters/common/url.h"
+#include "util/url.h"
 
 namespace gridrelay::generic {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "adapters/onebot/onebot.h"

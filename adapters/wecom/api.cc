@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 
 namespace gridrelay::wecom {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 
 namespace gridrelay::wecom {
 namespace {

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <utility>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
-#include "adapters/common/url.h"
+#include "util/url.h"
 #include "adapters/wecom/wecom.h"
 
 namespace gridrelay::wecom {

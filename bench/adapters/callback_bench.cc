@@ -15,9 +15,9 @@
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 
-#include "adapters/common/crypto.h"
-#include "gateway/runtime.h"
-#include "gateway/http_client_impl.h"
+#include "util/crypto.h"
+#include "gateway/runtime/runtime.h"
+#include "util/http_client.h"
 
 using namespace gridrelay;
 

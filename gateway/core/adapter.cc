@@ -8,7 +8,27 @@ WebhookReply Adapter::Acknowledge(const InboundMessage& /*message*/, const AckIn
 }
 
 WebhookReply Adapter::RenderError(const Status& status) const {
-  return {status.HttpStatus(), "application/json", JsonErrorBody(status)};
+  return {HttpStatusFor(status), "application/json", JsonErrorBody(status)};
+}
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kAborted: return 409;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kFailedPrecondition: return 412;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kPayloadTooLarge: return 413;
+    case StatusCode::kDataLoss: return 500;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
 }
 
 std::string Adapter::DestinationKey(const OutboundMessage& message) const {
@@ -42,6 +62,10 @@ std::string AdapterRegistry::KnownTypes() const {
     out += type;
   }
   return out;
+}
+
+std::string RateKey(const Adapter& adapter, const OutboundMessage& message) {
+  return message.channel + "|" + adapter.DestinationKey(message);
 }
 
 }  // namespace gridrelay

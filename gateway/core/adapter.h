@@ -127,7 +127,7 @@ class Adapter {
   virtual bool AcceptsUnknownGroups() const { return true; }
 
   // Verifies and parses one callback. Errors map to HTTP statuses through
-  // Status::HttpStatus(): kUnauthenticated 401 (signature, secret, stale timestamp),
+  // HttpStatusFor(): kUnauthenticated 401 (signature, secret, stale timestamp),
   // kInvalidArgument 400 (malformed), kPermissionDenied 403 (source address, group not allowed).
   // `now_seconds` is the gateway clock, for freshness windows.
   virtual StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request,
@@ -155,6 +155,9 @@ class Adapter {
   virtual StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& message) const;
 };
 
+// The rate-limit bucket the dispatcher uses for a row: "<channel>|<destination key>".
+std::string RateKey(const Adapter& adapter, const OutboundMessage& message);
+
 using AdapterFactory =
     std::function<StatusOr<std::unique_ptr<Adapter>>(const ChannelSpec&, const AdapterEnv&)>;
 
@@ -169,6 +172,10 @@ class AdapterRegistry {
  private:
   std::map<std::string, AdapterFactory> factories_;
 };
+
+// The HTTP status a webhook or API answer carries for an error: the one mapping from codes to
+// statuses (adapters/common has the reverse, for platform answers).
+int HttpStatusFor(const Status& status);
 
 // The JSON error body every non-platform-specific rejection uses: {"error":{"code","message"}}.
 std::string JsonErrorBody(const Status& status);

@@ -9,7 +9,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/core/enum_names.h"
+
 namespace gridrelay {
+
+// Who sent a message, as the routing config knows them. Only residents' messages are
+// classified and can open tickets; staff messages can be commands; the bot's own are stored.
+enum class SenderRole { kResident, kStaff, kBot };
+inline constexpr EnumName<SenderRole> kSenderRoleNames[] = {
+    {SenderRole::kResident, "resident"}, {SenderRole::kStaff, "staff"}, {SenderRole::kBot, "bot"}};
+constexpr std::string_view Name(SenderRole v) { return NameIn(kSenderRoleNames, v); }
+constexpr std::optional<SenderRole> ParseSenderRole(std::string_view s) { return ParseIn(kSenderRoleNames, s); }
 
 // A reference to an image, voice note or file. The bytes stay on the platform.
 struct Attachment {

@@ -16,6 +16,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kPayloadTooLarge: return "payload_too_large";
     case StatusCode::kDataLoss: return "data_loss";
+    case StatusCode::kAborted: return "aborted";
     case StatusCode::kInternal: return "internal";
   }
   return "unknown";
@@ -27,25 +28,6 @@ std::string Status::ToString() const {
   s += ": ";
   s += message_;
   return s;
-}
-
-int Status::HttpStatus() const {
-  switch (code_) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kFailedPrecondition: return 412;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kDeadlineExceeded: return 504;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kPayloadTooLarge: return 413;
-    case StatusCode::kDataLoss: return 500;
-    case StatusCode::kInternal: return 500;
-  }
-  return 500;
 }
 
 }  // namespace gridrelay

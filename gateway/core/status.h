@@ -5,6 +5,11 @@
 //   kUnavailable / kDeadlineExceeded / kResourceExhausted  -> transient, retry with backoff
 //   kInvalidArgument / kNotFound / kPermissionDenied /
 //   kUnauthenticated / kFailedPrecondition                 -> permanent until someone fixes it
+//   kAborted                                               -> lost a race (a conditional write
+//                                                             found the state changed): re-read
+//                                                             and decide again
+// Status knows nothing of HTTP: the webhook layer maps codes to statuses (HttpStatusFor in
+// gateway/core/adapter.h), and adapters map platform answers to codes (adapters/common).
 // Exceptions from third-party libraries are caught at the edge and turned into a Status.
 #pragma once
 
@@ -30,6 +35,7 @@ enum class StatusCode {
   kUnavailable,
   kPayloadTooLarge,
   kDataLoss,
+  kAborted,
   kInternal,
 };
 
@@ -52,6 +58,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+  static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -63,8 +70,6 @@ class [[nodiscard]] Status {
            code_ == StatusCode::kResourceExhausted;
   }
   std::string ToString() const;
-  // The HTTP status an API or webhook answers with for this error.
-  int HttpStatus() const;
 
  private:
   StatusCode code_ = StatusCode::kOk;

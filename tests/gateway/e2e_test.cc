@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "gateway/metrics.h"
+#include "util/metrics.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -220,8 +220,10 @@ TEST_SUITE("e2e") {
     auto res = t.PostGeneric(TestGateway::Message("u-1", "stranger-group", kFacilities));
     REQUIRE(res);
     CHECK(res->status == 403);
-    CHECK(nlohmann::json::parse(res->body)["error"]["message"].get<std::string>().find("stranger-group") !=
-          std::string::npos);
+    const std::string message = nlohmann::json::parse(res->body)["error"]["message"].get<std::string>();
+    CHECK(message.find("not configured") != std::string::npos);
+    // The refusal (and the warning logged with it) does not repeat the sender's group id.
+    CHECK(message.find("stranger-group") == std::string::npos);
   }
 
   TEST_CASE("an urgent message gets its safety reply before anything else is sent") {
@@ -352,6 +354,27 @@ TEST_SUITE("e2e server") {
     CHECK(status == 404);
     t.Api("/api/v1/outbox?status=lost", &status);
     CHECK(status == 400);
+    // Every path under /api/, known or not, needs a token first; with one, an unknown path is 404.
+    auto probe = c.Get("/api/v1/no-such-thing");
+    REQUIRE(probe);
+    CHECK(probe->status == 401);
+    t.Api("/api/v1/no-such-thing", &status);
+    CHECK(status == 404);
+  }
+
+  TEST_CASE("unknown channel names share one metrics label, so a flood of 404s cannot grow /metrics") {
+    TestGateway t;
+    httplib::Client c = t.Client();
+    for (int i = 0; i < 50; ++i) {
+      auto r = c.Post(("/webhook/generic/probe-" + std::to_string(i)).c_str(), "{}", "application/json");
+      REQUIRE(r);
+      CHECK(r->status == 404);
+    }
+    auto metrics = c.Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("probe-") == std::string::npos);
+    CHECK(metrics->body.find("gridrelay_webhook_rejected_total{channel=\"unknown\",reason=\"unknown_channel\"} 50") !=
+          std::string::npos);
   }
 
   TEST_CASE("ticket listing filters and paginates") {

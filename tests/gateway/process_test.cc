@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "gateway/metrics.h"
+#include "util/metrics.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 
 namespace gridrelay::testing {
 
@@ -81,6 +81,8 @@ TestGateway::~TestGateway() {
 void TestGateway::Start() {
   GatewayOptions o;
   o.config_dir = config_dir_;
+  o.store_factory = options_.store_factory;
+  o.clock = options_.clock;
   auto g = Gateway::Create(o);
   if (!g.ok()) throw std::runtime_error("gateway: " + g.status().ToString());
   gateway_ = std::move(*g);

@@ -24,6 +24,9 @@ struct TestGatewayOptions {
   std::string extra_grids;     // YAML appended under `grids:`
   std::string extra_routing;   // YAML appended at the end of routing.yaml (top-level keys)
   bool start = true;
+  // Opens the store (default: OpenStore); tests wrap the engine in a FaultStore here.
+  StoreFactory store_factory;
+  const Clock* clock = nullptr;  // default: the system clock
 };
 
 class TestGateway {

@@ -86,7 +86,7 @@ inline void CheckSettingsErrors(void (*register_platform)(AdapterRegistry&), Cha
 // What hostile input may lead to: acceptance, or a refusal below 500 (a 5xx would make the
 // platform retry a request that can never succeed). Returns whether it was accepted.
 inline bool AcceptedOrRefusedBelow500(const StatusOr<ParsedWebhook>& parsed) {
-  if (!parsed.ok()) CHECK(parsed.status().HttpStatus() < 500);
+  if (!parsed.ok()) CHECK(HttpStatusFor(parsed.status()) < 500);
   return parsed.ok();
 }
 

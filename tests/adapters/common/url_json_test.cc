@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "adapters/common/json_fields.h"
-#include "adapters/common/url.h"
+#include "util/url.h"
 
 namespace gridrelay {
 namespace {

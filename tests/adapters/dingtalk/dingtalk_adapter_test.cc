@@ -6,10 +6,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/dingtalk/dingtalk.h"
 #include "adapters/dingtalk/dingtalk_wire.h"
-#include "gateway/http_client_impl.h"
+#include "util/http_client.h"
 #include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
@@ -135,7 +135,7 @@ TEST_SUITE("dingtalk adapter") {
       CAPTURE(c.name);
       auto parsed = adapter->ParseWebhook(c.request, kNow);
       REQUIRE_FALSE(parsed.ok());
-      CHECK(parsed.status().HttpStatus() == c.status);
+      CHECK(HttpStatusFor(parsed.status()) == c.status);
     }
     CHECK(adapter->ParseWebhook(Signed(body, (kNow - 3600) * 1000), kNow).ok());  // the window's edge
     CHECK(adapter->ParseWebhook(Signed(body, kNow * 1000, kAppSecret, "::1"), kNow).ok());

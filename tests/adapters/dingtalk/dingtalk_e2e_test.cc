@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "adapters/dingtalk/dingtalk_wire.h"
-#include "gateway/metrics.h"
+#include "util/metrics.h"
 #include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 

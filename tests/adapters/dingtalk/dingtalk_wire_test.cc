@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 
 namespace gridrelay::dingtalk {
 namespace {

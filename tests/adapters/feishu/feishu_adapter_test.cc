@@ -6,10 +6,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/feishu/feishu.h"
 #include "adapters/feishu/feishu_wire.h"
-#include "gateway/http_client_impl.h"
+#include "util/http_client.h"
 #include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
@@ -148,7 +148,7 @@ TEST_SUITE("feishu adapter") {
       CAPTURE(c.name);
       auto parsed = c.adapter->ParseWebhook(c.request, kNow);
       REQUIRE_FALSE(parsed.ok());
-      CHECK(parsed.status().HttpStatus() == c.status);
+      CHECK(HttpStatusFor(parsed.status()) == c.status);
     }
   }
 
@@ -186,10 +186,10 @@ TEST_SUITE("feishu adapter") {
     auto adapter = Make({{"verification_token", "vtok"}, {"encrypt_key", kKey}, {"freshness_window_seconds", 7 * 3600}});
     CHECK(adapter->ParseWebhook(Encrypted(TextEvent(), true, kNow - 6 * 3600), kNow).ok());
     auto stale = adapter->ParseWebhook(Encrypted(TextEvent(), true, kNow - 8 * 3600), kNow);
-    CHECK(stale.status().HttpStatus() == 401);
+    CHECK(HttpStatusFor(stale.status()) == 401);
     auto plain = Make({{"verification_token", "vtok"}, {"freshness_window_seconds", 3600}});
     CHECK(plain->ParseWebhook(Plain(TextEvent()), kNow + 3000).ok());  // header.create_time
-    CHECK(plain->ParseWebhook(Plain(TextEvent()), kNow + 4000).status().HttpStatus() == 401);
+    CHECK(HttpStatusFor(plain->ParseWebhook(Plain(TextEvent()), kNow + 4000).status()) == 401);
   }
 
   TEST_CASE("simulated callbacks are encrypted and signed, and parse back to the same message") {

@@ -5,9 +5,9 @@
 // test verifies.
 #include <doctest/doctest.h>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/feishu/feishu_wire.h"
-#include "gateway/metrics.h"
+#include "util/metrics.h"
 #include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 

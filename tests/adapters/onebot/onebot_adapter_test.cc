@@ -7,9 +7,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/onebot/onebot.h"
-#include "gateway/http_client_impl.h"
+#include "util/http_client.h"
 #include "tests/adapters/common/adapter_test_util.h"
 #include "tests/support/fake_http_server.h"
 
@@ -149,7 +149,7 @@ TEST_SUITE("onebot adapter") {
       CAPTURE(c.name);
       auto parsed = adapter->ParseWebhook(c.request, c.now);
       REQUIRE_FALSE(parsed.ok());
-      CHECK(parsed.status().HttpStatus() == c.status);
+      CHECK(HttpStatusFor(parsed.status()) == c.status);
       const WebhookReply reply = adapter->RenderError(parsed.status());
       CHECK(reply.status == c.status);
       CHECK(json::parse(reply.body).contains("error"));
@@ -222,7 +222,7 @@ TEST_SUITE("onebot adapter") {
         CHECK(parsed->message.text == "fallback text");  // alt_message when no segments
       } else {
         REQUIRE_FALSE(parsed.ok());
-        CHECK(parsed.status().HttpStatus() == c.status);
+        CHECK(HttpStatusFor(parsed.status()) == c.status);
       }
     }
   }

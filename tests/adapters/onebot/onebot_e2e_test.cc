@@ -4,8 +4,8 @@
 // OneBot HTTP API that checks the access token and the message shape.
 #include <doctest/doctest.h>
 
-#include "adapters/common/crypto.h"
-#include "gateway/metrics.h"
+#include "util/crypto.h"
+#include "util/metrics.h"
 #include "tests/adapters/common/adapter_e2e_util.h"
 #include "tests/support/test_gateway.h"
 

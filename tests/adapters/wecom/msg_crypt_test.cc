@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 
 namespace gridrelay::wecom {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/wecom/payload.h"
 #include "tests/adapters/wecom/wecom_test_util.h"
 
@@ -327,7 +327,7 @@ TEST_CASE("hostile and malformed callbacks are rejected with the right status an
     CAPTURE(c.name);
     auto parsed = robot->ParseWebhook(c.request, c.now);
     REQUIRE_FALSE(parsed.ok());
-    CHECK(parsed.status().HttpStatus() == c.http_status);
+    CHECK(HttpStatusFor(parsed.status()) == c.http_status);
     WebhookReply reply = robot->RenderError(parsed.status());
     CHECK(reply.status == c.http_status);
     CHECK(json::parse(reply.body, nullptr, false).contains("error"));
@@ -564,7 +564,7 @@ TEST_CASE("randomly mutated callbacks, signed and unsigned, get a 2xx or 4xx and
       ++accepted;
       CHECK(parsed->reply.status == 200);
     } else {
-      const int status = parsed.status().HttpStatus();
+      const int status = HttpStatusFor(parsed.status());
       CHECK(status >= 400);
       CHECK(status < 500);
     }

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "adapters/common/crypto.h"
+#include "util/crypto.h"
 #include "adapters/wecom/msg_crypt.h"
 #include "adapters/wecom/wecom.h"
 #include "tests/adapters/wecom/wecom_test_util.h"

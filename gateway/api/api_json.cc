@@ -1,0 +1,87 @@
+#include "gateway/api/api_json.h"
+
+#include <ctime>
+
+#include "gateway/route/replies.h"
+
+namespace gridrelay {
+
+nlohmann::json TimeJson(int64_t micros) {
+  if (micros <= 0) return nullptr;
+  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>((micros / 1000) % 1000));
+  return out;
+}
+
+nlohmann::json TicketJson(const Ticket& t) {
+  return {
+      {"id", t.id},
+      {"number", TicketNumber(t.id)},
+      {"status", t.status},
+      {"category", t.category},
+      {"intent", t.intent},
+      {"urgent", t.urgent},
+      {"grid", t.grid_id},
+      {"level", t.level},
+      {"assignee", {{"kind", t.assignee_kind}, {"id", t.assignee_id}, {"name", t.assignee_name}}},
+      {"channel", t.channel},
+      {"group_id", t.group_id},
+      {"sender", {{"id", t.sender_id}, {"name", t.sender_name}}},
+      {"text", t.text},
+      {"entities", t.entities},
+      {"message_id", t.message_id},
+      {"created_at", TimeJson(t.created_at)},
+      {"updated_at", TimeJson(t.updated_at)},
+  };
+}
+
+nlohmann::json TicketEventJson(const TicketEvent& e) {
+  return {{"id", e.id}, {"at", TimeJson(e.at)}, {"actor", e.actor}, {"action", e.action}, {"detail", e.detail}};
+}
+
+nlohmann::json MessageJson(const StoredMessage& sm) {
+  const InboundMessage& m = sm.message;
+  return {
+      {"id", sm.id},
+      {"channel", m.channel},
+      {"platform_msg_id", m.platform_msg_id},
+      {"chat_type", m.chat_type},
+      {"group_id", m.group_id},
+      {"sender", {{"id", m.sender_id}, {"name", m.sender_name}, {"role", std::string(Name(sm.sender_role))}}},
+      {"text", m.text},
+      {"attachments", m.attachments},
+      {"sent_at", m.sent_at > 0 ? TimeJson(m.sent_at * 1000000) : nlohmann::json(nullptr)},
+      {"received_at", TimeJson(sm.received_at)},
+      {"state", std::string(Name(sm.state))},
+      {"note", sm.note},
+      {"classification", sm.classification},
+  };
+}
+
+nlohmann::json OutboxJson(const OutboxEntry& e) {
+  const OutboundMessage& m = e.message;
+  return {
+      {"id", m.id},
+      {"idempotency_key", m.idempotency_key},
+      {"channel", m.channel},
+      {"kind", m.kind},
+      {"priority", e.priority},
+      {"to", {{"audience", m.audience}, {"group_id", m.group_id}, {"user_id", m.user_id}}},
+      {"text", m.text},
+      {"status", std::string(Name(e.status))},
+      {"attempts", e.attempts},
+      {"last_error", e.last_error},
+      {"message_id", e.message_id},
+      {"ticket_id", e.ticket_id},
+      {"created_at", TimeJson(e.created_at)},
+      {"next_attempt_at", e.status == OutboxStatus::kPending ? TimeJson(e.next_attempt_at) : nlohmann::json(nullptr)},
+      {"sent_at", TimeJson(e.sent_at)},
+  };
+}
+
+}  // namespace gridrelay

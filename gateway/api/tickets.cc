@@ -1,0 +1,44 @@
+// GET /api/v1/tickets, GET /api/v1/tickets/{id}.
+#include "gateway/api/api.h"
+#include "gateway/api/api_json.h"
+
+namespace gridrelay {
+
+void AddTicketRoutes(std::vector<ApiRoute>& routes) {
+  routes.push_back({"GET", "/api/v1/tickets", [](const ApiCall& call) {
+                      GR_API_REQUIRE(call, Permission::kReadTickets);
+                      TicketFilter f;
+                      f.status = call.Param("status");
+                      f.grid = call.Param("grid");
+                      f.category = call.Param("category");
+                      auto since = call.IntParam("since", 0, 0, int64_t{1} << 40);
+                      auto limit = call.IntParam("limit", 50, 1, 500);
+                      auto before = call.IntParam("before", 0, 0, INT64_MAX);
+                      for (const auto* p : {&since, &limit, &before})
+                        if (!p->ok()) return ApiResponse::Error(p->status());
+                      f.since = *since * 1000000;
+                      f.limit = static_cast<int>(*limit);
+                      f.before_id = *before;
+                      auto tickets = call.deps.store->ListTickets(f);
+                      if (!tickets.ok()) return ApiResponse::Error(tickets.status());
+                      nlohmann::json out = {{"tickets", nlohmann::json::array()}, {"next_before", nullptr}};
+                      for (const auto& t : *tickets) out["tickets"].push_back(TicketJson(t));
+                      if (static_cast<int>(tickets->size()) == f.limit) out["next_before"] = tickets->back().id;
+                      return ApiResponse::Ok(out);
+                    }});
+  routes.push_back({"GET", "/api/v1/tickets/{id}", [](const ApiCall& call) {
+                      GR_API_REQUIRE(call, Permission::kReadTickets);
+                      const int64_t id = std::stoll(call.params.at("id"));
+                      auto t = call.deps.store->GetTicket(id);
+                      if (!t.ok()) return ApiResponse::Error(t.status());
+                      if (!t->has_value()) return ApiResponse::Error(Status::NotFound("no ticket " + std::to_string(id)));
+                      auto events = call.deps.store->TicketEvents(id);
+                      if (!events.ok()) return ApiResponse::Error(events.status());
+                      nlohmann::json out = TicketJson(**t);
+                      out["events"] = nlohmann::json::array();
+                      for (const auto& e : *events) out["events"].push_back(TicketEventJson(e));
+                      return ApiResponse::Ok(out);
+                    }});
+}
+
+}  // namespace gridrelay

@@ -1,0 +1,409 @@
+#include "gateway/config/config.h"
+
+#include <algorithm>
+#include <set>
+
+#include <re2/re2.h>
+
+#include "util/yaml_file.h"
+
+namespace gridrelay {
+namespace {
+
+// Secrets that ship in config/ for the demo. A server that listens beyond loopback refuses
+// to start while any of them is configured.
+const char* const kDemoSecrets[] = {
+    "gridrelay-demo-secret",
+    "gridrelay-demo-token",
+    "Z3JpZHJlbGF5LWRlbW8tYWVzLWtleS0zMi1ieXRlcyE",
+};
+
+Status LoadMain(const YamlFile& f, Config* c) {
+  const YAML::Node& root = f.root();
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"server", "store", "delivery", "processing", "channels"}, "gridrelay.yaml"));
+
+  if (YAML::Node s = root["server"]) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"listen", "max_body_bytes", "threads", "keep_alive_seconds",
+                                       "read_timeout_seconds", "keep_alive_max_count"}, "server"));
+    std::string listen;
+    GR_RETURN_IF_ERROR(f.Read(s, "listen", &listen));
+    if (!listen.empty()) {
+      Status st = ParseListen(listen, &c->server.host, &c->server.port);
+      if (!st.ok()) return f.Error(s["listen"], st.message());
+    }
+    GR_RETURN_IF_ERROR(f.Read(s, "max_body_bytes", &c->server.max_body_bytes));
+    GR_RETURN_IF_ERROR(f.Read(s, "threads", &c->server.threads));
+    GR_RETURN_IF_ERROR(f.Read(s, "keep_alive_seconds", &c->server.keep_alive_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "read_timeout_seconds", &c->server.read_timeout_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "keep_alive_max_count", &c->server.keep_alive_max_count));
+    if (c->server.max_body_bytes < 1024) return f.Error(s["max_body_bytes"], "max_body_bytes must be at least 1024");
+    if (c->server.threads < 2 || c->server.threads > 4096) return f.Error(s["threads"], "threads must be 2..4096");
+    if (c->server.keep_alive_seconds < 1) return f.Error(s["keep_alive_seconds"], "keep_alive_seconds must be >= 1");
+    if (c->server.read_timeout_seconds < 1) return f.Error(s["read_timeout_seconds"], "read_timeout_seconds must be >= 1");
+  }
+  if (YAML::Node s = root["store"]) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"data_dir", "dedup_window_days", "group_commit_max_batch"}, "store"));
+    GR_RETURN_IF_ERROR(f.Read(s, "data_dir", &c->store.data_dir));
+    GR_RETURN_IF_ERROR(f.Read(s, "dedup_window_days", &c->store.dedup_window_days));
+    GR_RETURN_IF_ERROR(f.Read(s, "group_commit_max_batch", &c->store.group_commit_max_batch));
+    if (c->store.dedup_window_days < 1) return f.Error(s["dedup_window_days"], "dedup_window_days must be >= 1");
+    if (c->store.group_commit_max_batch < 1) return f.Error(s["group_commit_max_batch"], "group_commit_max_batch must be >= 1");
+  }
+  if (YAML::Node s = root["delivery"]) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"workers", "max_attempts", "backoff_initial_ms", "backoff_max_ms",
+                                       "lease_seconds", "global_per_second"}, "delivery"));
+    GR_RETURN_IF_ERROR(f.Read(s, "workers", &c->delivery.workers));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_attempts", &c->delivery.max_attempts));
+    GR_RETURN_IF_ERROR(f.Read(s, "backoff_initial_ms", &c->delivery.backoff_initial_ms));
+    GR_RETURN_IF_ERROR(f.Read(s, "backoff_max_ms", &c->delivery.backoff_max_ms));
+    GR_RETURN_IF_ERROR(f.Read(s, "lease_seconds", &c->delivery.lease_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "global_per_second", &c->delivery.global_per_second));
+    if (c->delivery.workers < 0 || c->delivery.workers > 64) return f.Error(s["workers"], "workers must be 0..64");
+    if (c->delivery.max_attempts < 1) return f.Error(s["max_attempts"], "max_attempts must be >= 1");
+    if (c->delivery.backoff_initial_ms < 1 || c->delivery.backoff_max_ms < c->delivery.backoff_initial_ms)
+      return f.Error(s, "backoff_initial_ms must be >= 1 and <= backoff_max_ms");
+    if (c->delivery.lease_seconds < 1) return f.Error(s["lease_seconds"], "lease_seconds must be >= 1");
+  }
+  if (YAML::Node s = root["processing"]) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"poll_ms", "batch"}, "processing"));
+    GR_RETURN_IF_ERROR(f.Read(s, "poll_ms", &c->processing.poll_ms));
+    GR_RETURN_IF_ERROR(f.Read(s, "batch", &c->processing.batch));
+    if (c->processing.poll_ms < 10) return f.Error(s["poll_ms"], "poll_ms must be >= 10");
+    if (c->processing.batch < 1) return f.Error(s["batch"], "batch must be >= 1");
+  }
+  YAML::Node channels = root["channels"];
+  if (!channels || !channels.IsMap() || channels.size() == 0)
+    return f.Error(channels ? channels : root, "'channels' must be a map of channel name -> settings");
+  static const RE2 kName("[a-z0-9][a-z0-9_-]{0,63}");
+  for (const auto& kv : channels) {
+    ChannelSpec spec;
+    spec.name = kv.first.Scalar();
+    spec.file = f.name();
+    spec.line = kv.first.Mark().line + 1;
+    if (!RE2::FullMatch(spec.name, kName))
+      return f.Error(kv.first, "channel name '" + spec.name + "' must be lower-case letters, digits, - or _");
+    if (!kv.second.IsMap()) return f.Error(kv.second, "channel '" + spec.name + "' must be a map with a 'type'");
+    GR_RETURN_IF_ERROR(f.Require(kv.second, "type", &spec.type));
+    for (const auto& field : kv.second) {
+      std::string key = field.first.Scalar();
+      spec.key_lines[key] = field.first.Mark().line + 1;
+      if (key != "type") spec.settings[key] = YamlToJson(field.second);
+    }
+    c->channels.push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+Status ReadNotify(const YamlFile& f, const YAML::Node& parent, NotifyTarget* out) {
+  YAML::Node n = parent["notify"];
+  if (!n) return Status::Ok();
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"channel", "to", "group"}, "notify"));
+  GR_RETURN_IF_ERROR(f.Require(n, "channel", &out->channel));
+  GR_RETURN_IF_ERROR(f.Require(n, "to", &out->to));
+  GR_RETURN_IF_ERROR(f.Read(n, "group", &out->group));
+  out->where = f.Where(n);
+  return Status::Ok();
+}
+
+Status ReadUnits(const YamlFile& f, const YAML::Node& list, const char* what, std::vector<OrgUnit>* out) {
+  if (!list) return Status::Ok();
+  if (!list.IsSequence()) return f.Error(list, std::string("'") + what + "' must be a list");
+  for (const auto& n : list) {
+    OrgUnit u;
+    GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "street", "duty"}, what));
+    GR_RETURN_IF_ERROR(f.Require(n, "id", &u.id));
+    GR_RETURN_IF_ERROR(f.Read(n, "name", &u.name));
+    GR_RETURN_IF_ERROR(f.Read(n, "street", &u.parent));
+    GR_RETURN_IF_ERROR(f.Read(n, "duty", &u.duty));
+    u.where = f.Where(n);
+    out->push_back(std::move(u));
+  }
+  return Status::Ok();
+}
+
+Status LoadRouting(const YamlFile& f, Routing* r) {
+  const YAML::Node& root = f.root();
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
+                                        "routes", "escalation", "admin"}, "routing.yaml"));
+  YAML::Node d = root["district"];
+  if (!d) return f.Error(root, "missing 'district'");
+  GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
+  GR_RETURN_IF_ERROR(f.Require(d, "id", &r->district.id));
+  GR_RETURN_IF_ERROR(f.Read(d, "name", &r->district.name));
+  GR_RETURN_IF_ERROR(f.Read(d, "duty", &r->district.duty));
+  r->district.where = f.Where(d);
+  GR_RETURN_IF_ERROR(ReadUnits(f, root["streets"], "streets", &r->streets));
+  for (auto& s : r->streets) s.parent = r->district.id;
+  GR_RETURN_IF_ERROR(ReadUnits(f, root["communities"], "communities", &r->communities));
+
+  if (YAML::Node grids = root["grids"]; grids) {
+    if (!grids.IsSequence()) return f.Error(grids, "'grids' must be a list");
+    for (const auto& n : grids) {
+      Grid g;
+      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "community", "worker", "groups"}, "grid"));
+      GR_RETURN_IF_ERROR(f.Require(n, "id", &g.id));
+      GR_RETURN_IF_ERROR(f.Read(n, "name", &g.name));
+      GR_RETURN_IF_ERROR(f.Require(n, "community", &g.community));
+      GR_RETURN_IF_ERROR(f.Require(n, "worker", &g.worker));
+      g.where = f.Where(n);
+      g.worker_where = f.Where(n["worker"]);
+      if (YAML::Node groups = n["groups"]; groups) {
+        if (!groups.IsSequence()) return f.Error(groups, "'groups' must be a list of {channel, group}");
+        for (const auto& gn : groups) {
+          GroupRef ref;
+          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group"}, "group"));
+          GR_RETURN_IF_ERROR(f.Require(gn, "channel", &ref.channel));
+          GR_RETURN_IF_ERROR(f.Require(gn, "group", &ref.group));
+          g.groups.push_back(std::move(ref));
+        }
+      }
+      r->grids.push_back(std::move(g));
+    }
+  }
+  if (YAML::Node staff = root["staff"]; staff) {
+    if (!staff.IsSequence()) return f.Error(staff, "'staff' must be a list");
+    for (const auto& n : staff) {
+      StaffMember m;
+      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "role", "mobile", "accounts", "notify"}, "staff member"));
+      GR_RETURN_IF_ERROR(f.Require(n, "id", &m.id));
+      GR_RETURN_IF_ERROR(f.Read(n, "name", &m.name));
+      GR_RETURN_IF_ERROR(f.Read(n, "role", &m.role));
+      GR_RETURN_IF_ERROR(f.Read(n, "mobile", &m.mobile));
+      if (YAML::Node acc = n["accounts"]; acc) {
+        if (!acc.IsMap()) return f.Error(acc, "'accounts' must map channel -> platform user id(s)");
+        for (const auto& kv : acc) {
+          auto& ids = m.accounts[kv.first.Scalar()];
+          if (kv.second.IsScalar()) {
+            ids.push_back(kv.second.Scalar());
+          } else if (kv.second.IsSequence()) {
+            for (const auto& id : kv.second) ids.push_back(id.Scalar());
+          } else {
+            return f.Error(kv.second, "account ids must be a value or a list");
+          }
+        }
+      }
+      GR_RETURN_IF_ERROR(ReadNotify(f, n, &m.notify));
+      m.where = f.Where(n);
+      r->staff.push_back(std::move(m));
+    }
+  }
+  if (YAML::Node teams = root["teams"]; teams) {
+    if (!teams.IsSequence()) return f.Error(teams, "'teams' must be a list");
+    for (const auto& n : teams) {
+      Team t;
+      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "serves", "members", "scope", "notify"}, "team"));
+      GR_RETURN_IF_ERROR(f.Require(n, "id", &t.id));
+      GR_RETURN_IF_ERROR(f.Read(n, "name", &t.name));
+      GR_RETURN_IF_ERROR(f.Require(n, "serves", &t.serves_category));
+      GR_RETURN_IF_ERROR(f.Read(n, "members", &t.members));
+      GR_RETURN_IF_ERROR(f.Read(n, "scope", &t.scope));
+      GR_RETURN_IF_ERROR(ReadNotify(f, n, &t.notify));
+      t.where = f.Where(n);
+      if (t.notify.channel.empty()) return f.Error(n, "team '" + t.id + "' needs a 'notify' target");
+      r->teams.push_back(std::move(t));
+    }
+  }
+  if (YAML::Node routes = root["routes"]; routes) {
+    if (!routes.IsMap()) return f.Error(routes, "'routes' must map a category or intent to grid | team | team:<id>");
+    for (const auto& kv : routes) {
+      std::string to = kv.second.Scalar();
+      if (to != "grid" && to != "team" && to.rfind("team:", 0) != 0)
+        return f.Error(kv.second, "route for '" + kv.first.Scalar() + "' must be grid, team or team:<id>, not '" + to + "'");
+      r->routes[kv.first.Scalar()] = to;
+    }
+  }
+  GR_RETURN_IF_ERROR(f.Read(root, "escalation", &r->escalation));
+  if (YAML::Node admin = root["admin"]; admin) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(admin, {"notify"}, "admin"));
+    GR_RETURN_IF_ERROR(ReadNotify(f, admin, &r->admin));
+  }
+  return Status::Ok();
+}
+
+Status LoadTemplates(const YamlFile& f, Templates* t) {
+  const YAML::Node& root = f.root();
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
+                                        "intent_labels"}, "templates.yaml"));
+  auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
+    YAML::Node n = root[key];
+    if (!n) return Status::Ok();
+    if (!n.IsMap()) return f.Error(n, std::string("'") + key + "' must be a map");
+    for (const auto& kv : n) (*out)[kv.first.Scalar()] = kv.second.Scalar();
+    return Status::Ok();
+  };
+  GR_RETURN_IF_ERROR(read_map("group_ack", &t->group_ack));
+  GR_RETURN_IF_ERROR(read_map("private_ack", &t->private_ack));
+  GR_RETURN_IF_ERROR(read_map("intent_labels", &t->intent_labels));
+  GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
+  GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
+  for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
+    if (!t->group_ack.count(category))
+      return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");
+  }
+  if (YAML::Node s = root["safety"]; s) {
+    if (!s.IsSequence()) return f.Error(s, "'safety' must be a list of {intent, text_pattern, text}");
+    for (const auto& n : s) {
+      SafetyRule rule;
+      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"intent", "text_pattern", "text"}, "safety rule"));
+      GR_RETURN_IF_ERROR(f.Read(n, "intent", &rule.intent_glob));
+      GR_RETURN_IF_ERROR(f.Read(n, "text_pattern", &rule.text_pattern));
+      GR_RETURN_IF_ERROR(f.Require(n, "text", &rule.text));
+      rule.where = f.Where(n);
+      if (!rule.text_pattern.empty()) {
+        RE2::Options opt;
+        opt.set_log_errors(false);
+        RE2 re(rule.text_pattern, opt);
+        if (!re.ok()) return f.Error(n["text_pattern"], "bad text_pattern: " + re.error());
+      }
+      t->safety.push_back(std::move(rule));
+    }
+  }
+  return Status::Ok();
+}
+
+// Cross-file checks: every reference points at something that exists.
+Status CrossCheck(Config* c) {
+  std::set<std::string> channels;
+  for (const auto& ch : c->channels) channels.insert(ch.name);
+  auto check_notify = [&](const NotifyTarget& n, const std::string& owner) -> Status {
+    if (n.channel.empty()) return Status::Ok();
+    if (!channels.count(n.channel))
+      return Status::InvalidArgument(n.where + ": " + owner + " is notified on channel '" + n.channel + "', which is not in gridrelay.yaml");
+    return Status::Ok();
+  };
+  auto& r = c->routing;
+  std::set<std::string> ids;
+  for (const auto& m : r.staff) {
+    if (!ids.insert(m.id).second) return Status::InvalidArgument(m.where + ": duplicate staff id '" + m.id + "'");
+    GR_RETURN_IF_ERROR(check_notify(m.notify, "staff '" + m.id + "'"));
+    for (const auto& [ch, _] : m.accounts)
+      if (!channels.count(ch)) return Status::InvalidArgument(m.where + ": staff '" + m.id + "' has accounts on unknown channel '" + ch + "'");
+  }
+  auto check_duty = [&](const OrgUnit& u) -> Status {
+    if (!u.duty.empty() && !c->FindStaff(u.duty))
+      return Status::InvalidArgument(u.where + ": duty '" + u.duty + "' of '" + u.id + "' is not in staff");
+    return Status::Ok();
+  };
+  GR_RETURN_IF_ERROR(check_duty(r.district));
+  for (const auto& s : r.streets) GR_RETURN_IF_ERROR(check_duty(s));
+  for (const auto& cm : r.communities) {
+    GR_RETURN_IF_ERROR(check_duty(cm));
+    if (!c->FindStreet(cm.parent))
+      return Status::InvalidArgument(cm.where + ": community '" + cm.id + "' names street '" + cm.parent + "', which is not in streets");
+  }
+  std::set<std::pair<std::string, std::string>> groups;
+  std::set<std::string> grid_ids;
+  for (const auto& g : r.grids) {
+    if (!grid_ids.insert(g.id).second) return Status::InvalidArgument(g.where + ": duplicate grid id '" + g.id + "'");
+    if (!c->FindCommunity(g.community))
+      return Status::InvalidArgument(g.where + ": grid '" + g.id + "' names community '" + g.community + "', which is not in communities");
+    const StaffMember* w = c->FindStaff(g.worker);
+    if (!w) return Status::InvalidArgument(g.worker_where + ": grid '" + g.id + "' names worker '" + g.worker + "', who is not in staff");
+    if (w->notify.channel.empty())
+      return Status::InvalidArgument(w->where + ": grid worker '" + w->id + "' needs a 'notify' target");
+    for (const auto& ref : g.groups) {
+      if (!channels.count(ref.channel))
+        return Status::InvalidArgument(g.where + ": grid '" + g.id + "' has a group on unknown channel '" + ref.channel + "'");
+      if (!groups.insert({ref.channel, ref.group}).second)
+        return Status::InvalidArgument(g.where + ": group '" + ref.group + "' on channel '" + ref.channel + "' belongs to two grids");
+    }
+  }
+  for (const auto& t : r.teams) {
+    GR_RETURN_IF_ERROR(check_notify(t.notify, "team '" + t.id + "'"));
+    for (const auto& m : t.members)
+      if (!c->FindStaff(m)) return Status::InvalidArgument(t.where + ": team '" + t.id + "' member '" + m + "' is not in staff");
+  }
+  for (const auto& [what, to] : r.routes) {
+    if (to.rfind("team:", 0) == 0 && !c->FindTeam(to.substr(5)))
+      return Status::InvalidArgument(c->dir.string() + "/routing.yaml: route for '" + what + "' names unknown team '" + to.substr(5) + "'");
+  }
+  GR_RETURN_IF_ERROR(check_notify(r.admin, "admin"));
+  static const std::set<std::string> kLevels = {"grid", "community", "street", "district"};
+  for (const auto& level : r.escalation)
+    if (!kLevels.count(level))
+      return Status::InvalidArgument(c->dir.string() + "/routing.yaml: unknown escalation level '" + level + "'");
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
+  Config c;
+  c.dir = dir;
+  auto main = YamlFile::Load(dir / "gridrelay.yaml");
+  if (!main.ok()) return main.status();
+  GR_RETURN_IF_ERROR(LoadMain(*main, &c));
+  auto routing = YamlFile::Load(dir / "routing.yaml");
+  if (!routing.ok()) return routing.status();
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing));
+  auto templates = YamlFile::Load(dir / "templates.yaml");
+  if (!templates.ok()) return templates.status();
+  GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));
+  GR_RETURN_IF_ERROR(CrossCheck(&c));
+  return c;
+}
+
+Status ParseListen(const std::string& value, std::string* host, int* port) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Status::InvalidArgument("listen address '" + value + "' must be HOST:PORT");
+  std::string h = value.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  int p = 0;
+  try {
+    size_t used = 0;
+    p = std::stoi(value.substr(colon + 1), &used);
+    if (used != value.size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (...) {
+    return Status::InvalidArgument("listen address '" + value + "' has a bad port");
+  }
+  if (p < 0 || p > 65535) return Status::InvalidArgument("listen port must be 0..65535 in '" + value + "'");
+  *host = h;
+  *port = p;
+  return Status::Ok();
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::vector<std::string> ChannelsWithDemoSecrets(const Config& config) {
+  std::vector<std::string> out;
+  for (const auto& ch : config.channels) {
+    std::string dump = ch.settings.dump();
+    for (const char* secret : kDemoSecrets) {
+      if (dump.find(secret) != std::string::npos) {
+        out.push_back(ch.name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const ChannelSpec* Config::FindChannel(const std::string& name) const {
+  for (const auto& c : channels) if (c.name == name) return &c;
+  return nullptr;
+}
+const StaffMember* Config::FindStaff(const std::string& id) const {
+  for (const auto& s : routing.staff) if (s.id == id) return &s;
+  return nullptr;
+}
+const Grid* Config::FindGrid(const std::string& id) const {
+  for (const auto& g : routing.grids) if (g.id == id) return &g;
+  return nullptr;
+}
+const OrgUnit* Config::FindCommunity(const std::string& id) const {
+  for (const auto& u : routing.communities) if (u.id == id) return &u;
+  return nullptr;
+}
+const OrgUnit* Config::FindStreet(const std::string& id) const {
+  for (const auto& u : routing.streets) if (u.id == id) return &u;
+  return nullptr;
+}
+const Team* Config::FindTeam(const std::string& id) const {
+  for (const auto& t : routing.teams) if (t.id == id) return &t;
+  return nullptr;
+}
+
+}  // namespace gridrelay

@@ -1,0 +1,105 @@
+// The gateway's configuration: the YAML files in the config directory, loaded and
+// validated once into plain structs. Every error names the file and the line.
+//
+//   gridrelay.yaml   server, store, delivery, channels
+//   routing.yaml     organisation (district > streets > communities > grids), staff, teams,
+//                    which category goes to whom, the escalation chain
+//   templates.yaml   acknowledgements, notifications and safety replies
+//   intents/*.yaml   the intent library (loaded by intents/, not here)
+//
+// Relative paths (store.data_dir) are resolved against the process's working directory.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/core/adapter.h"
+#include "gateway/core/status.h"
+#include "gateway/org/org.h"
+
+namespace gridrelay {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";      // Default: loopback only
+  int port = 8080;
+  size_t max_body_bytes = 1 << 20;     // Default: 1 MiB; larger bodies get 413
+  // An idle keep-alive connection holds a thread in cpp-httplib, so the pool must be larger
+  // than the connections expected, and idle connections are closed after a few seconds.
+  int threads = 256;                   // Default: 256
+  int keep_alive_seconds = 5;          // Default: 5
+  int read_timeout_seconds = 5;        // Default: 5
+  int keep_alive_max_count = 100000;   // Default: 100000 requests per connection
+};
+
+struct StoreOptions {
+  std::string data_dir = "var";        // Default: var/ (the SQLite file is <data_dir>/gridrelay.db)
+  int dedup_window_days = 7;           // Default: 7; a re-delivery within it is a duplicate
+  int group_commit_max_batch = 512;    // Default: 512 messages per transaction
+};
+
+struct DeliveryOptions {
+  int workers = 4;                     // Default: 4 sender threads; 0 pauses delivery
+  int max_attempts = 8;                // Default: 8, then the row is dead-lettered
+  int64_t backoff_initial_ms = 1000;   // Default: 1 s before the second attempt
+  int64_t backoff_max_ms = 300000;     // Default: 5 min at most between attempts
+  int lease_seconds = 60;              // Default: 60; a row leased by a crashed sender is retried after it
+  double global_per_second = 0;        // Default: 0 = unlimited; a cap over all channels
+};
+
+struct ProcessingOptions {
+  int poll_ms = 1000;                  // Default: 1000; the inbox is also woken on every commit
+  int batch = 64;                      // Default: 64 messages per pass
+};
+
+// A safety reply: the first rule whose intent glob and text pattern both match is used.
+struct SafetyRule {
+  std::string intent_glob = "*";       // "anti_fraud.*", "legal_aid.domestic_violence", "*"
+  std::string text_pattern;            // RE2 over the original text; empty = any
+  std::string text;                    // the reply
+  std::string where;
+};
+
+struct Templates {
+  std::map<std::string, std::string> group_ack;    // category -> text posted in the group
+  std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
+  std::string staff_notify;
+  std::string triage_notify;
+  std::vector<SafetyRule> safety;
+  std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
+};
+
+struct Config {
+  std::filesystem::path dir;
+  ServerOptions server;
+  StoreOptions store;
+  DeliveryOptions delivery;
+  ProcessingOptions processing;
+  std::vector<ChannelSpec> channels;
+  Routing routing;
+  Templates templates;
+
+  const ChannelSpec* FindChannel(const std::string& name) const;
+  const StaffMember* FindStaff(const std::string& id) const;
+  const Grid* FindGrid(const std::string& id) const;
+  const OrgUnit* FindCommunity(const std::string& id) const;
+  const OrgUnit* FindStreet(const std::string& id) const;
+  const Team* FindTeam(const std::string& id) const;
+};
+
+// Loads and cross-checks every file in `dir` (except intents/). Errors: "file:line: what".
+StatusOr<Config> LoadConfig(const std::filesystem::path& dir);
+
+// Splits "host:port". Errors name the value.
+Status ParseListen(const std::string& value, std::string* host, int* port);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(const std::string& host);
+
+// Names of the channels that still carry a secret shipped in the demo config.
+std::vector<std::string> ChannelsWithDemoSecrets(const Config& config);
+
+}  // namespace gridrelay

@@ -1,0 +1,150 @@
+#include "gateway/dispatch/dispatcher.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace gridrelay {
+
+int64_t BackoffMicros(int attempt, const DeliveryOptions& o, double jitter01) {
+  const int shift = std::clamp(attempt - 1, 0, 30);
+  int64_t base_ms = o.backoff_initial_ms;
+  for (int i = 0; i < shift && base_ms < o.backoff_max_ms; ++i) base_ms *= 2;
+  base_ms = std::min(base_ms, o.backoff_max_ms);
+  const double ms = static_cast<double>(base_ms) * (0.5 + 0.5 * std::clamp(jitter01, 0.0, 1.0));
+  return static_cast<int64_t>(ms * 1000);
+}
+
+Dispatcher::Dispatcher(OutboxStore* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime,
+                       DeliveryOptions options, LogFn log)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      runtime_(std::move(runtime)),
+      options_(options),
+      log_(std::move(log)),
+      loop_("dispatcher", clock, options.workers, [this](int worker) { return Step(worker); }) {
+  std::random_device rd;
+  for (int i = 0; i < options_.workers; ++i) rngs_.emplace_back(rd());
+}
+
+Dispatcher::~Dispatcher() { Stop(); }
+
+void Dispatcher::Start() { loop_.Start(); }
+void Dispatcher::Stop() { loop_.Stop(); }  // passes in flight finish their sends
+void Dispatcher::Wake() { loop_.Wake(); }
+
+int64_t Dispatcher::StoreBackoff(const Status& error) {
+  std::lock_guard lock(store_mu_);
+  ++store_failures_;
+  // 100 ms doubling to 10 s: a full disk is not hammered, and recovery is noticed quickly.
+  const int64_t delay_ms = std::min<int64_t>(int64_t{100} << std::min(store_failures_ - 1, 7), 10000);
+  store_retry_at_ = clock_->NowMicros() + delay_ms * 1000;
+  // Logged when the backoff grows, not on every pass.
+  if (log_ && (store_failures_ & (store_failures_ - 1)) == 0)
+    log_("error", "outbox store failed; delivery backs off",
+         {{"error", error.ToString()}, {"failures", store_failures_}, {"retry_in_ms", delay_ms}});
+  return store_retry_at_;
+}
+
+int64_t Dispatcher::Step(int worker) {
+  {
+    std::lock_guard lock(store_mu_);
+    if (clock_->NowMicros() < store_retry_at_) return store_retry_at_;
+  }
+  const int64_t now = clock_->NowMicros();
+  auto leased = store_->LeaseOutbox(now, kLeaseBatch, now + int64_t{options_.lease_seconds} * 1000000);
+  if (!leased.ok()) return StoreBackoff(leased.status());
+  if (!leased->empty()) {
+    std::shared_ptr<const Runtime> rt = runtime_();
+    std::vector<OutboxOutcome> outcomes;
+    outcomes.reserve(leased->size());
+    for (OutboxEntry& e : *leased) outcomes.push_back(DeliverOne(e, *rt, rngs_[static_cast<size_t>(worker)]));
+    // One transaction for the batch. If it fails, the rows keep their leases until they expire
+    // and are then sent again: at-least-once, with the same idempotency keys, never a storm.
+    Status s = store_->RecordOutcomes(outcomes, clock_->NowMicros());
+    if (!s.ok()) return StoreBackoff(s);
+    {
+      std::lock_guard lock(store_mu_);
+      store_failures_ = 0;
+    }
+    return 0;  // more may be due
+  }
+  {
+    std::lock_guard lock(store_mu_);
+    store_failures_ = 0;
+  }
+  // Nothing due: sleep until the next row is due, a wake-up, or a second at most.
+  int64_t wake_at = clock_->NowMicros() + 1000000;
+  if (auto next = store_->NextOutboxDue(); next.ok() && next->has_value()) wake_at = std::min(wake_at, **next);
+  return std::max(wake_at, clock_->NowMicros() + 1000);
+}
+
+OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt19937& rng) {
+  OutboundMessage& m = e.message;
+  const Labels channel_label = {{"channel", m.channel}};
+  const Adapter* adapter = rt.FindAdapter(m.channel);
+  const int64_t now = clock_->NowMicros();
+  OutboxOutcome out;
+  out.id = m.id;
+  out.attempts = e.attempts;
+  if (!adapter) {
+    out.kind = OutboxOutcome::Kind::kDead;
+    out.error = "channel '" + m.channel + "' is not configured";
+    metrics_->Inc(metric::kDeliveryDead, channel_label);
+    return out;
+  }
+  // Rate limits: the destination's and the whole gateway's. A row that finds them spent
+  // reserves its own slot and is put back until then; waiting is not an attempt.
+  bool holds_slot = false;
+  {
+    std::lock_guard lock(reservations_mu_);
+    auto it = reservations_.find(m.id);
+    if (it != reservations_.end() && it->second <= now) {
+      holds_slot = true;
+      reservations_.erase(it);
+    }
+  }
+  if (!holds_slot) {
+    const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
+    int64_t slot = limiter_.Reserve(rate_key, adapter->DestinationRateLimit(), now);
+    if (options_.global_per_second > 0)
+      slot = std::max(slot, limiter_.Reserve("*", RateLimit{options_.global_per_second * 60, 1}, now));
+    if (slot > now) {
+      {
+        std::lock_guard lock(reservations_mu_);
+        reservations_[m.id] = slot;
+      }
+      out.kind = OutboxOutcome::Kind::kRetry;
+      out.next_attempt_at = slot;
+      out.error = e.last_error;
+      metrics_->Inc(metric::kDeliveryDeferred, channel_label);
+      return out;
+    }
+  }
+  out.attempts = e.attempts + 1;
+  m.attempt = out.attempts;
+  metrics_->Inc(metric::kDeliveryAttempts, channel_label);
+  Status sent = adapter->Send(m);
+  if (sent.ok()) {
+    out.kind = OutboxOutcome::Kind::kSent;
+    return out;
+  }
+  out.error = sent.ToString();
+  const bool retry = sent.IsTransient() && out.attempts < options_.max_attempts;
+  metrics_->Inc(metric::kDeliveryFailures, {{"channel", m.channel}, {"retry", retry ? "yes" : "no"}});
+  if (retry) {
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    out.kind = OutboxOutcome::Kind::kRetry;
+    out.next_attempt_at = clock_->NowMicros() + BackoffMicros(out.attempts, options_, jitter(rng));
+    if (log_) log_("warn", "delivery failed, will retry",
+                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", out.attempts}, {"error", out.error}});
+  } else {
+    out.kind = OutboxOutcome::Kind::kDead;
+    metrics_->Inc(metric::kDeliveryDead, channel_label);
+    if (log_) log_("error", "delivery dead-lettered",
+                   {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", out.attempts}, {"error", out.error}});
+  }
+  return out;
+}
+
+}  // namespace gridrelay

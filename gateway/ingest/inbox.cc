@@ -1,0 +1,153 @@
+#include "gateway/ingest/inbox.h"
+
+#include "gateway/route/replies.h"
+
+namespace gridrelay {
+
+Inbox::Inbox(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, ProcessingOptions options,
+             LogFn log, std::function<void()> on_enqueued, std::vector<MessageHandler*> handlers)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      runtime_(std::move(runtime)),
+      options_(options),
+      log_(std::move(log)),
+      on_enqueued_(std::move(on_enqueued)),
+      handlers_(std::move(handlers)),
+      loop_("inbox", clock, 1, [this](int) { return Step(); }) {}
+
+Inbox::~Inbox() { Stop(); }
+
+void Inbox::Start() { loop_.Start(); }
+void Inbox::Stop() { loop_.Stop(); }
+void Inbox::Wake() { loop_.Wake(); }
+
+int64_t Inbox::Step() {
+  auto done = ProcessPending();
+  if (!done.ok() && log_) log_("error", "inbox processing failed", {{"error", done.status().ToString()}});
+  if (done.ok() && *done >= options_.batch) return 0;  // more may be waiting
+  return clock_->NowMicros() + int64_t{options_.poll_ms} * 1000;
+}
+
+StatusOr<int> Inbox::ProcessPending() {
+  auto pending = store_->PendingMessages(options_.batch);
+  if (!pending.ok()) return pending.status();
+  if (pending->empty()) return 0;
+  std::shared_ptr<const Runtime> rt = runtime_();
+  // Handlers first; the rest are routed, and the tickets they open get their ids in one
+  // reservation, so that replies can name "#N" in the plan itself.
+  std::vector<ChangeSet> plans(pending->size());
+  std::vector<bool> handled(pending->size(), false);
+  std::vector<RouteDecision> decisions(pending->size());
+  int tickets = 0;
+  for (size_t i = 0; i < pending->size(); ++i) {
+    const StoredMessage& sm = (*pending)[i];
+    for (MessageHandler* h : handlers_) {
+      auto claimed = h->Plan(*rt, sm, &plans[i]);
+      if (!claimed.ok()) return claimed.status();
+      if (*claimed) {
+        handled[i] = true;
+        break;
+      }
+    }
+    if (handled[i]) continue;
+    decisions[i] = rt->router->Route(sm);
+    if (decisions[i].kind == RouteDecision::Kind::kTicket) ++tickets;
+  }
+  int64_t next_id = 0;
+  if (tickets > 0) {
+    auto first = store_->ReserveTicketIds(tickets);
+    if (!first.ok()) return first.status();
+    next_id = *first;
+  }
+  for (size_t i = 0; i < pending->size(); ++i) {
+    if (handled[i]) continue;
+    const bool opens = decisions[i].kind == RouteDecision::Kind::kTicket;
+    plans[i] = Route(*rt, (*pending)[i], decisions[i], opens ? next_id++ : 0);
+  }
+  // One transaction (one fsync) for the whole batch.
+  auto applied = store_->Apply(plans, clock_->NowMicros());
+  if (!applied.ok()) return applied.status();
+  const int64_t now = clock_->NowMicros();
+  int completed = 0;
+  bool enqueued = false;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!(*applied)[i]) continue;  // routed elsewhere
+    const StoredMessage& sm = (*pending)[i];
+    const ChangeSet& plan = plans[i];
+    ++completed;
+    enqueued = enqueued || !plan.outbox.empty();
+    metrics_->Observe(metric::kEndToEndLatency, static_cast<double>(now - sm.received_at) / 1e6);
+    if (!plan.new_tickets.empty()) metrics_->Inc(metric::kTicketsCreated, {{"category", sm.classification.category}});
+    if (!handled[i] && decisions[i].kind == RouteDecision::Kind::kTriage) {
+      metrics_->Inc(metric::kTriage, {{"channel", sm.message.channel}});
+      if (log_) log_("warn", "message put in triage", {{"message_id", sm.id}, {"why", decisions[i].note}});
+    }
+  }
+  if (enqueued && on_enqueued_) on_enqueued_();
+  return completed;
+}
+
+ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id) const {
+  ChangeSet c;
+  MessageUpdate update{sm.id, MessageState::kReceived, MessageState::kProcessed, d.note, 0};
+  // Links each row to the message and fills in its rate-limit key from the adapter that sends it.
+  auto add_outbox = [&](std::vector<OutboxEntry> rows) {
+    for (auto& e : rows) {
+      e.message_id = sm.id;
+      e.ticket_id = ticket_id;
+      if (const Adapter* a = rt.FindAdapter(e.message.channel)) e.rate_key = RateKey(*a, e.message);
+      c.outbox.push_back(std::move(e));
+    }
+  };
+  switch (d.kind) {
+    case RouteDecision::Kind::kIgnore:
+      update.state = MessageState::kIgnored;
+      c.messages.push_back(update);
+      return c;
+    case RouteDecision::Kind::kNoTicket:
+      c.messages.push_back(update);
+      return c;
+    case RouteDecision::Kind::kTriage:
+      update.state = MessageState::kTriage;
+      c.messages.push_back(update);
+      add_outbox(TriageReplies(rt.config, sm, d.note));
+      return c;
+    case RouteDecision::Kind::kTicket:
+      break;
+  }
+  const InboundMessage& m = sm.message;
+  const Classification& cl = sm.classification;
+  update.ticket_id = ticket_id;
+  c.messages.push_back(update);
+  Ticket t;
+  t.id = ticket_id;
+  t.message_id = sm.id;
+  t.channel = m.channel;
+  t.group_id = m.group_id;
+  t.grid_id = d.grid->id;
+  t.sender_id = m.sender_id;
+  t.sender_name = m.sender_name;
+  t.category = cl.category;
+  t.intent = cl.intent;
+  t.urgent = cl.urgent;
+  t.status = "dispatched";
+  t.level = d.level;
+  t.assignee_kind = d.assignee_kind;
+  t.assignee_id = d.assignee_id;
+  t.assignee_name = d.assignee_name;
+  t.text = m.text;
+  t.entities = cl.entities;
+  c.new_tickets.push_back(std::move(t));
+  c.events.push_back({0, ticket_id, 0, "system", "created",
+                      {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},
+                       {"urgent", cl.urgent}}});
+  c.events.push_back({0, ticket_id, 0, "system", "dispatched",
+                      {{"level", d.level}, {"assignee_kind", d.assignee_kind}, {"assignee_id", d.assignee_id},
+                       {"why", d.note}}});
+  const Adapter* source = rt.FindAdapter(m.channel);
+  add_outbox(TicketReplies(rt.config, sm, d, ticket_id, ReplyChannels{source && source->CanReplyPrivately()}));
+  return c;
+}
+
+}  // namespace gridrelay

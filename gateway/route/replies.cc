@@ -1,0 +1,154 @@
+#include "gateway/route/replies.h"
+
+#include <re2/re2.h>
+
+namespace gridrelay {
+namespace {
+
+bool GlobMatches(const std::string& glob, const std::string& value) {
+  if (glob.empty() || glob == "*") return true;
+  if (glob.size() >= 2 && glob.compare(glob.size() - 2, 2, ".*") == 0)
+    return value.rfind(glob.substr(0, glob.size() - 1), 0) == 0;  // "anti_fraud.*" matches "anti_fraud.x"
+  return glob == value;
+}
+
+std::string Key(int64_t message_id, const std::string& kind, const std::string& to) {
+  return "m" + std::to_string(message_id) + ":" + kind + (to.empty() ? "" : ":" + to);
+}
+
+// Staff read the message on a phone: keep it short.
+std::string Truncate(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return text.substr(0, cut) + "…";
+}
+
+OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, int priority, std::string text,
+                         const std::string& key) {
+  OutboxEntry e;
+  e.message.channel = target.channel;
+  e.message.kind = kind;
+  e.message.audience = target.group ? "group" : "user";
+  (target.group ? e.message.group_id : e.message.user_id) = target.to;
+  e.message.text = std::move(text);
+  e.message.idempotency_key = key;
+  e.priority = priority;
+  return e;
+}
+
+}  // namespace
+
+std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    if (open == std::string::npos) break;
+    size_t close = tmpl.find('}', open + 1);
+    if (close == std::string::npos) break;
+    out.append(tmpl, i, open - i);
+    auto it = vars.find(tmpl.substr(open + 1, close - open - 1));
+    if (it != vars.end()) {
+      out += it->second;
+    } else {
+      out.append(tmpl, open, close - open + 1);
+    }
+    i = close + 1;
+  }
+  out.append(tmpl, i, std::string::npos);
+  return out;
+}
+
+std::string TicketNumber(int64_t ticket_id) { return "#" + std::to_string(ticket_id); }
+
+std::optional<std::string> SafetyReplyText(const Templates& templates, const Classification& c,
+                                           const std::string& original_text) {
+  if (!c.urgent) return std::nullopt;
+  for (const auto& rule : templates.safety) {
+    if (!GlobMatches(rule.intent_glob, c.intent)) continue;
+    if (!rule.text_pattern.empty() && !RE2::PartialMatch(original_text, rule.text_pattern)) continue;
+    return rule.text;
+  }
+  return std::nullopt;
+}
+
+std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage& sm, const RouteDecision& d,
+                                       int64_t ticket_id, const ReplyChannels& channels) {
+  const InboundMessage& m = sm.message;
+  const Classification& c = sm.classification;
+  const Templates& t = config.templates;
+  auto label = t.intent_labels.find(c.intent);
+  std::map<std::string, std::string> vars = {
+      {"ticket", TicketNumber(ticket_id)},
+      {"assignee", d.assignee_name},
+      {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
+      {"intent", c.intent},
+      {"intent_label", label != t.intent_labels.end() ? label->second : c.intent},
+      {"category", c.category},
+      {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
+      {"text", Truncate(m.text, 600)},
+      {"urgent", c.urgent ? "【紧急】" : ""},
+  };
+  std::vector<OutboxEntry> out;
+  // The assignee first: that is where the work happens.
+  if (d.notify && !d.notify->channel.empty()) {
+    OutboxEntry n = Notification(*d.notify, outbound_kind::kStaffNotify, c.urgent ? priority::kUrgent : priority::kStaff,
+                                 RenderTemplate(t.staff_notify, vars),
+                                 Key(sm.id, outbound_kind::kStaffNotify, d.assignee_id));
+    n.message.mention_mobiles = d.mention_mobiles;
+    out.push_back(std::move(n));
+  }
+  // The group acknowledgement: never the resident's words.
+  std::map<std::string, std::string> group_vars = vars;
+  group_vars.erase("text");
+  group_vars.erase("sender");
+  auto private_tmpl = t.private_ack.find(c.category);
+  const bool go_private = private_tmpl != t.private_ack.end() && channels.source_can_reply_privately &&
+                          !m.sender_id.empty();
+  auto group_tmpl = t.group_ack.find(go_private ? c.category + "_private" : c.category);
+  if (group_tmpl == t.group_ack.end()) group_tmpl = t.group_ack.find(c.category);
+  if (group_tmpl != t.group_ack.end() && m.chat_type == "group") {
+    OutboxEntry a;
+    a.message.channel = m.channel;
+    a.message.kind = outbound_kind::kGroupAck;
+    a.message.audience = "group";
+    a.message.group_id = m.group_id;
+    a.message.text = RenderTemplate(group_tmpl->second, group_vars);
+    a.message.reply_context = m.reply_context;
+    if (c.category != "legal_aid" && !m.sender_id.empty()) a.message.mention_user_ids.push_back(m.sender_id);
+    a.message.idempotency_key = Key(sm.id, outbound_kind::kGroupAck, "");
+    a.priority = c.urgent ? priority::kUrgent : priority::kResident;
+    out.push_back(std::move(a));
+  }
+  if (go_private) {
+    OutboxEntry p;
+    p.message.channel = m.channel;
+    p.message.kind = outbound_kind::kGroupAck;
+    p.message.audience = "user";
+    p.message.user_id = m.sender_id;
+    p.message.group_id = m.group_id;
+    p.message.text = RenderTemplate(private_tmpl->second, group_vars);
+    p.message.reply_context = m.reply_context;
+    p.message.idempotency_key = Key(sm.id, "private_ack", m.sender_id);
+    p.priority = c.urgent ? priority::kUrgent : priority::kResident;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<OutboxEntry> TriageReplies(const Config& config, const StoredMessage& sm, const std::string& why) {
+  const NotifyTarget& admin = config.routing.admin;
+  if (admin.channel.empty()) return {};
+  std::map<std::string, std::string> vars = {
+      {"message_id", std::to_string(sm.id)}, {"channel", sm.message.channel}, {"group", sm.message.group_id},
+      {"why", why},                          {"category", sm.classification.category},
+      {"intent", sm.classification.intent},  {"text", Truncate(sm.message.text, 300)},
+  };
+  return {Notification(admin, outbound_kind::kAdminNotify, priority::kAdmin,
+                       RenderTemplate(config.templates.triage_notify, vars),
+                       Key(sm.id, outbound_kind::kAdminNotify, admin.to))};
+}
+
+}  // namespace gridrelay

@@ -1,0 +1,95 @@
+#include "gateway/route/router.h"
+
+#include <algorithm>
+
+namespace gridrelay {
+
+Router::Router(const Config& config) : config_(config), org_(config.routing) {}
+
+SenderRole Router::SenderRoleOf(const InboundMessage& m) const {
+  if (m.from_bot) return SenderRole::kBot;
+  if (org_.StaffForAccount(m.channel, m.sender_id)) return SenderRole::kStaff;
+  return SenderRole::kResident;
+}
+
+const Grid* Router::GridFor(const std::string& channel, const std::string& group) const {
+  return org_.GridForGroup(channel, group);
+}
+
+const Team* Router::TeamFor(const std::string& team_route, const std::string& category, const Grid& grid) const {
+  if (team_route.rfind("team:", 0) == 0) return config_.FindTeam(team_route.substr(5));
+  const OrgUnit* community = config_.FindCommunity(grid.community);
+  const std::string street = community ? community->parent : "";
+  const Team* fallback = nullptr;
+  for (const auto& t : config_.routing.teams) {
+    if (t.serves_category != category) continue;
+    if (t.scope.empty()) {
+      if (!fallback) fallback = &t;
+      continue;
+    }
+    // A team scoped to this grid's community or street beats one that serves everywhere.
+    if (std::find(t.scope.begin(), t.scope.end(), grid.community) != t.scope.end() ||
+        std::find(t.scope.begin(), t.scope.end(), street) != t.scope.end())
+      return &t;
+  }
+  return fallback;
+}
+
+RouteDecision Router::Route(const StoredMessage& sm) const {
+  RouteDecision d;
+  const InboundMessage& m = sm.message;
+  const Classification& c = sm.classification;
+  if (sm.sender_role == SenderRole::kBot) {
+    d.kind = RouteDecision::Kind::kIgnore;
+    d.note = "the bot's own message";
+    return d;
+  }
+  if (sm.sender_role == SenderRole::kStaff) {
+    d.kind = RouteDecision::Kind::kIgnore;
+    d.note = "a staff message";
+    return d;
+  }
+  if (c.category == "none") {
+    d.kind = RouteDecision::Kind::kNoTicket;
+    d.note = "not a request (category none)";
+    return d;
+  }
+  const Grid* grid = m.chat_type == "group" ? GridFor(m.channel, m.group_id) : nullptr;
+  if (!grid) {
+    d.kind = RouteDecision::Kind::kTriage;
+    d.note = m.chat_type == "group" ? "group '" + m.group_id + "' on channel '" + m.channel + "' maps to no grid"
+                                    : "a private message: no grid to route to";
+    return d;
+  }
+  std::string route;
+  if (auto it = config_.routing.routes.find(c.intent); it != config_.routing.routes.end()) {
+    route = it->second;
+  } else if (auto jt = config_.routing.routes.find(c.category); jt != config_.routing.routes.end()) {
+    route = jt->second;
+  } else {
+    route = c.category == "appeal" ? "grid" : "team";
+  }
+  d.kind = RouteDecision::Kind::kTicket;
+  d.grid = grid;
+  if (route != "grid") {
+    if (const Team* team = TeamFor(route, c.category, *grid)) {
+      d.assignee_kind = "team";
+      d.assignee_id = team->id;
+      d.assignee_name = team->name;
+      d.notify = &team->notify;
+      d.note = "routed to team " + team->id;
+      return d;
+    }
+    d.note = "no team serves " + c.category + " here: routed to the grid worker";
+  }
+  const StaffMember* worker = config_.FindStaff(grid->worker);  // LoadConfig checked it exists
+  d.assignee_kind = "staff";
+  d.assignee_id = worker->id;
+  d.assignee_name = worker->name;
+  d.notify = &worker->notify;
+  if (!worker->mobile.empty()) d.mention_mobiles.push_back(worker->mobile);
+  if (d.note.empty()) d.note = "routed to grid worker " + worker->id;
+  return d;
+}
+
+}  // namespace gridrelay

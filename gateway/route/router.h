@@ -1,0 +1,53 @@
+// Router: decides who handles a committed message, from the routing config alone.
+//
+// The decision is a pure function of (config, message, classification, sender role), so the
+// same message always routes the same way, which makes processing after a crash repeatable.
+// Order: the bot's own and staff messages open nothing; category `none` opens nothing; a
+// group that maps to no grid goes to triage (never guessed); otherwise the route for the
+// intent, else for the category (routing.yaml `routes`), names the grid worker or a team.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "gateway/config/config.h"
+#include "gateway/store/store.h"
+
+namespace gridrelay {
+
+struct RouteDecision {
+  enum class Kind { kIgnore, kNoTicket, kTriage, kTicket };
+  Kind kind = Kind::kNoTicket;
+  std::string note;                   // why (for the message row and the logs)
+  const Grid* grid = nullptr;         // set for kTicket
+  std::string level = "grid";
+  std::string assignee_kind;          // "staff" | "team"
+  std::string assignee_id;
+  std::string assignee_name;
+  const NotifyTarget* notify = nullptr;
+  std::vector<std::string> mention_mobiles;  // the assignee's mobile, for platforms that @ by mobile
+};
+
+class Router {
+ public:
+  // `config` must outlive the router.
+  explicit Router(const Config& config);
+
+  // The role of a sender on a channel: staff when routing.yaml lists the id for that channel.
+  SenderRole SenderRoleOf(const InboundMessage& message) const;
+  // The grid a group belongs to, or nullptr.
+  const Grid* GridFor(const std::string& channel, const std::string& group) const;
+
+  RouteDecision Route(const StoredMessage& message) const;
+
+  const OrgIndex& org() const { return org_; }
+
+ private:
+  const Team* TeamFor(const std::string& team_route, const std::string& category, const Grid& grid) const;
+
+  const Config& config_;
+  const OrgIndex org_;
+};
+
+}  // namespace gridrelay

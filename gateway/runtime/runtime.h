@@ -1,0 +1,44 @@
+// Runtime: everything built from the config directory that a reload replaces at once: the
+// config, the router, one adapter per channel and the intent engine. Immutable once built;
+// readers hold a shared_ptr, so a reload never changes anything under a request in flight.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/config/config.h"
+#include "gateway/core/adapter.h"
+#include "gateway/route/router.h"
+#include "intents/intent_engine.h"
+
+namespace gridrelay {
+
+struct Runtime {
+  Config config;
+  std::unique_ptr<Router> router;  // refers to `config`
+  std::map<std::string, std::unique_ptr<Adapter>> adapters;
+  std::shared_ptr<const intents::IntentEngine> engine;
+
+  const Adapter* FindAdapter(const std::string& channel) const {
+    auto it = adapters.find(channel);
+    return it == adapters.end() ? nullptr : it->second.get();
+  }
+};
+
+// The command-line overrides of the config.
+struct ConfigOverrides {
+  std::string listen;    // HOST:PORT, or empty
+  std::string data_dir;  // or empty
+};
+
+// Loads and validates the config in `dir`, builds every channel's adapter and compiles the
+// intents. Any error leaves nothing half-built.
+StatusOr<std::shared_ptr<const Runtime>> BuildRuntime(const std::filesystem::path& dir, const ConfigOverrides& overrides,
+                                                      const AdapterRegistry& registry, const AdapterEnv& env);
+
+// The registry with every adapter compiled into this binary (gateway/adapter_registry.cc).
+const AdapterRegistry& BuiltinAdapters();
+
+}  // namespace gridrelay

@@ -1,0 +1,135 @@
+#include "gateway/store/sqlite/sqlite_rows.h"
+
+namespace gridrelay::sqlite {
+
+const char* const kMessageColumns =
+    "id, channel, dedup_key, platform_msg_id, chat_type, group_id, sender_id, sender_name, sender_role, text, "
+    "sent_at, received_at, from_bot, attachments, reply_context, classification, state, note, ticket_id";
+
+const char* const kTicketColumns =
+    "id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent, urgent, status, level, "
+    "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version";
+
+const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
+
+const char* const kOutboxColumns =
+    "id, idempotency_key, channel, kind, priority, audience, group_id, user_id, rate_key, payload, message_id, "
+    "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
+
+StoredMessage ReadMessage(const Stmt& s) {
+  StoredMessage m;
+  m.id = s.Int(0);
+  m.message.channel = s.Text(1);
+  m.message.dedup_key = s.Text(2);
+  m.message.platform_msg_id = s.Text(3);
+  m.message.chat_type = s.Text(4);
+  m.message.group_id = s.Text(5);
+  m.message.sender_id = s.Text(6);
+  m.message.sender_name = s.Text(7);
+  m.sender_role = ParseSenderRole(s.Text(8)).value_or(SenderRole::kResident);
+  m.message.text = s.Text(9);
+  m.message.sent_at = s.Int(10);
+  m.received_at = s.Int(11);
+  m.message.from_bot = s.Int(12) != 0;
+  nlohmann::json att = s.Json(13);
+  if (att.is_array()) m.message.attachments = att.get<std::vector<Attachment>>();
+  nlohmann::json ctx = s.Json(14);
+  if (ctx.is_object()) m.message.reply_context = ctx;
+  nlohmann::json cls = s.Json(15);
+  if (cls.is_object()) m.classification = cls.get<Classification>();
+  m.state = ParseMessageState(s.Text(16)).value_or(MessageState::kReceived);
+  m.note = s.Text(17);
+  m.ticket_id = s.Int(18);
+  return m;
+}
+
+Ticket ReadTicket(const Stmt& s) {
+  Ticket t;
+  t.id = s.Int(0);
+  t.message_id = s.Int(1);
+  t.channel = s.Text(2);
+  t.group_id = s.Text(3);
+  t.grid_id = s.Text(4);
+  t.sender_id = s.Text(5);
+  t.sender_name = s.Text(6);
+  t.category = s.Text(7);
+  t.intent = s.Text(8);
+  t.urgent = s.Int(9) != 0;
+  t.status = s.Text(10);
+  t.level = s.Text(11);
+  t.assignee_kind = s.Text(12);
+  t.assignee_id = s.Text(13);
+  t.assignee_name = s.Text(14);
+  t.text = s.Text(15);
+  t.entities = s.Json(16);
+  if (t.entities.is_discarded()) t.entities = nlohmann::json::array();
+  t.created_at = s.Int(17);
+  t.updated_at = s.Int(18);
+  t.version = s.Int(19);
+  return t;
+}
+
+TicketEvent ReadEvent(const Stmt& s) {
+  TicketEvent e;
+  e.id = s.Int(0);
+  e.ticket_id = s.Int(1);
+  e.at = s.Int(2);
+  e.actor = s.Text(3);
+  e.action = s.Text(4);
+  e.detail = s.Json(5);
+  if (e.detail.is_discarded()) e.detail = nlohmann::json::object();
+  return e;
+}
+
+OutboxEntry ReadOutbox(const Stmt& s) {
+  OutboxEntry e;
+  e.message.id = s.Int(0);
+  e.message.idempotency_key = s.Text(1);
+  e.message.channel = s.Text(2);
+  e.message.kind = s.Text(3);
+  e.priority = static_cast<int>(s.Int(4));
+  e.message.audience = s.Text(5);
+  e.message.group_id = s.Text(6);
+  e.message.user_id = s.Text(7);
+  e.rate_key = s.Text(8);
+  nlohmann::json payload = s.Json(9);
+  if (payload.is_object()) {
+    e.message.text = payload.value("text", "");
+    e.message.mention_user_ids = payload.value("mention_user_ids", std::vector<std::string>{});
+    e.message.mention_mobiles = payload.value("mention_mobiles", std::vector<std::string>{});
+    if (payload.contains("reply_context")) e.message.reply_context = payload["reply_context"];
+  }
+  e.message_id = s.Int(10);
+  e.ticket_id = s.Int(11);
+  e.status = ParseOutboxStatus(s.Text(12)).value_or(OutboxStatus::kPending);
+  e.attempts = static_cast<int>(s.Int(13));
+  e.message.attempt = e.attempts;
+  e.next_attempt_at = s.Int(14);
+  e.last_error = s.Text(15);
+  e.created_at = s.Int(16);
+  e.sent_at = s.Int(17);
+  return e;
+}
+
+Timer ReadTimer(const Stmt& s) {
+  Timer t;
+  t.id = s.Int(0);
+  t.key = s.Text(1);
+  t.kind = s.Text(2);
+  t.ticket_id = s.Int(3);
+  t.due_at = s.Int(4);
+  t.payload = s.Json(5);
+  if (!t.payload.is_object()) t.payload = nlohmann::json::object();
+  return t;
+}
+
+std::string OutboxPayload(const OutboundMessage& m) {
+  return Dump({{"text", m.text},
+               {"mention_user_ids", m.mention_user_ids},
+               {"mention_mobiles", m.mention_mobiles},
+               {"reply_context", m.reply_context}});
+}
+
+}  // namespace gridrelay::sqlite

@@ -1,0 +1,26 @@
+// Row codecs: the column list of each table as the engine selects it, and the one reader that
+// turns such a row into the store's struct. Every query of a table selects exactly its list,
+// so that a column added to a table is added in one place.
+#pragma once
+
+#include "gateway/store/sqlite/sqlite_conn.h"
+#include "gateway/store/store.h"
+
+namespace gridrelay::sqlite {
+
+extern const char* const kMessageColumns;
+extern const char* const kTicketColumns;
+extern const char* const kEventColumns;
+extern const char* const kOutboxColumns;
+extern const char* const kTimerColumns;
+
+StoredMessage ReadMessage(const Stmt& s);
+Ticket ReadTicket(const Stmt& s);
+TicketEvent ReadEvent(const Stmt& s);
+OutboxEntry ReadOutbox(const Stmt& s);
+Timer ReadTimer(const Stmt& s);
+
+// The outbox row's payload column: what an adapter needs beyond the indexed columns.
+std::string OutboxPayload(const OutboundMessage& m);
+
+}  // namespace gridrelay::sqlite

@@ -1,0 +1,274 @@
+#include "gateway/store/sqlite/sqlite_store.h"
+
+#include "gateway/store/sqlite/sqlite_conn.h"
+#include "gateway/store/sqlite/sqlite_rows.h"
+
+namespace gridrelay {
+
+using sqlite::Exec;
+using sqlite::Stmt;
+using sqlite::Txn;
+
+namespace {
+
+// Schema migrations, applied in order; schema_version holds how many have run.
+// Never edit a shipped migration: add a new one.
+const char* const kMigrations[] = {
+    // 1: inbox, dedup keys, tickets with their audit trail, outbox, API tokens.
+    R"sql(
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  platform_msg_id TEXT NOT NULL DEFAULT '',
+  chat_type TEXT NOT NULL,
+  group_id TEXT NOT NULL DEFAULT '',
+  sender_id TEXT NOT NULL DEFAULT '',
+  sender_name TEXT NOT NULL DEFAULT '',
+  sender_role TEXT NOT NULL,
+  text TEXT NOT NULL,
+  sent_at INTEGER NOT NULL DEFAULT 0,
+  received_at INTEGER NOT NULL,
+  from_bot INTEGER NOT NULL DEFAULT 0,
+  attachments TEXT NOT NULL DEFAULT '[]',
+  reply_context TEXT NOT NULL DEFAULT '{}',
+  classification TEXT NOT NULL DEFAULT '{}',
+  category TEXT NOT NULL DEFAULT 'none',
+  intent TEXT NOT NULL DEFAULT 'none',
+  urgent INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  ticket_id INTEGER,
+  processed_at INTEGER
+);
+CREATE INDEX messages_received ON messages(id) WHERE state = 'received';
+CREATE INDEX messages_state ON messages(state);
+CREATE TABLE inbound_keys (
+  channel TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  message_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (channel, dedup_key)
+) WITHOUT ROWID;
+CREATE INDEX inbound_keys_age ON inbound_keys(created_at);
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+  channel TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  grid_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  sender_name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  urgent INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  level TEXT NOT NULL,
+  assignee_kind TEXT NOT NULL,
+  assignee_id TEXT NOT NULL,
+  assignee_name TEXT NOT NULL,
+  text TEXT NOT NULL,
+  entities TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX tickets_status ON tickets(status, id);
+CREATE INDEX tickets_grid ON tickets(grid_id, id);
+CREATE TABLE ticket_events (
+  id INTEGER PRIMARY KEY,
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  channel TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  audience TEXT NOT NULL,
+  group_id TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  rate_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  message_id INTEGER NOT NULL DEFAULT 0,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(priority, next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_next ON outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_status ON outbox(status, id);
+CREATE INDEX outbox_message ON outbox(message_id);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+)sql",
+    // 2: ticket versions (conditional updates), ticket ids reserved before commit, timers.
+    R"sql(
+ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE id_sequences (
+  name TEXT PRIMARY KEY,
+  next INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO id_sequences (name, next) SELECT 'tickets', COALESCE(MAX(id), 0) + 1 FROM tickets;
+CREATE TABLE timers (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  due_at INTEGER NOT NULL,
+  payload TEXT NOT NULL DEFAULT '{}',
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX timers_due ON timers(due_at);
+CREATE INDEX timers_ticket ON timers(ticket_id);
+)sql",
+};
+
+}  // namespace
+
+int SqliteStore::SchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+SqliteStore::SqliteStore() = default;
+SqliteStore::~SqliteStore() = default;
+
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  auto writer = sqlite::OpenConnection(path);
+  if (!writer.ok()) return writer.status();
+  std::unique_ptr<SqliteStore> store(new SqliteStore());
+  store->writer_ = std::move(*writer);
+  GR_RETURN_IF_ERROR(store->Migrate());
+  auto reader = sqlite::OpenConnection(path);
+  if (!reader.ok()) return reader.status();
+  store->reader_ = std::move(*reader);
+  return store;
+}
+
+Status SqliteStore::Migrate() {
+  std::lock_guard lock(write_mu_);
+  GR_RETURN_IF_ERROR(Exec(writer_->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  int version = 0;
+  {
+    Stmt s(*writer_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    version = static_cast<int>(s.Int(0));
+  }
+  if (version > SchemaVersion())
+    return Status::FailedPrecondition("the store's schema version " + std::to_string(version) +
+                                      " is newer than this binary's (" + std::to_string(SchemaVersion()) + ")");
+  for (int v = version; v < SchemaVersion(); ++v) {
+    Txn txn(writer_->db);
+    GR_RETURN_IF_ERROR(txn.began());
+    GR_RETURN_IF_ERROR(Exec(writer_->db, kMigrations[v]));
+    GR_RETURN_IF_ERROR(Exec(writer_->db, "DELETE FROM schema_version"));
+    std::string set = "INSERT INTO schema_version(version) VALUES (" + std::to_string(v + 1) + ")";
+    GR_RETURN_IF_ERROR(Exec(writer_->db, set.c_str()));
+    GR_RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::EnsureDurable() {
+  if (writer_durable_) return Status::Ok();
+  Status s = fail_sync_restore_ ? Status::Unavailable("TEST_FailSyncRestore") : Exec(writer_->db, "PRAGMA synchronous=FULL");
+  if (!s.ok()) return Status::Unavailable("cannot restore synchronous=FULL, refusing to commit without fsync: " + s.message());
+  writer_durable_ = true;
+  return Status::Ok();
+}
+
+int SqliteStore::TEST_WriterSynchronous() {
+  std::lock_guard lock(write_mu_);
+  Stmt s(*writer_, "PRAGMA synchronous");
+  auto row = s.Step();
+  return row.ok() && *row ? static_cast<int>(s.Int(0)) : -1;
+}
+
+Status SqliteStore::CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
+                                int64_t now) {
+  std::lock_guard lock(write_mu_);
+  GR_RETURN_IF_ERROR(EnsureDurable());
+  Stmt s(*writer_, "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?,?,?,?)");
+  s.Bind(1, name).Bind(2, role).Bind(3, token_hash).Bind(4, now);
+  auto r = s.Step();
+  if (!r.ok()) {
+    if (sqlite3_extended_errcode(writer_->db) == SQLITE_CONSTRAINT_UNIQUE)
+      return Status::AlreadyExists("a token named '" + name + "' exists already");
+    return r.status();
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::optional<ApiToken>> SqliteStore::FindToken(const std::string& token_hash) {
+  std::lock_guard lock(read_mu_);
+  Stmt s(*reader_, "SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL");
+  s.Bind(1, token_hash);
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<ApiToken>();
+  return std::optional<ApiToken>(ApiToken{s.Int(0), s.Text(1), s.Text(2), s.Int(3)});
+}
+
+Status SqliteStore::Ping() {
+  {
+    std::lock_guard lock(read_mu_);
+    Stmt s(*reader_, "SELECT 1");
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+  }
+  // Readiness means able to commit: while the last durable commit failed (a full disk), the
+  // store is not ready, as every webhook gets 503.
+  std::lock_guard lock(write_mu_);
+  GR_RETURN_IF_ERROR(EnsureDurable());
+  return last_write_error_;
+}
+
+Status SqliteStore::NoteWrite(Status s) {
+  if (s.ok() || s.code() == StatusCode::kAborted) {
+    last_write_error_ = Status::Ok();
+  } else if (s.IsTransient()) {
+    last_write_error_ = s;
+  }
+  return s;
+}
+
+StatusOr<StoreCounts> SqliteStore::Counts() {
+  std::lock_guard lock(read_mu_);
+  StoreCounts c;
+  struct Q {
+    const char* sql;
+    std::map<std::string, int64_t>* out;
+  } queries[] = {
+      {"SELECT status, COUNT(*) FROM tickets GROUP BY status", &c.tickets_by_status},
+      {"SELECT status, COUNT(*) FROM outbox GROUP BY status", &c.outbox_by_status},
+      {"SELECT state, COUNT(*) FROM messages GROUP BY state", &c.messages_by_state},
+  };
+  for (auto& q : queries) {
+    Stmt s(*reader_, q.sql);
+    while (true) {
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      (*q.out)[s.Text(0)] = s.Int(1);
+    }
+  }
+  return c;
+}
+
+}  // namespace gridrelay

@@ -1,0 +1,296 @@
+// The store: everything the gateway keeps, split by concern into narrow interfaces, so that
+// each component takes only what it needs and a PostgreSQL engine can replace SQLite without
+// touching callers. Every domain write goes through one Apply(ChangeSet): plain data listing
+// message-state changes, ticket inserts and updates, events, outbox rows and timer changes,
+// committed in one transaction (after LevelDB's WriteBatch). Plain data can be logged, fuzzed
+// and replayed against every engine; a callback inside a transaction cannot.
+//
+// Contracts every engine keeps (gateway/store/testing/conformance.h checks each one):
+//  - Ingest commits a whole batch durably (one transaction, on disk) before it returns; a dedup
+//    key already present for the channel (within the window) yields {duplicate=true} and the
+//    original message id, and stores nothing.
+//  - Apply commits a batch of change sets in one transaction. Each change set is atomic and
+//    conditional: it applies whole, or not at all when one of its preconditions fails (a message
+//    not in its expected state, a ticket not at its expected version, a fired timer that is gone),
+//    which is reported for that change set alone as not applied (Aborted by Apply(one)).
+//  - Ticket ids come from ReserveTicketIds, never reused: a change set names its new ticket's
+//    id before it is committed, so its replies can say "#42" as plain data.
+//  - Outbox idempotency keys are unique: a row whose key exists is not inserted again.
+//  - A leased outbox row or timer is handed to nobody else until its lease ends: at the lease's
+//    expiry, or when its outcome is recorded (outbox) or it fires or is cancelled (timers).
+//    This holds for several processes sharing one database.
+// All methods are thread-safe. Times are Unix microseconds. Store errors are kUnavailable when
+// retrying may succeed (busy, disk full, connection lost).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/classification.h"
+#include "gateway/core/enum_names.h"
+#include "gateway/core/message.h"
+#include "gateway/core/status.h"
+
+namespace gridrelay {
+
+// Message states in the durable inbox.
+enum class MessageState {
+  kReceived,   // committed, not yet routed
+  kProcessed,  // routed (a ticket may or may not exist)
+  kIgnored,    // staff or bot message, or nothing to do
+  kTriage,     // its group maps to no grid
+};
+inline constexpr EnumName<MessageState> kMessageStateNames[] = {{MessageState::kReceived, "received"},
+                                                                 {MessageState::kProcessed, "processed"},
+                                                                 {MessageState::kIgnored, "ignored"},
+                                                                 {MessageState::kTriage, "triage"}};
+constexpr std::string_view Name(MessageState v) { return NameIn(kMessageStateNames, v); }
+constexpr std::optional<MessageState> ParseMessageState(std::string_view s) { return ParseIn(kMessageStateNames, s); }
+
+enum class OutboxStatus { kPending, kSent, kDead };
+inline constexpr EnumName<OutboxStatus> kOutboxStatusNames[] = {
+    {OutboxStatus::kPending, "pending"}, {OutboxStatus::kSent, "sent"}, {OutboxStatus::kDead, "dead"}};
+constexpr std::string_view Name(OutboxStatus v) { return NameIn(kOutboxStatusNames, v); }
+constexpr std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s) { return ParseIn(kOutboxStatusNames, s); }
+
+struct OutboxEntry {
+  OutboundMessage message;
+  int priority = priority::kStaff;
+  std::string rate_key;        // the destination's rate-limit bucket
+  int64_t message_id = 0;      // the inbound message that caused it (0: none)
+  int64_t ticket_id = 0;
+  OutboxStatus status = OutboxStatus::kPending;
+  int attempts = 0;
+  int64_t next_attempt_at = 0;  // 0: due at once
+  int64_t created_at = 0;
+  int64_t sent_at = 0;
+  std::string last_error;
+};
+
+// What happened to one leased outbox row.
+struct OutboxOutcome {
+  enum class Kind { kSent, kRetry, kDead };
+  int64_t id = 0;
+  Kind kind = Kind::kSent;
+  int attempts = 0;             // attempts made so far (a rate-limit deferral does not count)
+  int64_t next_attempt_at = 0;  // kRetry: when it is due again
+  std::string error;            // kRetry, kDead: the last error
+};
+
+struct StoredMessage {
+  int64_t id = 0;
+  InboundMessage message;
+  Classification classification;
+  SenderRole sender_role = SenderRole::kResident;
+  MessageState state = MessageState::kReceived;
+  int64_t received_at = 0;
+  int64_t ticket_id = 0;
+  std::string note;  // why it was ignored or sent to triage
+};
+
+struct IngestItem {
+  InboundMessage message;
+  Classification classification;
+  SenderRole sender_role = SenderRole::kResident;
+  std::optional<OutboxEntry> safety_reply;  // enqueued in the same transaction
+};
+
+struct IngestResult {
+  int64_t message_id = 0;
+  bool duplicate = false;
+};
+
+struct Ticket {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  std::string channel;
+  std::string group_id;
+  std::string grid_id;
+  std::string sender_id;
+  std::string sender_name;
+  std::string category;
+  std::string intent;
+  bool urgent = false;
+  std::string status;         // dispatched | accepted | resolved | ... (the loop comes later)
+  std::string level;          // grid | community | street | district
+  std::string assignee_kind;  // staff | team
+  std::string assignee_id;
+  std::string assignee_name;
+  std::string text;
+  nlohmann::json entities = nlohmann::json::array();
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t version = 0;        // bumped by every update; an update names the version it read
+};
+
+struct TicketEvent {
+  int64_t id = 0;
+  int64_t ticket_id = 0;
+  int64_t at = 0;      // 0: the time of the Apply
+  std::string actor;   // "system" or a staff id
+  std::string action;  // created | dispatched | notified | ...
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+// A persisted timer (a deadline, a reminder, a digest window). `key` is unique: scheduling a
+// key that exists moves it.
+struct Timer {
+  int64_t id = 0;
+  std::string key;        // e.g. "t42:response"
+  std::string kind;       // what fires: "response_deadline", ...
+  int64_t ticket_id = 0;
+  int64_t due_at = 0;
+  nlohmann::json payload = nlohmann::json::object();
+};
+
+// A message leaves `expected` for `state` (and may name its ticket).
+struct MessageUpdate {
+  int64_t message_id = 0;
+  MessageState expected = MessageState::kReceived;
+  MessageState state = MessageState::kProcessed;
+  std::string note;
+  int64_t ticket_id = 0;  // 0: unchanged
+};
+
+// A ticket's new row, applied only if the stored one is still at `expected_version`.
+struct TicketUpdate {
+  Ticket ticket;
+  int64_t expected_version = 0;
+};
+
+// One atomic, conditional change (see the contracts above).
+struct ChangeSet {
+  std::vector<MessageUpdate> messages;
+  std::vector<Ticket> new_tickets;  // each with an id from ReserveTicketIds
+  std::vector<TicketUpdate> ticket_updates;
+  std::vector<TicketEvent> events;  // ticket_id set
+  std::vector<OutboxEntry> outbox;  // idempotency keys set
+  std::vector<Timer> schedule_timers;
+  std::vector<std::string> cancel_timers;  // keys; a missing key is no error
+  std::vector<int64_t> fired_timers;       // ids; each must still exist (it fires once)
+
+  bool empty() const {
+    return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
+           schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty();
+  }
+};
+
+struct TicketFilter {
+  std::string status;
+  std::string grid;
+  std::string category;
+  int64_t since = 0;        // created_at >= since
+  int64_t before_id = 0;    // pagination: ids below this (0: from the newest)
+  int limit = 50;
+};
+
+struct OutboxFilter {
+  std::optional<OutboxStatus> status;  // nullopt: all
+  int64_t before_id = 0;
+  int limit = 50;
+};
+
+struct ApiToken {
+  int64_t id = 0;
+  std::string name;
+  std::string role;
+  int64_t created_at = 0;
+};
+
+// Gauges for /metrics, read from the store at scrape time.
+struct StoreCounts {
+  std::map<std::string, int64_t> tickets_by_status;
+  std::map<std::string, int64_t> outbox_by_status;
+  std::map<std::string, int64_t> messages_by_state;
+};
+
+// Every domain write.
+class ChangeStore {
+ public:
+  virtual ~ChangeStore() = default;
+  // One transaction for the batch; result i says whether change set i applied.
+  virtual StatusOr<std::vector<bool>> Apply(const std::vector<ChangeSet>& changes, int64_t now) = 0;
+  // One change set: kAborted when a precondition failed (nothing was written).
+  Status Apply(const ChangeSet& change, int64_t now);
+};
+
+// The durable inbox, written by group commit.
+class InboxStore {
+ public:
+  virtual ~InboxStore() = default;
+  virtual StatusOr<std::vector<IngestResult>> Ingest(const std::vector<IngestItem>& items, int64_t now) = 0;
+  virtual Status PurgeDedupKeys(int64_t older_than) = 0;
+  // Messages still `received`, oldest first.
+  virtual StatusOr<std::vector<StoredMessage>> PendingMessages(int limit) = 0;
+  virtual StatusOr<std::optional<StoredMessage>> GetMessage(int64_t id) = 0;
+};
+
+class TicketStore {
+ public:
+  virtual ~TicketStore() = default;
+  // Reserves `count` (>= 1) consecutive ticket ids and returns the first.
+  virtual StatusOr<int64_t> ReserveTicketIds(int count) = 0;
+  virtual StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) = 0;
+  virtual StatusOr<std::optional<Ticket>> GetTicket(int64_t id) = 0;
+  virtual StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) = 0;
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  // Up to `limit` due pending rows, most urgent first, each leased until `lease_until`.
+  virtual StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) = 0;
+  // Records what happened to leased rows, in one transaction, and ends their leases.
+  virtual Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) = 0;
+  // The earliest next_attempt_at of a pending row not leased, or nullopt when there is none.
+  virtual StatusOr<std::optional<int64_t>> NextOutboxDue() = 0;
+  virtual StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) = 0;
+  virtual StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) = 0;
+};
+
+class TimerStore {
+ public:
+  virtual ~TimerStore() = default;
+  // Up to `limit` timers due at `now`, earliest first, each leased until `lease_until`.
+  virtual StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) = 0;
+  // The earliest due_at of a timer not leased at `now`, or nullopt.
+  virtual StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) = 0;
+  virtual StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) = 0;
+};
+
+// API tokens: only a hash is stored.
+class AuthStore {
+ public:
+  virtual ~AuthStore() = default;
+  virtual Status CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
+                             int64_t now) = 0;
+  virtual StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) = 0;
+};
+
+class HealthStore {
+ public:
+  virtual ~HealthStore() = default;
+  // Readiness: the store answers a trivial query and can write.
+  virtual Status Ping() = 0;
+  virtual StatusOr<StoreCounts> Counts() = 0;
+};
+
+// One engine implements every concern.
+class Store : public ChangeStore,
+              public InboxStore,
+              public TicketStore,
+              public OutboxStore,
+              public TimerStore,
+              public AuthStore,
+              public HealthStore {
+ public:
+  using ChangeStore::Apply;
+  ~Store() override = default;
+};
+
+}  // namespace gridrelay

@@ -1,0 +1,135 @@
+#include "gateway/store/testing/fault_store.h"
+
+#include <thread>
+
+namespace gridrelay::testing {
+
+Status FaultStore::WriteFault() {
+  if (!fail_writes_) return Status::Ok();
+  ++refused_writes_;
+  return Status::Unavailable("database or disk is full (injected)");
+}
+
+Status FaultStore::ReadFault() const {
+  return fail_reads_ ? Status::Unavailable("disk I/O error (injected)") : Status::Ok();
+}
+
+void FaultStore::CommitDelay() const {
+  if (int64_t ms = commit_delay_ms_; ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+StatusOr<std::vector<bool>> FaultStore::Apply(const std::vector<ChangeSet>& changes, int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  CommitDelay();
+  return engine_->Apply(changes, now);
+}
+
+StatusOr<std::vector<IngestResult>> FaultStore::Ingest(const std::vector<IngestItem>& items, int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  CommitDelay();
+  return engine_->Ingest(items, now);
+}
+
+Status FaultStore::PurgeDedupKeys(int64_t older_than) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->PurgeDedupKeys(older_than);
+}
+
+StatusOr<std::vector<StoredMessage>> FaultStore::PendingMessages(int limit) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->PendingMessages(limit);
+}
+
+StatusOr<std::optional<StoredMessage>> FaultStore::GetMessage(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->GetMessage(id);
+}
+
+StatusOr<int64_t> FaultStore::ReserveTicketIds(int count) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->ReserveTicketIds(count);
+}
+
+StatusOr<std::vector<Ticket>> FaultStore::ListTickets(const TicketFilter& filter) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListTickets(filter);
+}
+
+StatusOr<std::optional<Ticket>> FaultStore::GetTicket(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->GetTicket(id);
+}
+
+StatusOr<std::vector<TicketEvent>> FaultStore::TicketEvents(int64_t ticket_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->TicketEvents(ticket_id);
+}
+
+StatusOr<std::vector<OutboxEntry>> FaultStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->LeaseOutbox(now, limit, lease_until);
+}
+
+Status FaultStore::RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  if (fail_outcomes_) {
+    ++refused_writes_;
+    return Status::Unavailable("database or disk is full (injected, outcomes)");
+  }
+  return engine_->RecordOutcomes(outcomes, now);
+}
+
+StatusOr<std::optional<int64_t>> FaultStore::NextOutboxDue() {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->NextOutboxDue();
+}
+
+StatusOr<std::vector<OutboxEntry>> FaultStore::ListOutbox(const OutboxFilter& filter) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListOutbox(filter);
+}
+
+StatusOr<std::vector<OutboxEntry>> FaultStore::OutboxForMessage(int64_t message_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->OutboxForMessage(message_id);
+}
+
+StatusOr<std::vector<Timer>> FaultStore::LeaseDueTimers(int64_t now, int limit, int64_t lease_until) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->LeaseDueTimers(now, limit, lease_until);
+}
+
+StatusOr<std::optional<int64_t>> FaultStore::NextTimerDue(int64_t now) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->NextTimerDue(now);
+}
+
+StatusOr<std::vector<Timer>> FaultStore::TimersForTicket(int64_t ticket_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->TimersForTicket(ticket_id);
+}
+
+Status FaultStore::CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
+                               int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->CreateToken(name, role, token_hash, now);
+}
+
+StatusOr<std::optional<ApiToken>> FaultStore::FindToken(const std::string& token_hash) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->FindToken(token_hash);
+}
+
+Status FaultStore::Ping() {
+  GR_RETURN_IF_ERROR(ReadFault());
+  // A full disk makes the store unready, as it makes every webhook fail.
+  GR_RETURN_IF_ERROR(fail_writes_ ? Status::Unavailable("database or disk is full (injected)") : Status::Ok());
+  return engine_->Ping();
+}
+
+StatusOr<StoreCounts> FaultStore::Counts() {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->Counts();
+}
+
+}  // namespace gridrelay::testing

@@ -1,0 +1,70 @@
+// FaultStore: wraps a real engine and injects the faults a production store meets (after
+// LevelDB's SpecialEnv): writes that fail as on a full disk, reads that fail, commits that are
+// slow as a stalled fsync. Tests run the whole gateway on it (GatewayOptions::store_factory)
+// and assert 503s, backoff and recovery. Thread-safe; faults can be switched at any time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "gateway/store/store.h"
+
+namespace gridrelay::testing {
+
+class FaultStore final : public Store {
+ public:
+  explicit FaultStore(std::unique_ptr<Store> engine) : engine_(std::move(engine)) {}
+
+  // Every write (ingest, apply, outcomes, leases that write, tokens) fails with kUnavailable
+  // "disk full" while set; nothing reaches the engine.
+  void FailWrites(bool fail) { fail_writes_ = fail; }
+  // Only delivery bookkeeping (RecordOutcomes) fails while set: a send happened, and its
+  // outcome cannot be written.
+  void FailOutcomes(bool fail) { fail_outcomes_ = fail; }
+  // Every read fails with kUnavailable while set.
+  void FailReads(bool fail) { fail_reads_ = fail; }
+  // Each durable commit (Ingest, Apply) first waits this long, as a slow fsync would.
+  void SetCommitDelay(std::chrono::milliseconds d) { commit_delay_ms_ = d.count(); }
+  // How many write calls were refused so far.
+  int64_t refused_writes() const { return refused_writes_; }
+  Store* engine() { return engine_.get(); }
+
+  using ChangeStore::Apply;  // the one-change-set form
+  StatusOr<std::vector<bool>> Apply(const std::vector<ChangeSet>& changes, int64_t now) override;
+  StatusOr<std::vector<IngestResult>> Ingest(const std::vector<IngestItem>& items, int64_t now) override;
+  Status PurgeDedupKeys(int64_t older_than) override;
+  StatusOr<std::vector<StoredMessage>> PendingMessages(int limit) override;
+  StatusOr<std::optional<StoredMessage>> GetMessage(int64_t id) override;
+  StatusOr<int64_t> ReserveTicketIds(int count) override;
+  StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) override;
+  StatusOr<std::optional<Ticket>> GetTicket(int64_t id) override;
+  StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
+  StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) override;
+  Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) override;
+  StatusOr<std::optional<int64_t>> NextOutboxDue() override;
+  StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) override;
+  StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) override;
+  StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) override;
+  StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
+  StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) override;
+  Status CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
+                     int64_t now) override;
+  StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
+  Status Ping() override;
+  StatusOr<StoreCounts> Counts() override;
+
+ private:
+  Status WriteFault();
+  Status ReadFault() const;
+  void CommitDelay() const;
+
+  std::unique_ptr<Store> engine_;
+  std::atomic<bool> fail_writes_{false};
+  std::atomic<bool> fail_reads_{false};
+  std::atomic<bool> fail_outcomes_{false};
+  std::atomic<int64_t> commit_delay_ms_{0};
+  std::atomic<int64_t> refused_writes_{0};
+};
+
+}  // namespace gridrelay::testing

@@ -1,0 +1,139 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "gateway/config/config.h"
+#include "tests/support/test_gateway.h"
+
+namespace gridrelay::testing {
+namespace {
+
+// A copy of the shipped config in a temporary directory, with one file replaced.
+class ConfigDir {
+ public:
+  ConfigDir() : dir_(MakeTempDir("gridrelay-config")) {
+    std::filesystem::copy(SourceConfigDir(), dir_, std::filesystem::copy_options::recursive);
+  }
+  ~ConfigDir() { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ / file) << text; }
+  std::string Read(const std::string& file) {
+    std::ifstream in(dir_ / file);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+  void Replace(const std::string& file, const std::string& from, const std::string& to) {
+    std::string s = Read(file);
+    auto at = s.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, "fixture text not found: " << from);
+    Write(file, s.replace(at, from.size(), to));
+  }
+  const std::filesystem::path& path() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("the shipped config loads and describes the demo district") {
+    auto c = LoadConfig(SourceConfigDir());
+    REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+    CHECK(c->server.host == "127.0.0.1");
+    CHECK(c->server.port == 8080);
+    CHECK(c->store.data_dir == "var");
+    CHECK(c->store.dedup_window_days == 7);
+    CHECK(c->routing.communities.size() == 2);
+    CHECK(c->routing.grids.size() == 4);
+    CHECK(c->FindChannel("demo")->type == "generic");
+    CHECK(c->FindChannel("demo")->settings["secret"] == "gridrelay-demo-secret");
+    bool has_demo_group = false;
+    for (const auto& g : c->routing.grids)
+      for (const auto& ref : g.groups) has_demo_group |= ref.channel == "demo" && ref.group == "grid-demo-1";
+    CHECK(has_demo_group);
+    CHECK(c->FindTeam("legal-aid")->serves_category == "legal_aid");
+    CHECK(c->FindTeam("anti-fraud")->serves_category == "anti_fraud");
+    CHECK(c->routing.escalation == std::vector<std::string>{"grid", "community", "street", "district"});
+  }
+
+  TEST_CASE("the demo secrets keep the server on loopback") {
+    auto c = LoadConfig(SourceConfigDir());
+    REQUIRE(c.ok());
+    CHECK(!ChannelsWithDemoSecrets(*c).empty());
+    CHECK(IsLoopbackHost("127.0.0.1"));
+    CHECK(IsLoopbackHost("localhost"));
+    CHECK(!IsLoopbackHost("0.0.0.0"));
+    ConfigDir d;
+    d.Replace("gridrelay.yaml", "listen: 127.0.0.1:8080", "listen: 0.0.0.0:8080");
+    GatewayOptions o;
+    o.config_dir = d.path();
+    o.overrides.data_dir = (d.path() / "data").string();
+    auto g = Gateway::Create(o);
+    REQUIRE(!g.ok());
+    CHECK(g.status().message().find("demo") != std::string::npos);
+  }
+
+  struct BrokenCase {
+    const char* name;
+    const char* file;
+    const char* from;
+    const char* to;
+    const char* expect;  // a part of the error: the file and line, and what is wrong
+  };
+
+  TEST_CASE("a broken config is refused with the file and the line") {
+    const std::vector<BrokenCase> cases = {
+        {"a YAML syntax error", "gridrelay.yaml", "server:\n", "server:\n  listen: [oops\n", "gridrelay.yaml:"},
+        {"an unknown key", "gridrelay.yaml", "  threads: 256", "  thread: 256", "gridrelay.yaml:9: unknown key 'thread'"},
+        {"a bad listen address", "gridrelay.yaml", "listen: 127.0.0.1:8080", "listen: nowhere", "gridrelay.yaml:7:"},
+        {"a number of the wrong type", "gridrelay.yaml", "max_attempts: 8", "max_attempts: many", "max_attempts"},
+        {"an unknown channel type", "gridrelay.yaml", "type: generic", "type: telegraph", "unknown type 'telegraph'"},
+        {"a short generic secret", "gridrelay.yaml", "secret: gridrelay-demo-secret\n\n  # Where", "secret: short\n\n  # Where", "at least 16"},
+        {"a grid whose worker does not exist", "routing.yaml", "worker: w-wang", "worker: w-nobody", "routing.yaml:28: grid 'grid-hexie-1' names worker 'w-nobody'"},
+        {"a group on an unknown channel", "routing.yaml", "{channel: demo, group: grid-demo-1}", "{channel: nowhere, group: grid-demo-1}", "unknown channel 'nowhere'"},
+        {"a community in no street", "routing.yaml", "street: street-east\n    duty: c-sun", "street: street-west\n    duty: c-sun", "street 'street-west'"},
+        {"a bad route", "routing.yaml", "appeal: grid", "appeal: somewhere", "routing.yaml:"},
+        {"a missing template", "templates.yaml", "  anti_fraud: \"⚠️反诈提醒", "  anti_fraudx: \"⚠️反诈提醒", "group_ack needs a template for 'anti_fraud'"},
+        {"a bad safety pattern", "templates.yaml", "text_pattern: \"(着火", "text_pattern: \"((着火", "bad text_pattern"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      ConfigDir d;
+      d.Replace(c.file, c.from, c.to);
+      auto loaded = LoadConfig(d.path());
+      if (loaded.ok()) {
+        // Adapter settings are validated when the adapters are built.
+        AdapterEnv env;
+        auto rt = BuildRuntime(d.path(), {}, BuiltinAdapters(), env);
+        REQUIRE(!rt.ok());
+        CHECK_MESSAGE(rt.status().message().find(c.expect) != std::string::npos, rt.status().message());
+        CHECK(rt.status().message().find(".yaml:") != std::string::npos);
+        continue;
+      }
+      CHECK_MESSAGE(loaded.status().message().find(c.expect) != std::string::npos, loaded.status().message());
+      CHECK(loaded.status().message().find(c.file) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a missing file is named") {
+    ConfigDir d;
+    std::filesystem::remove(d.path() / "routing.yaml");
+    auto c = LoadConfig(d.path());
+    REQUIRE(!c.ok());
+    CHECK(c.status().message().find("routing.yaml: file not found") != std::string::npos);
+  }
+
+  TEST_CASE("listen addresses parse") {
+    std::string host;
+    int port = 0;
+    CHECK(ParseListen("127.0.0.1:8080", &host, &port).ok());
+    CHECK(host == "127.0.0.1");
+    CHECK(port == 8080);
+    CHECK(ParseListen("[::1]:9000", &host, &port).ok());
+    CHECK(host == "::1");
+    CHECK(!ParseListen("8080", &host, &port).ok());
+    CHECK(!ParseListen("host:99999", &host, &port).ok());
+    CHECK(!ParseListen("host:80x", &host, &port).ok());
+  }
+}
+
+}  // namespace gridrelay::testing

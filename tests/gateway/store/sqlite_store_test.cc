@@ -1,0 +1,134 @@
+// Tests for what is particular to the SQLite engine (everything common to engines is in the
+// conformance suite, conformance_test.cc): reopening, migrating a version-1 file, and the
+// guarantee that no durable commit ever runs without synchronous=FULL.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include "gateway/store/sqlite/sqlite_store.h"
+#include "gateway/store/testing/conformance_util.h"
+#include "tests/support/test_gateway.h"
+
+namespace gridrelay::testing {
+namespace {
+
+using conformance::Item;
+using conformance::kT0;
+using conformance::Row;
+
+struct TempStore {
+  TempStore() : dir(MakeTempDir("gridrelay-store")) { Open(); }
+  ~TempStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void Open() {
+    store.reset();
+    auto s = SqliteStore::Open(dir / "t.db");
+    REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+    store = std::move(*s);
+  }
+  std::filesystem::path dir;
+  std::unique_ptr<SqliteStore> store;
+};
+
+}  // namespace
+
+TEST_SUITE("sqlite store") {
+  TEST_CASE("the schema is versioned and what was committed survives a reopen") {
+    TempStore t;
+    auto r = t.store->Ingest({Item("demo", "a")}, kT0);
+    REQUIRE(r.ok());
+    t.Open();
+    auto m = t.store->GetMessage(r->at(0).message_id);
+    REQUIRE(m.ok());
+    CHECK(m->has_value());
+    CHECK(SqliteStore::SchemaVersion() >= 2);
+  }
+
+  TEST_CASE("a version-1 file migrates forward: tickets keep their ids and new ids follow them") {
+    TempStore t;
+    t.store.reset();
+    // Roll the file back to what version 1 wrote: no version column, no sequence, no timers.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
+    const char* downgrade =
+        "DROP TABLE timers; DROP TABLE id_sequences; ALTER TABLE tickets DROP COLUMN version;"
+        "UPDATE schema_version SET version = 1;"
+        "INSERT INTO messages (id, channel, dedup_key, chat_type, sender_role, text, received_at, state)"
+        " VALUES (41, 'demo', 'old', 'group', 'resident', 'x', 1, 'processed');"
+        "INSERT INTO tickets (id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent,"
+        " urgent, status, level, assignee_kind, assignee_id, assignee_name, text, created_at, updated_at)"
+        " VALUES (41, 41, 'demo', 'g1', 'grid-a', 'u', '', 'appeal', 'appeal.other', 0, 'dispatched', 'grid', 'staff',"
+        " 'w-a', '', 'x', 1, 1);";
+    char* err = nullptr;
+    REQUIRE_MESSAGE(sqlite3_exec(db, downgrade, nullptr, nullptr, &err) == SQLITE_OK, (err ? err : ""));
+    sqlite3_close(db);
+    t.Open();
+    auto old = t.store->GetTicket(41);
+    REQUIRE(old.ok());
+    REQUIRE(old->has_value());
+    CHECK((*old)->version == 1);
+    auto next = t.store->ReserveTicketIds(1);
+    REQUIRE(next.ok());
+    CHECK(*next == 42);
+  }
+
+  TEST_CASE("a row whose outcome could not be recorded keeps its lease (no re-send before it ends)") {
+    TempStore t;
+    REQUIRE(t.store->Apply(conformance::WithOutbox({Row("r1")}), kT0).ok());
+    const int64_t lease_end = kT0 + 60 * conformance::kSecond;
+    auto leased = t.store->LeaseOutbox(kT0, 10, lease_end);
+    REQUIRE(leased.ok());
+    REQUIRE(leased->size() == 1);
+    // Another connection holds the write lock, as a stuck or full disk would: recording fails.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    Status s = t.store->RecordOutcomes({{leased->at(0).message.id, OutboxOutcome::Kind::kSent, 1, 0, ""}}, kT0);
+    CHECK(s.code() == StatusCode::kUnavailable);  // busy: retry later, not internal
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    // The row was sent, but its outcome is unknown to the store: it must not go out again
+    // before its lease ends (the old engine released it at once: a re-send storm).
+    auto again = t.store->LeaseOutbox(kT0 + conformance::kSecond, 10, lease_end + 60 * conformance::kSecond);
+    REQUIRE(again.ok());
+    CHECK(again->empty());
+    auto after = t.store->LeaseOutbox(lease_end, 10, lease_end + 60 * conformance::kSecond);
+    REQUIRE(after.ok());
+    CHECK(after->size() == 1);
+  }
+
+  TEST_CASE("delivery bookkeeping never leaves a durable commit without fsync") {
+    TempStore t;
+    REQUIRE(t.store->Apply(conformance::WithOutbox({Row("r1")}), kT0).ok());
+    auto leased = t.store->LeaseOutbox(kT0, 10, kT0 + 60 * conformance::kSecond);
+    REQUIRE(leased.ok());
+    REQUIRE(leased->size() == 1);
+    const OutboxOutcome sent{leased->at(0).message.id, OutboxOutcome::Kind::kSent, 1, 0, ""};
+
+    // Normal case: bookkeeping runs with NORMAL and FULL is back before anything else commits.
+    REQUIRE(t.store->RecordOutcomes({sent}, kT0).ok());
+    CHECK(t.store->TEST_WriterSynchronous() == 2);
+
+    // If restoring FULL fails, durable commits refuse rather than commit without fsync...
+    t.store->TEST_FailSyncRestore(true);
+    REQUIRE(t.store->RecordOutcomes({sent}, kT0).ok());
+    CHECK(t.store->TEST_WriterSynchronous() == 1);
+    auto refused = t.store->Ingest({Item("demo", "during")}, kT0);
+    CHECK(refused.status().code() == StatusCode::kUnavailable);
+    CHECK(t.store->Apply(conformance::WithOutbox({Row("r2")}), kT0).code() == StatusCode::kUnavailable);
+    CHECK(t.store->Ping().code() == StatusCode::kUnavailable);
+    auto pending = t.store->PendingMessages(10);
+    REQUIRE(pending.ok());
+    CHECK(pending->empty());  // nothing was committed
+
+    // ...and commit again, with FULL, once it can be restored.
+    t.store->TEST_FailSyncRestore(false);
+    auto ok = t.store->Ingest({Item("demo", "after")}, kT0);
+    REQUIRE(ok.ok());
+    CHECK(t.store->TEST_WriterSynchronous() == 2);
+    CHECK(t.store->Ping().ok());
+  }
+}
+
+}  // namespace gridrelay::testing
