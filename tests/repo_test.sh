@@ -25,5 +25,22 @@ for p in build-essential cmake pkg-config curl ca-certificates python3 libcpp-ht
   check "the package list has $p" grep -qw "$p" scripts/deps.sh
 done
 check "the dependency rule holds" scripts/check-deps
+# A check that cannot fail is no check: plant violations in scratch copies and see each refused.
+planted() {  # file, line to add, what the check must name
+  local scratch
+  scratch=$(mktemp -d)
+  cp -r gateway util intents adapters "$scratch"/
+  printf '%s\n' "$2" >> "$scratch/$1"
+  local out
+  out=$(scripts/check-deps --root "$scratch" 2>&1)
+  local rc=$?
+  rm -rf "$scratch"
+  [ $rc -eq 1 ] && grep -qF "$3" <<<"$out"
+}
+check "check-deps refuses <sqlite3.h> in gateway/core" planted gateway/core/status.h '#include <sqlite3.h>' 'gateway/core/status.h'
+check "check-deps refuses a room's header in intents/" planted intents/normaliser.h '#include "gateway/ingest/inbox.h"' 'intents/normaliser.h'
+check "check-deps refuses one platform including another" planted adapters/feishu/feishu_wire.h '#include "adapters/wecom/msg_crypt.h"' 'adapters/feishu/feishu_wire.h'
+check "check-deps refuses a store engine outside the store" planted gateway/ingest/inbox.cc '#include "gateway/store/sqlite/sqlite_store.h"' 'gateway/ingest/inbox.cc'
+check "check-deps refuses <httplib.h> outside the server" planted gateway/api/api.cc '#include <httplib.h>' 'gateway/api/api.cc'
 if [ $fail -eq 0 ]; then echo "repo checks: ok"; fi
 exit $fail
