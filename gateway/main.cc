@@ -7,6 +7,7 @@
 //   gridrelay train         [--config DIR] --data FILE.jsonl...
 //   gridrelay token create  --name NAME --role admin [--config DIR] [--data DIR]
 //   gridrelay simulate TYPE --channel NAME --group G --text "..." [--sender ID] [--url URL]
+//   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
 //   gridrelay version
 #include <pthread.h>
 #include <signal.h>
@@ -21,7 +22,9 @@
 #include "util/http_client.h"
 #include "util/log.h"
 #include "gateway/store/open_store.h"
+#include "gateway/workflow/deadline_command.h"
 #include "intents/commands.h"
+#include "intents/taxonomy.h"
 
 namespace gridrelay {
 namespace {
@@ -79,6 +82,8 @@ int CheckConfig(const std::string& config_dir) {
   auto rt = CommandRuntime(config_dir);
   if (!rt.ok()) return Fail(rt.status());
   Status s = intents::RunCheck(config_dir, std::cout);
+  if (!s.ok()) return Fail(s);
+  s = workflow::CheckWorkflowConfig(config_dir, intents::kTaxonomyIntents, SystemClock::Get().NowSeconds(), std::cout);
   if (!s.ok()) return Fail(s);
   std::cout << "ok\n";
   return 0;
@@ -195,9 +200,22 @@ int main(int argc, char** argv) {
   simulate->add_option("--text", sim_text, "message text")->required();
   simulate->add_option("--url", sim_url, "gateway base URL")->capture_default_str();
 
+  auto* deadline = app.add_subcommand("deadline", "when is it due? working time on config/calendar.yaml");
+  workflow::DeadlineArgs deadline_args;
+  deadline->add_option("--config", config_dir, "config directory")->capture_default_str();
+  deadline->add_option("--from", deadline_args.from, "start, e.g. 2026-10-09T17:00:00+08:00")->required();
+  auto* working = deadline->add_option("--working-hours", deadline_args.working_hours, "working hours to add");
+  deadline->add_option("--calendar-hours", deadline_args.calendar_hours, "calendar hours to add")->excludes(working);
+
   auto* version = app.add_subcommand("version", "print the version");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    // Every malformed `deadline` argument is a usage error (exit 2), like a malformed --from.
+    return code != 0 && argc > 1 && std::string_view(argv[1]) == "deadline" ? workflow::kExitUsage : code;
+  }
 
   auto paths = [&] { return std::vector<std::filesystem::path>(data_files.begin(), data_files.end()); };
   if (*serve) return Serve(config_dir, overrides);
@@ -216,6 +234,7 @@ int main(int argc, char** argv) {
   }
   if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role);
   if (*simulate) return Simulate(config_dir, sim_type, sim_channel, sim_group, sim_sender, sim_text, sim_url);
+  if (*deadline) return workflow::RunDeadline(config_dir, deadline_args, std::cout, std::cerr);
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";
     return 0;
