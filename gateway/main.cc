@@ -98,7 +98,8 @@ int CreateToken(const std::string& config_dir, const std::string& data_dir, cons
                                          .string());
   if (!store.ok()) return Fail(store.status());
   const std::string token = "grt_" + crypto::HexEncode(crypto::RandomBytes(24));
-  Status s = (*store)->CreateToken(name, role, crypto::Sha256Hex(token), SystemClock::Get().NowMicros());
+  Status s = (*store)->CreateToken(ApiToken{.name = name, .role = role}, crypto::Sha256Hex(token),
+                                    SystemClock::Get().NowMicros());
   if (!s.ok()) return Fail(s);
   std::cout << "created token '" << name << "' with role " << role
             << ". It is shown once; only its hash is stored:\n"

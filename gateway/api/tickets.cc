@@ -8,7 +8,11 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
   routes.push_back({"GET", "/api/v1/tickets", [](const ApiCall& call) {
                       GR_API_REQUIRE(call, Permission::kReadTickets);
                       TicketFilter f;
-                      f.status = call.Param("status");
+                      if (const std::string status = call.Param("status"); !status.empty()) {
+                        f.status = ParseTicketStatus(status);
+                        if (!f.status)
+                          return ApiResponse::Error(Status::InvalidArgument("unknown status '" + status + "'"));
+                      }
                       f.grid = call.Param("grid");
                       f.category = call.Param("category");
                       auto since = call.IntParam("since", 0, 0, int64_t{1} << 40);

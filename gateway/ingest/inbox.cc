@@ -131,7 +131,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   t.category = cl.category;
   t.intent = cl.intent;
   t.urgent = cl.urgent;
-  t.status = "dispatched";
+  t.status = TicketStatus::kDispatched;
   t.level = d.level;
   t.assignee_kind = d.assignee_kind;
   t.assignee_id = d.assignee_id;

@@ -35,6 +35,7 @@
 #include "gateway/core/enum_names.h"
 #include "gateway/core/message.h"
 #include "gateway/core/status.h"
+#include "gateway/core/ticket_status.h"
 
 namespace gridrelay {
 
@@ -111,20 +112,33 @@ struct Ticket {
   std::string channel;
   std::string group_id;
   std::string grid_id;
+  std::string community_id;   // the grid's community and street when the ticket opened, so that
+  std::string street_id;      // scopes and reports group by them without the org config
   std::string sender_id;
   std::string sender_name;
   std::string category;
   std::string intent;
   bool urgent = false;
-  std::string status;         // dispatched | accepted | resolved | ... (the loop comes later)
+  TicketStatus status = TicketStatus::kDispatched;
   std::string level;          // grid | community | street | district
+  bool supervised = false;    // 督办: a supervisor is watching (supervise, unsatisfied, escalation)
   std::string assignee_kind;  // staff | team
   std::string assignee_id;
   std::string assignee_name;
+  std::string team_id;        // the team it belongs to ("" for a grid worker's ticket)
+  int bounces = 0;            // transfers and returns so far; past a limit the supervisor decides
+  std::string reason;         // the last reason code (transfer, return, reject)
+  std::string satisfaction;   // "" | satisfied | unsatisfied | no_answer: the resident's last answer
   std::string text;
   nlohmann::json entities = nlohmann::json::array();
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  int64_t accepted_at = 0;      // first 接单 (the response time ends here)
+  int64_t resolved_at = 0;      // last 办结
+  int64_t closed_at = 0;
+  int64_t response_due_at = 0;  // deadlines (0: none)
+  int64_t resolve_due_at = 0;
+  int64_t merged_into = 0;
   int64_t version = 0;        // bumped by every update; an update names the version it read
 };
 
@@ -180,13 +194,37 @@ struct ChangeSet {
   }
 };
 
+// Which tickets someone may see and act on (a token's or a staff account's scope): a ticket is in
+// scope when any list names its grid, community, street, team or assignee. Admins and the
+// district carry no scope at all (std::nullopt where a scope is optional).
+struct TicketScope {
+  std::vector<std::string> grids;
+  std::vector<std::string> communities;
+  std::vector<std::string> streets;
+  std::vector<std::string> teams;
+  std::vector<std::string> assignees;  // staff ids
+
+  bool Contains(const Ticket& t) const;
+};
+
 struct TicketFilter {
-  std::string status;
+  std::optional<TicketStatus> status;
   std::string grid;
   std::string category;
+  std::string assignee;     // staff id
+  std::string team;
+  std::optional<TicketScope> scope;  // nullopt: no restriction
+  bool open_only = false;   // not resolved, closed, rejected or merged
   int64_t since = 0;        // created_at >= since
   int64_t before_id = 0;    // pagination: ids below this (0: from the newest)
   int limit = 50;
+};
+
+// How loaded a staff member is, for dispatch inside a team: fewest open tickets first, then
+// whoever was given one least recently (round robin).
+struct StaffLoad {
+  int open = 0;
+  int64_t last_assigned_ticket = 0;  // 0: never
 };
 
 struct OutboxFilter {
@@ -199,7 +237,9 @@ struct ApiToken {
   int64_t id = 0;
   std::string name;
   std::string role;
+  std::string scope;       // "grid:g1,team:t2": KIND:ID items, as `token create --scope` took them
   int64_t created_at = 0;
+  int64_t revoked_at = 0;  // 0: live
 };
 
 // Gauges for /metrics, read from the store at scrape time.
@@ -238,6 +278,8 @@ class TicketStore {
   virtual StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) = 0;
   virtual StatusOr<std::optional<Ticket>> GetTicket(int64_t id) = 0;
   virtual StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) = 0;
+  // The load of each of `staff_ids` (absent ids have none).
+  virtual StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) = 0;
 };
 
 class OutboxStore {
@@ -267,9 +309,13 @@ class TimerStore {
 class AuthStore {
  public:
   virtual ~AuthStore() = default;
-  virtual Status CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
-                             int64_t now) = 0;
+  // AlreadyExists when the name is taken (revoked tokens keep their names).
+  virtual Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) = 0;
+  // A live token with that hash, or nullopt (unknown or revoked).
   virtual StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) = 0;
+  virtual StatusOr<std::vector<ApiToken>> ListTokens() = 0;
+  // NotFound when no live token has that name.
+  virtual Status RevokeToken(const std::string& name, int64_t now) = 0;
 };
 
 class HealthStore {

@@ -87,7 +87,7 @@ void TestGateway::Start() {
   if (!g.ok()) throw std::runtime_error("gateway: " + g.status().ToString());
   gateway_ = std::move(*g);
   // The admin token; the store keeps only its hash, so creating it twice is refused: ignore.
-  (void)gateway_->store()->CreateToken("test-admin", "admin", crypto::Sha256Hex(kToken), 1);
+  (void)gateway_->store()->CreateToken(ApiToken{.name = "test-admin", .role = "admin"}, crypto::Sha256Hex(kToken), 1);
   Status s = gateway_->Start();
   if (!s.ok()) throw std::runtime_error("gateway start: " + s.ToString());
 }

@@ -7,6 +7,50 @@
 
 namespace gridrelay {
 
+namespace {
+
+// The columns a ticket update may change, in the order BindTicketState binds them: inserts and
+// updates share the list and the binder, so a new column cannot be inserted but never updated
+// (the conformance suite round-trips every field through both).
+const char* const kTicketStateColumns =
+    "grid_id, community_id, street_id, category, intent, urgent, status, level, supervised, assignee_kind, "
+    "assignee_id, assignee_name, team_id, bounces, reason, satisfaction, entities, accepted_at, resolved_at, "
+    "closed_at, response_due_at, resolve_due_at, merged_into";
+
+// "a, b" -> each column rewritten by `f`, joined by ", ".
+std::string MapColumns(std::string_view columns, std::string (*f)(std::string_view)) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < columns.size()) {
+    size_t comma = columns.find(',', pos);
+    if (comma == std::string_view::npos) comma = columns.size();
+    std::string_view name = columns.substr(pos, comma - pos);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += f(name);
+    pos = comma + 1;
+  }
+  return out;
+}
+const std::string kTicketStateAssignments =
+    MapColumns(kTicketStateColumns, [](std::string_view c) { return std::string(c) + " = ?"; });
+const std::string kTicketStatePlaceholders =
+    MapColumns(kTicketStateColumns, [](std::string_view) { return std::string("?"); });
+
+// Binds the state columns from `first` in the order above; returns the next index.
+int BindTicketState(sqlite::Stmt& s, int first, const Ticket& t) {
+  int i = first;
+  auto bind = [&](const auto& v) { s.Bind(i++, v); };
+  bind(t.grid_id), bind(t.community_id), bind(t.street_id), bind(t.category), bind(t.intent), bind(t.urgent);
+  bind(Name(t.status)), bind(t.level), bind(t.supervised), bind(t.assignee_kind), bind(t.assignee_id);
+  bind(t.assignee_name), bind(t.team_id), bind(t.bounces), bind(t.reason), bind(t.satisfaction);
+  bind(sqlite::Dump(t.entities)), bind(t.accepted_at), bind(t.resolved_at), bind(t.closed_at);
+  bind(t.response_due_at), bind(t.resolve_due_at), bind(t.merged_into);
+  return i;
+}
+
+}  // namespace
+
 using sqlite::Dump;
 using sqlite::Stmt;
 using sqlite::Txn;
@@ -59,13 +103,11 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
   }
   for (const TicketUpdate& u : c.ticket_updates) {
     const Ticket& t = u.ticket;
-    Stmt s(*writer_,
-           "UPDATE tickets SET grid_id = ?, category = ?, intent = ?, urgent = ?, status = ?, level = ?, "
-           "assignee_kind = ?, assignee_id = ?, assignee_name = ?, entities = ?, updated_at = ?, version = version + 1 "
-           "WHERE id = ? AND version = ?");
-    s.Bind(1, t.grid_id).Bind(2, t.category).Bind(3, t.intent).Bind(4, t.urgent).Bind(5, t.status).Bind(6, t.level);
-    s.Bind(7, t.assignee_kind).Bind(8, t.assignee_id).Bind(9, t.assignee_name).Bind(10, Dump(t.entities));
-    s.Bind(11, now).Bind(12, t.id).Bind(13, u.expected_version);
+    static const std::string sql = std::string("UPDATE tickets SET ") + kTicketStateAssignments +
+                                   ", updated_at = ?, version = version + 1 WHERE id = ? AND version = ?";
+    Stmt s(*writer_, sql.c_str());
+    const int next = BindTicketState(s, 1, t);
+    s.Bind(next, now).Bind(next + 1, t.id).Bind(next + 2, u.expected_version);
     GR_RETURN_IF_ERROR(s.Run());
     if (sqlite3_changes(db) == 0)
       return Status::Aborted("ticket " + std::to_string(t.id) + " changed since version " +
@@ -73,14 +115,15 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
   }
   for (const Ticket& t : c.new_tickets) {
     if (t.id <= 0) return Status::InvalidArgument("a new ticket needs an id from ReserveTicketIds");
-    Stmt s(*writer_,
-           "INSERT INTO tickets (id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, "
-           "intent, urgent, status, level, assignee_kind, assignee_id, assignee_name, text, entities, created_at, "
-           "updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)");
-    s.Bind(1, t.id).Bind(2, t.message_id).Bind(3, t.channel).Bind(4, t.group_id).Bind(5, t.grid_id);
-    s.Bind(6, t.sender_id).Bind(7, t.sender_name).Bind(8, t.category).Bind(9, t.intent).Bind(10, t.urgent);
-    s.Bind(11, t.status).Bind(12, t.level).Bind(13, t.assignee_kind).Bind(14, t.assignee_id);
-    s.Bind(15, t.assignee_name).Bind(16, t.text).Bind(17, Dump(t.entities)).Bind(18, now).Bind(19, now);
+    static const std::string sql =
+        std::string("INSERT INTO tickets (") + kTicketStateColumns +
+        ", id, message_id, channel, group_id, sender_id, sender_name, text, created_at, updated_at, version) "
+        "VALUES (" + kTicketStatePlaceholders + ", ?,?,?,?,?,?,?,?,?,1)";
+    Stmt s(*writer_, sql.c_str());
+    const int next = BindTicketState(s, 1, t);
+    s.Bind(next, t.id).Bind(next + 1, t.message_id).Bind(next + 2, t.channel).Bind(next + 3, t.group_id);
+    s.Bind(next + 4, t.sender_id).Bind(next + 5, t.sender_name).Bind(next + 6, t.text);
+    s.Bind(next + 7, t.created_at ? t.created_at : now).Bind(next + 8, now);
     GR_RETURN_IF_ERROR(s.Run());
   }
   for (const TicketEvent& ev : c.events) {

@@ -8,7 +8,9 @@ const char* const kMessageColumns =
 
 const char* const kTicketColumns =
     "id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent, urgent, status, level, "
-    "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version";
+    "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version, community_id, "
+    "street_id, supervised, team_id, bounces, reason, satisfaction, accepted_at, resolved_at, closed_at, "
+    "response_due_at, resolve_due_at, merged_into";
 
 const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
@@ -57,7 +59,8 @@ Ticket ReadTicket(const Stmt& s) {
   t.category = s.Text(7);
   t.intent = s.Text(8);
   t.urgent = s.Int(9) != 0;
-  t.status = s.Text(10);
+  // An unknown status is a row no code wrote; kNew makes it visible without guessing progress.
+  t.status = ParseTicketStatus(s.Text(10)).value_or(TicketStatus::kNew);
   t.level = s.Text(11);
   t.assignee_kind = s.Text(12);
   t.assignee_id = s.Text(13);
@@ -68,6 +71,19 @@ Ticket ReadTicket(const Stmt& s) {
   t.created_at = s.Int(17);
   t.updated_at = s.Int(18);
   t.version = s.Int(19);
+  t.community_id = s.Text(20);
+  t.street_id = s.Text(21);
+  t.supervised = s.Int(22) != 0;
+  t.team_id = s.Text(23);
+  t.bounces = static_cast<int>(s.Int(24));
+  t.reason = s.Text(25);
+  t.satisfaction = s.Text(26);
+  t.accepted_at = s.Int(27);
+  t.resolved_at = s.Int(28);
+  t.closed_at = s.Int(29);
+  t.response_due_at = s.Int(30);
+  t.resolve_due_at = s.Int(31);
+  t.merged_into = s.Int(32);
   return t;
 }
 

@@ -137,6 +137,27 @@ CREATE TABLE timers (
 CREATE INDEX timers_due ON timers(due_at);
 CREATE INDEX timers_ticket ON timers(ticket_id);
 )sql",
+    // 3: the closed loop: who a ticket belongs to for scopes and reports, supervision, bounces,
+    // the resident's answer and the loop's timestamps; token scopes.
+    R"sql(
+ALTER TABLE tickets ADD COLUMN community_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN street_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN supervised INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN team_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN bounces INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN satisfaction TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN accepted_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN resolved_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN closed_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN response_due_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN resolve_due_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_assignee ON tickets(assignee_id, status);
+CREATE INDEX tickets_team ON tickets(team_id, id);
+CREATE INDEX tickets_created ON tickets(created_at);
+ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace
@@ -200,29 +221,49 @@ int SqliteStore::TEST_WriterSynchronous() {
   return row.ok() && *row ? static_cast<int>(s.Int(0)) : -1;
 }
 
-Status SqliteStore::CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
-                                int64_t now) {
+Status SqliteStore::CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) {
   std::lock_guard lock(write_mu_);
   GR_RETURN_IF_ERROR(EnsureDurable());
-  Stmt s(*writer_, "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?,?,?,?)");
-  s.Bind(1, name).Bind(2, role).Bind(3, token_hash).Bind(4, now);
+  Stmt s(*writer_, "INSERT INTO api_tokens (name, role, scope, token_hash, created_at) VALUES (?,?,?,?,?)");
+  s.Bind(1, token.name).Bind(2, token.role).Bind(3, token.scope).Bind(4, token_hash).Bind(5, now);
   auto r = s.Step();
   if (!r.ok()) {
     if (sqlite3_extended_errcode(writer_->db) == SQLITE_CONSTRAINT_UNIQUE)
-      return Status::AlreadyExists("a token named '" + name + "' exists already");
+      return Status::AlreadyExists("a token named '" + token.name + "' exists already");
     return r.status();
   }
   return Status::Ok();
 }
 
+namespace {
+const char* const kTokenColumns = "id, name, role, scope, created_at, COALESCE(revoked_at, 0)";
+ApiToken ReadToken(const Stmt& s) { return ApiToken{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)}; }
+}  // namespace
+
 StatusOr<std::optional<ApiToken>> SqliteStore::FindToken(const std::string& token_hash) {
   std::lock_guard lock(read_mu_);
-  Stmt s(*reader_, "SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL");
+  static const std::string sql =
+      std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL";
+  Stmt s(*reader_, sql.c_str());
   s.Bind(1, token_hash);
-  auto row = s.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<ApiToken>();
-  return std::optional<ApiToken>(ApiToken{s.Int(0), s.Text(1), s.Text(2), s.Int(3)});
+  return sqlite::ReadFirst<ApiToken>(s, ReadToken);
+}
+
+StatusOr<std::vector<ApiToken>> SqliteStore::ListTokens() {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql = std::string("SELECT ") + kTokenColumns + " FROM api_tokens ORDER BY id";
+  Stmt s(*reader_, sql.c_str());
+  return sqlite::ReadAll<ApiToken>(s, ReadToken);
+}
+
+Status SqliteStore::RevokeToken(const std::string& name, int64_t now) {
+  std::lock_guard lock(write_mu_);
+  GR_RETURN_IF_ERROR(EnsureDurable());
+  Stmt s(*writer_, "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
+  s.Bind(1, now).Bind(2, name);
+  GR_RETURN_IF_ERROR(NoteWrite(s.Run()));
+  if (sqlite3_changes(writer_->db) == 0) return Status::NotFound("no live token is named '" + name + "'");
+  return Status::Ok();
 }
 
 Status SqliteStore::Ping() {

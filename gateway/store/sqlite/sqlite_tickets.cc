@@ -29,15 +29,64 @@ StatusOr<int64_t> SqliteStore::ReserveTicketIds(int count) {
   return first;
 }
 
+namespace {
+
+// "col IN (?,?,?)" for `n` values (n >= 1).
+std::string InList(const char* column, size_t n) {
+  std::string s = std::string(column) + " IN (";
+  for (size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s + ")";
+}
+
+}  // namespace
+
 StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
+  // The scope is an OR of IN lists whose lengths vary, so this statement is built per call.
+  std::string sql = std::string("SELECT ") + sqlite::kTicketColumns +
+                    " FROM tickets WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR grid_id = ?2) AND "
+                    "(?3 = '' OR category = ?3) AND (?4 = '' OR assignee_id = ?4) AND (?5 = '' OR team_id = ?5) AND "
+                    "created_at >= ?6 AND (?7 = 0 OR id < ?7) AND "
+                    "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged'))";
+  std::vector<std::string> scope_values;
+  if (f.scope) {
+    const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+        {"grid_id", &f.scope->grids},     {"community_id", &f.scope->communities}, {"street_id", &f.scope->streets},
+        {"team_id", &f.scope->teams},     {"assignee_id", &f.scope->assignees}};
+    std::string any;
+    for (const auto& [column, values] : lists) {
+      if (values->empty()) continue;
+      if (!any.empty()) any += " OR ";
+      any += InList(column, values->size());
+      scope_values.insert(scope_values.end(), values->begin(), values->end());
+    }
+    sql += " AND (" + (any.empty() ? std::string("0") : any) + ")";  // an empty scope sees nothing
+  }
+  sql += " ORDER BY id DESC LIMIT ?9";
   std::lock_guard lock(read_mu_);
-  static const std::string sql = std::string("SELECT ") + sqlite::kTicketColumns +
-                                 " FROM tickets WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR grid_id = ?2) AND "
-                                 "(?3 = '' OR category = ?3) AND created_at >= ?4 AND (?5 = 0 OR id < ?5) "
-                                 "ORDER BY id DESC LIMIT ?6";
   Stmt s(*reader_, sql.c_str());
-  s.Bind(1, f.status).Bind(2, f.grid).Bind(3, f.category).Bind(4, f.since).Bind(5, f.before_id).Bind(6, f.limit);
+  s.Bind(1, f.status ? std::string(Name(*f.status)) : std::string()).Bind(2, f.grid).Bind(3, f.category);
+  s.Bind(4, f.assignee).Bind(5, f.team).Bind(6, f.since).Bind(7, f.before_id).Bind(8, f.open_only);
+  s.Bind(9, f.limit);
+  int i = 10;
+  for (const std::string& v : scope_values) s.Bind(i++, v);
   return sqlite::ReadAll<Ticket>(s, sqlite::ReadTicket);
+}
+
+StatusOr<std::map<std::string, StaffLoad>> SqliteStore::StaffLoads(const std::vector<std::string>& staff_ids) {
+  std::map<std::string, StaffLoad> out;
+  if (staff_ids.empty()) return out;
+  const std::string sql =
+      "SELECT assignee_id, SUM(status NOT IN ('resolved', 'closed', 'rejected', 'merged')), MAX(id) FROM tickets "
+      "WHERE assignee_kind = 'staff' AND " + InList("assignee_id", staff_ids.size()) + " GROUP BY assignee_id";
+  std::lock_guard lock(read_mu_);
+  Stmt s(*reader_, sql.c_str());
+  for (size_t i = 0; i < staff_ids.size(); ++i) s.Bind(static_cast<int>(i + 1), staff_ids[i]);
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out[s.Text(0)] = StaffLoad{static_cast<int>(s.Int(1)), s.Int(2)};
+  }
 }
 
 StatusOr<std::optional<Ticket>> SqliteStore::GetTicket(int64_t id) {

@@ -9,6 +9,7 @@
 // Every case name starts with "conformance:" so that `ctest -R conformance` runs the suite.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -123,7 +124,7 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket update applies only at the vers
   auto t = store->GetTicket(*id);
   REQUIRE(t.ok());
   Ticket accepted = **t;
-  accepted.status = "accepted";
+  accepted.status = TicketStatus::kAccepted;
   ChangeSet accept;
   accept.ticket_updates.push_back({accepted, 1});
   accept.events.push_back({0, *id, 0, "w-a", "accept", {}});
@@ -131,7 +132,7 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket update applies only at the vers
 
   // A second actor who also read version 1 loses the race, and none of its change is written.
   Ticket rejected = **t;
-  rejected.status = "rejected";
+  rejected.status = TicketStatus::kRejected;
   ChangeSet reject;
   reject.ticket_updates.push_back({rejected, 1});
   reject.events.push_back({0, *id, 0, "w-b", "reject", {}});
@@ -140,7 +141,7 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket update applies only at the vers
 
   auto now = store->GetTicket(*id);
   REQUIRE(now.ok());
-  CHECK((*now)->status == "accepted");
+  CHECK((*now)->status == TicketStatus::kAccepted);
   CHECK((*now)->version == 2);
   CHECK((*now)->updated_at == kT0 + kSecond);
   auto events = store->TicketEvents(*id);
@@ -289,18 +290,186 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a timer is leased to one worker and fire
   CHECK_FALSE(empty->has_value());
 }
 
-TEST_CASE_TEMPLATE_DEFINE("conformance: tokens are found by hash and names are unique", Engine, store_conformance_8) {
+TEST_CASE_TEMPLATE_DEFINE("conformance: tokens are found by hash, names are unique, and revoked tokens are not found",
+                          Engine, store_conformance_8) {
   std::unique_ptr<Store> store = Engine::Make();
-  REQUIRE(store->CreateToken("ops", "admin", "hash-1", kT0).ok());
-  CHECK(store->CreateToken("ops", "admin", "hash-2", kT0).code() == StatusCode::kAlreadyExists);
-  auto found = store->FindToken("hash-1");
+  REQUIRE(store->CreateToken(ApiToken{.name = "ops", .role = "admin"}, "hash-1", kT0).ok());
+  REQUIRE(store->CreateToken(ApiToken{.name = "wang", .role = "worker", .scope = "grid:grid-a"}, "hash-3", kT0).ok());
+  CHECK(store->CreateToken(ApiToken{.name = "ops", .role = "admin"}, "hash-2", kT0).code() ==
+        StatusCode::kAlreadyExists);
+  auto found = store->FindToken("hash-3");
   REQUIRE(found.ok());
   REQUIRE(found->has_value());
-  CHECK((*found)->name == "ops");
-  CHECK((*found)->role == "admin");
+  CHECK((*found)->name == "wang");
+  CHECK((*found)->role == "worker");
+  CHECK((*found)->scope == "grid:grid-a");
   auto missing = store->FindToken("hash-2");
   REQUIRE(missing.ok());
   CHECK_FALSE(missing->has_value());
+
+  REQUIRE(store->RevokeToken("wang", kT0 + kSecond).ok());
+  CHECK(store->RevokeToken("wang", kT0 + kSecond).code() == StatusCode::kNotFound);
+  CHECK(store->RevokeToken("nobody", kT0).code() == StatusCode::kNotFound);
+  auto gone = store->FindToken("hash-3");
+  REQUIRE(gone.ok());
+  CHECK_FALSE(gone->has_value());
+  auto all = store->ListTokens();
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].name == "ops");
+  CHECK((*all)[0].revoked_at == 0);
+  CHECK((*all)[1].revoked_at == kT0 + kSecond);
+  // A revoked token's name stays taken, so an audit trail never names two tokens alike.
+  CHECK(store->CreateToken(ApiToken{.name = "wang", .role = "worker"}, "hash-4", kT0).code() ==
+        StatusCode::kAlreadyExists);
+}
+
+TEST_CASE_TEMPLATE_DEFINE("conformance: every ticket field survives insert and update", Engine, store_conformance_10) {
+  std::unique_ptr<Store> store = Engine::Make();
+  const int64_t m = IngestOne(*store, "a");
+  auto id = store->ReserveTicketIds(1);
+  REQUIRE(id.ok());
+  ChangeSet open = OpenTicket(m, *id);
+  Ticket& t = open.new_tickets[0];
+  t.community_id = "c1";
+  t.street_id = "s1";
+  t.sender_id = "u1";
+  t.sender_name = "Li";
+  t.urgent = true;
+  t.team_id = "team-law";
+  t.text = "楼道灯坏了";
+  t.entities = nlohmann::json::array({{{"type", "place"}, {"text", "3栋"}}});
+  t.response_due_at = kT0 + 3600 * kSecond;
+  REQUIRE(store->Apply(open, kT0).ok());
+  auto read = store->GetTicket(*id);
+  REQUIRE(read.ok());
+  REQUIRE(read->has_value());
+  const Ticket& r = **read;
+  CHECK(r.community_id == "c1");
+  CHECK(r.street_id == "s1");
+  CHECK(r.sender_name == "Li");
+  CHECK(r.urgent);
+  CHECK(r.team_id == "team-law");
+  CHECK(r.text == "楼道灯坏了");
+  CHECK(r.entities == t.entities);
+  CHECK(r.response_due_at == kT0 + 3600 * kSecond);
+  CHECK(r.created_at == kT0);
+  CHECK(r.version == 1);
+
+  Ticket u = r;
+  u.status = TicketStatus::kResolved;
+  u.level = "community";
+  u.supervised = true;
+  u.assignee_id = "w-b";
+  u.assignee_name = "B";
+  u.bounces = 2;
+  u.reason = "not_ours";
+  u.satisfaction = "unsatisfied";
+  u.accepted_at = kT0 + 1;
+  u.resolved_at = kT0 + 2;
+  u.closed_at = kT0 + 3;
+  u.resolve_due_at = kT0 + 4;
+  u.merged_into = 7;
+  u.grid_id = "grid-b";
+  u.category = "legal_aid";
+  ChangeSet update;
+  update.ticket_updates.push_back({u, 1});
+  REQUIRE(store->Apply(update, kT0 + kSecond).ok());
+  read = store->GetTicket(*id);
+  REQUIRE(read.ok());
+  const Ticket& v = **read;
+  CHECK(v.status == TicketStatus::kResolved);
+  CHECK(v.level == "community");
+  CHECK(v.supervised);
+  CHECK(v.assignee_id == "w-b");
+  CHECK(v.assignee_name == "B");
+  CHECK(v.bounces == 2);
+  CHECK(v.reason == "not_ours");
+  CHECK(v.satisfaction == "unsatisfied");
+  CHECK(v.accepted_at == kT0 + 1);
+  CHECK(v.resolved_at == kT0 + 2);
+  CHECK(v.closed_at == kT0 + 3);
+  CHECK(v.resolve_due_at == kT0 + 4);
+  CHECK(v.merged_into == 7);
+  CHECK(v.grid_id == "grid-b");
+  CHECK(v.category == "legal_aid");
+  CHECK(v.created_at == kT0);
+  CHECK(v.updated_at == kT0 + kSecond);
+  CHECK(v.version == 2);
+}
+
+TEST_CASE_TEMPLATE_DEFINE("conformance: ticket lists keep to a scope, an assignee and open tickets; staff loads count "
+                          "open tickets",
+                          Engine, store_conformance_11) {
+  std::unique_ptr<Store> store = Engine::Make();
+  // Four tickets: (grid, community, team, assignee, status).
+  struct Spec {
+    const char* grid;
+    const char* community;
+    const char* team;
+    const char* assignee;
+    TicketStatus status;
+  };
+  const Spec specs[] = {{"grid-a", "c1", "", "w-a", TicketStatus::kDispatched},
+                        {"grid-b", "c1", "", "w-b", TicketStatus::kAccepted},
+                        {"grid-c", "c2", "team-law", "v-1", TicketStatus::kClosed},
+                        {"grid-c", "c2", "team-law", "v-2", TicketStatus::kInProgress}};
+  std::vector<int64_t> ids;
+  for (const Spec& sp : specs) {
+    const int64_t m = IngestOne(*store, std::string("k") + std::to_string(ids.size()));
+    auto id = store->ReserveTicketIds(1);
+    REQUIRE(id.ok());
+    ChangeSet c = OpenTicket(m, *id);
+    c.outbox.clear();
+    Ticket& t = c.new_tickets[0];
+    t.grid_id = sp.grid;
+    t.community_id = sp.community;
+    t.team_id = sp.team;
+    t.assignee_id = sp.assignee;
+    t.status = sp.status;
+    REQUIRE(store->Apply(c, kT0).ok());
+    ids.push_back(*id);
+  }
+  auto list = [&](TicketFilter f) {
+    auto got = store->ListTickets(f);
+    REQUIRE(got.ok());
+    std::vector<int64_t> out;
+    for (const Ticket& t : *got) out.push_back(t.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  TicketFilter f;
+  CHECK(list(f) == ids);
+  f.scope = TicketScope{.grids = {"grid-a"}};
+  CHECK(list(f) == std::vector<int64_t>{ids[0]});
+  f.scope = TicketScope{.communities = {"c1"}};
+  CHECK(list(f) == std::vector<int64_t>{ids[0], ids[1]});
+  f.scope = TicketScope{.grids = {"grid-a"}, .teams = {"team-law"}};
+  CHECK(list(f) == std::vector<int64_t>{ids[0], ids[2], ids[3]});
+  f.scope = TicketScope{.assignees = {"v-2"}};
+  CHECK(list(f) == std::vector<int64_t>{ids[3]});
+  f.scope = TicketScope{};  // an empty scope sees nothing, never everything
+  CHECK(list(f).empty());
+  f.scope.reset();
+  f.team = "team-law";
+  f.open_only = true;
+  CHECK(list(f) == std::vector<int64_t>{ids[3]});
+  f = TicketFilter{};
+  f.assignee = "w-b";
+  CHECK(list(f) == std::vector<int64_t>{ids[1]});
+  f = TicketFilter{};
+  f.status = TicketStatus::kClosed;
+  CHECK(list(f) == std::vector<int64_t>{ids[2]});
+  CHECK(TicketScope{.teams = {"team-law"}}.Contains(*store->GetTicket(ids[2]).value()));
+  CHECK_FALSE(TicketScope{.grids = {"grid-a"}}.Contains(*store->GetTicket(ids[2]).value()));
+
+  auto loads = store->StaffLoads({"w-a", "v-1", "v-2", "nobody"});
+  REQUIRE(loads.ok());
+  CHECK(loads->at("w-a").open == 1);
+  CHECK(loads->at("v-1").open == 0);  // closed tickets do not count
+  CHECK(loads->at("v-1").last_assigned_ticket == ids[2]);
+  CHECK(loads->at("v-2").open == 1);
+  CHECK(loads->count("nobody") == 0);
 }
 
 TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored", Engine, store_conformance_9) {
@@ -328,6 +497,8 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_2, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_3, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_4, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_10, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_11, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_5, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_6, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_7, __VA_ARGS__); \

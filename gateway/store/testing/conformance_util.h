@@ -71,7 +71,7 @@ inline ChangeSet OpenTicket(int64_t message_id, int64_t ticket_id) {
   t.grid_id = "grid-a";
   t.category = "appeal";
   t.intent = "appeal.facilities";
-  t.status = "dispatched";
+  t.status = TicketStatus::kDispatched;
   t.level = "grid";
   t.assignee_kind = "staff";
   t.assignee_id = "w-a";

@@ -65,6 +65,11 @@ StatusOr<std::vector<TicketEvent>> FaultStore::TicketEvents(int64_t ticket_id) {
   return engine_->TicketEvents(ticket_id);
 }
 
+StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vector<std::string>& staff_ids) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->StaffLoads(staff_ids);
+}
+
 StatusOr<std::vector<OutboxEntry>> FaultStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->LeaseOutbox(now, limit, lease_until);
@@ -109,10 +114,19 @@ StatusOr<std::vector<Timer>> FaultStore::TimersForTicket(int64_t ticket_id) {
   return engine_->TimersForTicket(ticket_id);
 }
 
-Status FaultStore::CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
-                               int64_t now) {
+Status FaultStore::CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) {
   GR_RETURN_IF_ERROR(WriteFault());
-  return engine_->CreateToken(name, role, token_hash, now);
+  return engine_->CreateToken(token, token_hash, now);
+}
+
+StatusOr<std::vector<ApiToken>> FaultStore::ListTokens() {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListTokens();
+}
+
+Status FaultStore::RevokeToken(const std::string& name, int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->RevokeToken(name, now);
 }
 
 StatusOr<std::optional<ApiToken>> FaultStore::FindToken(const std::string& token_hash) {

@@ -40,6 +40,7 @@ class FaultStore final : public Store {
   StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) override;
   StatusOr<std::optional<Ticket>> GetTicket(int64_t id) override;
   StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
+  StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
   StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) override;
   Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) override;
   StatusOr<std::optional<int64_t>> NextOutboxDue() override;
@@ -48,9 +49,10 @@ class FaultStore final : public Store {
   StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) override;
   StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
   StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) override;
-  Status CreateToken(const std::string& name, const std::string& role, const std::string& token_hash,
-                     int64_t now) override;
+  Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
+  StatusOr<std::vector<ApiToken>> ListTokens() override;
+  Status RevokeToken(const std::string& name, int64_t now) override;
   Status Ping() override;
   StatusOr<StoreCounts> Counts() override;
 

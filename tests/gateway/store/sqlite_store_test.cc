@@ -48,10 +48,18 @@ TEST_SUITE("sqlite store") {
   TEST_CASE("a version-1 file migrates forward: tickets keep their ids and new ids follow them") {
     TempStore t;
     t.store.reset();
-    // Roll the file back to what version 1 wrote: no version column, no sequence, no timers.
+    // Roll the file back to what version 1 wrote: none of version 3's closed-loop columns, no
+    // version column, no sequence, no timers.
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
-    const char* downgrade =
+    std::string downgrade =
+        "DROP INDEX tickets_assignee; DROP INDEX tickets_team; DROP INDEX tickets_created;"
+        "ALTER TABLE api_tokens DROP COLUMN scope;";
+    for (const char* column : {"community_id", "street_id", "supervised", "team_id", "bounces", "reason", "satisfaction",
+                               "accepted_at", "resolved_at", "closed_at", "response_due_at", "resolve_due_at",
+                               "merged_into"})
+      downgrade += std::string("ALTER TABLE tickets DROP COLUMN ") + column + ";";
+    downgrade +=
         "DROP TABLE timers; DROP TABLE id_sequences; ALTER TABLE tickets DROP COLUMN version;"
         "UPDATE schema_version SET version = 1;"
         "INSERT INTO messages (id, channel, dedup_key, chat_type, sender_role, text, received_at, state)"
@@ -61,7 +69,7 @@ TEST_SUITE("sqlite store") {
         " VALUES (41, 41, 'demo', 'g1', 'grid-a', 'u', '', 'appeal', 'appeal.other', 0, 'dispatched', 'grid', 'staff',"
         " 'w-a', '', 'x', 1, 1);";
     char* err = nullptr;
-    REQUIRE_MESSAGE(sqlite3_exec(db, downgrade, nullptr, nullptr, &err) == SQLITE_OK, (err ? err : ""));
+    REQUIRE_MESSAGE(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, &err) == SQLITE_OK, (err ? err : ""));
     sqlite3_close(db);
     t.Open();
     auto old = t.store->GetTicket(41);
