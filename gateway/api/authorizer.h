@@ -1,27 +1,22 @@
-// Principal and Authorizer: who is calling the API and what they may do. Today every token is
-// an API token with a role; the workflow adds staff roles and scopes (a worker's grids, a
-// supervisor's level) here, in one place, and every resource asks through it.
+// Authorizer: who is calling the API and what they may do. A bearer token becomes a
+// workflow::Actor (its role and scope, as `gridrelay token create` granted them, resolved
+// against the running org), the same model chat uses for staff; every resource asks here
+// whether the actor may use it, and asks workflow::InScope which tickets it may see.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/org/org.h"
 #include "gateway/store/store.h"
+#include "gateway/workflow/actor.h"
 
 namespace gridrelay {
 
-struct Principal {
-  std::string id;     // the token's name (later: the staff id)
-  std::string role;   // admin | ... (the workflow adds worker, team_member, supervisor, organiser)
-  std::vector<std::string> scope;  // KIND:ID entries; empty for admin (everything)
-};
-
-// What a principal asks to do.
+// What an actor asks to do.
 enum class Permission {
-  kReadTickets,
-  kReadMessages,
+  kReadTickets,   // within the actor's scope
+  kReadMessages,  // a message with its replies; scoped actors only those that opened a ticket they see
   kReadOutbox,
   kClassify,
   kAdmin,  // reload and other operations
@@ -32,12 +27,13 @@ class Authorizer {
   // `store` must outlive the authorizer.
   explicit Authorizer(AuthStore* store);
 
-  // The principal behind an `Authorization: Bearer <token>` header: kUnauthenticated for a
-  // missing, unknown or revoked token; kUnavailable when the store cannot answer.
-  StatusOr<Principal> Authenticate(const std::string& authorization) const;
+  // The actor behind an `Authorization: Bearer <token>` header, its scope resolved against
+  // `org`: kUnauthenticated for a missing, unknown or revoked token (or one whose role this
+  // build no longer knows); kUnavailable when the store cannot answer.
+  StatusOr<workflow::Actor> Authenticate(const std::string& authorization, const OrgIndex& org) const;
 
-  // kPermissionDenied, naming what is missing, unless `who` may do `what`.
-  Status Require(const Principal& who, Permission what) const;
+  // kPermissionDenied, naming the role and what it lacks, unless `who` may do `what`.
+  Status Require(const workflow::Actor& who, Permission what) const;
 
  private:
   AuthStore* store_;
