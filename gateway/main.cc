@@ -5,13 +5,16 @@
 //   gridrelay check-config  [--config DIR]
 //   gridrelay eval          [--config DIR] --data FILE.jsonl... [--errors] [--json]
 //   gridrelay train         [--config DIR] --data FILE.jsonl...
-//   gridrelay token create  --name NAME --role admin [--config DIR] [--data DIR]
+//   gridrelay token create  --name NAME --role ROLE [--scope KIND:ID[,...]] [--config DIR] [--data DIR]
+//   gridrelay token list    [--config DIR] [--data DIR]
+//   gridrelay token revoke  --name NAME [--config DIR] [--data DIR]
 //   gridrelay simulate TYPE --channel NAME --group G --text "..." [--sender ID] [--url URL]
 //   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
 //   gridrelay version
 #include <pthread.h>
 #include <signal.h>
 
+#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -22,6 +25,7 @@
 #include "util/http_client.h"
 #include "util/log.h"
 #include "gateway/store/open_store.h"
+#include "gateway/workflow/actor.h"
 #include "gateway/workflow/deadline_command.h"
 #include "intents/commands.h"
 #include "intents/taxonomy.h"
@@ -89,21 +93,63 @@ int CheckConfig(const std::string& config_dir) {
   return 0;
 }
 
+// The store a token command works on: the config's data directory, or `data_dir`.
+StatusOr<std::unique_ptr<Store>> CommandStore(const Config& config, const std::string& data_dir) {
+  return OpenStore("sqlite:" +
+                   (std::filesystem::path(data_dir.empty() ? config.store.data_dir : data_dir) / "gridrelay.db").string());
+}
+
+// Checks the grant against the config's org, stores the token's hash and prints the token once.
 int CreateToken(const std::string& config_dir, const std::string& data_dir, const std::string& name,
-                const std::string& role) {
+                const std::string& role, const std::string& scope) {
   auto config = LoadConfig(config_dir);
   if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore("sqlite:" + (std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) /
-                                      "gridrelay.db")
-                                         .string());
+  const OrgIndex org(config->routing);
+  if (Status s = workflow::CheckTokenGrant(org, role, scope); !s.ok()) return Fail(s);
+  auto store = CommandStore(*config, data_dir);
   if (!store.ok()) return Fail(store.status());
   const std::string token = "grt_" + crypto::HexEncode(crypto::RandomBytes(24));
-  Status s = (*store)->CreateToken(ApiToken{.name = name, .role = role}, crypto::Sha256Hex(token),
+  Status s = (*store)->CreateToken(ApiToken{.name = name, .role = role, .scope = scope}, crypto::Sha256Hex(token),
                                     SystemClock::Get().NowMicros());
   if (!s.ok()) return Fail(s);
-  std::cout << "created token '" << name << "' with role " << role
+  std::cout << "created token '" << name << "' with role " << role << (scope.empty() ? "" : " and scope " + scope)
             << ". It is shown once; only its hash is stored:\n"
             << token << "\n";
+  return 0;
+}
+
+std::string UtcTime(int64_t micros) {
+  if (micros <= 0) return "-";
+  const std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// One line per token, oldest first: name, role, scope, created, revoked. Never a hash.
+int ListTokens(const std::string& config_dir, const std::string& data_dir) {
+  auto config = LoadConfig(config_dir);
+  if (!config.ok()) return Fail(config.status());
+  auto store = CommandStore(*config, data_dir);
+  if (!store.ok()) return Fail(store.status());
+  auto tokens = (*store)->ListTokens();
+  if (!tokens.ok()) return Fail(tokens.status());
+  std::cout << "name\trole\tscope\tcreated\trevoked\n";
+  for (const ApiToken& t : *tokens)
+    std::cout << t.name << "\t" << t.role << "\t" << (t.scope.empty() ? "-" : t.scope) << "\t" << UtcTime(t.created_at)
+              << "\t" << UtcTime(t.revoked_at) << "\n";
+  return 0;
+}
+
+int RevokeToken(const std::string& config_dir, const std::string& data_dir, const std::string& name) {
+  auto config = LoadConfig(config_dir);
+  if (!config.ok()) return Fail(config.status());
+  auto store = CommandStore(*config, data_dir);
+  if (!store.ok()) return Fail(store.status());
+  if (Status s = (*store)->RevokeToken(name, SystemClock::Get().NowMicros()); !s.ok()) return Fail(s);
+  std::cout << "revoked token '" << name << "'\n";
   return 0;
 }
 
@@ -185,11 +231,19 @@ int main(int argc, char** argv) {
   auto* token = app.add_subcommand("token", "manage API tokens");
   token->require_subcommand(1);
   auto* token_create = token->add_subcommand("create", "create a token; prints it once, on the last line");
-  std::string token_name, token_role = "admin", token_data;
-  token_create->add_option("--config", config_dir, "config directory")->capture_default_str();
-  token_create->add_option("--data", token_data, "data directory (overrides store.data_dir)");
-  token_create->add_option("--name", token_name, "who the token is for")->required();
-  token_create->add_option("--role", token_role, "role")->check(CLI::IsMember({"admin"}))->capture_default_str();
+  auto* token_list = token->add_subcommand("list", "list tokens: name, role, scope, created, revoked");
+  auto* token_revoke = token->add_subcommand("revoke", "revoke a token by name");
+  std::string token_name, token_role = "admin", token_scope, token_data;
+  for (auto* sub : {token_create, token_list, token_revoke}) {
+    sub->add_option("--config", config_dir, "config directory")->capture_default_str();
+    sub->add_option("--data", token_data, "data directory (overrides store.data_dir)");
+  }
+  token_create->add_option("--name", token_name, "who the token is for (a staff id acts as her)")->required();
+  token_create->add_option("--role", token_role, "worker | team_member | supervisor | organiser | admin")
+      ->capture_default_str();
+  token_create->add_option("--scope", token_scope,
+                           "KIND:ID[,...], KIND grid|community|street|district|team|staff (all roles but admin)");
+  token_revoke->add_option("--name", token_name, "the token's name")->required();
 
   auto* simulate = app.add_subcommand("simulate", "post a correctly signed platform callback to a running gateway");
   std::string sim_type, sim_channel, sim_group, sim_text, sim_sender = "sim-resident", sim_url = "http://127.0.0.1:8080";
@@ -233,7 +287,9 @@ int main(int argc, char** argv) {
     Status s = intents::RunTrain(config_dir, paths(), std::cout);
     return s.ok() ? 0 : Fail(s);
   }
-  if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role);
+  if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role, token_scope);
+  if (*token_list) return ListTokens(config_dir, token_data);
+  if (*token_revoke) return RevokeToken(config_dir, token_data, token_name);
   if (*simulate) return Simulate(config_dir, sim_type, sim_channel, sim_group, sim_sender, sim_text, sim_url);
   if (*deadline) return workflow::RunDeadline(config_dir, deadline_args, std::cout, std::cerr);
   if (*version) {

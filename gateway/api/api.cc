@@ -64,15 +64,17 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)), authorizer_(deps_.store) {
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) const {
-  auto principal = authorizer_.Authenticate(request.authorization);
-  if (!principal.ok()) return ApiResponse::Error(principal.status());
+  // Authentication comes before routing, so that an unknown path answers 401 too.
+  const std::shared_ptr<const Runtime> runtime = deps_.runtime();
+  auto actor = authorizer_.Authenticate(request.authorization, runtime->router->org());
+  if (!actor.ok()) return ApiResponse::Error(actor.status());
   bool path_known = false;
   for (const ApiRoute& route : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchRoute(route.pattern, request.path, &params)) continue;
     path_known = true;
     if (route.method != request.method) continue;
-    ApiCall call{request, *principal, deps_, authorizer_, std::move(params)};
+    ApiCall call{request, *actor, deps_, authorizer_, std::move(params)};
     try {
       return route.handler(call);
     } catch (const std::exception& e) {

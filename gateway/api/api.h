@@ -1,7 +1,8 @@
 // The staff JSON API, independent of the HTTP library: the server hands it an ApiRequest and
-// writes back the ApiResponse. Every route needs a bearer token; the Authorizer turns it into a
-// Principal {id, role, scope}, and each resource asks the Authorizer what that principal may
-// see and do, so that roles and scopes have one place to live. Resources are one file each
+// writes back the ApiResponse. Every path under /api/, known or not, needs a bearer token; the
+// Authorizer turns it into a workflow::Actor {id, role, scope}, and each resource asks the
+// Authorizer what that actor may do and workflow::InScope what it may see (ApiCall::Sees), so
+// that roles and scopes have one place to live. Resources are one file each
 // (tickets.cc, messages.cc, outbox.cc, classify.cc, admin.cc) and register their routes in a
 // table. Errors are always {"error": {"code", "message"}} with a matching status.
 #pragma once
@@ -14,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gateway/api/principal.h"
+#include "gateway/api/authorizer.h"
 #include "gateway/core/clock.h"
 #include "gateway/runtime/runtime.h"
 #include "gateway/store/store.h"
@@ -48,7 +49,7 @@ struct ApiDeps {
 // One call's context for a resource handler.
 struct ApiCall {
   const ApiRequest& request;
-  const Principal& principal;
+  const workflow::Actor& actor;  // who is calling: the token's role and scope
   const ApiDeps& deps;
   const Authorizer& authorizer;
   std::map<std::string, std::string> params;  // from the route's {name} segments
@@ -56,6 +57,8 @@ struct ApiCall {
   // The query parameter `name` as an integer in [lo, hi], or `def` when absent.
   StatusOr<int64_t> IntParam(const char* name, int64_t def, int64_t lo, int64_t hi) const;
   std::string Param(const char* name) const;
+  // May the caller see `ticket`? Outside her scope a ticket is answered as missing (404).
+  bool Sees(const Ticket& ticket) const { return workflow::InScope(actor, ticket); }
 };
 
 using ApiHandler = std::function<ApiResponse(const ApiCall&)>;
@@ -63,7 +66,7 @@ using ApiHandler = std::function<ApiResponse(const ApiCall&)>;
 // Inside a handler: answers the refusal unless the caller may do `permission`.
 #define GR_API_REQUIRE(call, permission)                                          \
   do {                                                                             \
-    ::gridrelay::Status gr_allowed_ = (call).authorizer.Require((call).principal, (permission)); \
+    ::gridrelay::Status gr_allowed_ = (call).authorizer.Require((call).actor, (permission)); \
     if (!gr_allowed_.ok()) return ::gridrelay::ApiResponse::Error(gr_allowed_);    \
   } while (0)
 

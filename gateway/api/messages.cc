@@ -1,4 +1,6 @@
 // GET /api/v1/messages/{id}: a message with its classification, its ticket and its replies.
+// Residents' words and platform ids: an admin sees every message; a scoped actor only one that
+// opened a ticket in her scope (anything else, including triage, is answered as missing).
 #include "gateway/api/api.h"
 #include "gateway/api/api_json.h"
 
@@ -11,13 +13,17 @@ void AddMessageRoutes(std::vector<ApiRoute>& routes) {
                       Store* store = call.deps.store;
                       auto m = store->GetMessage(id);
                       if (!m.ok()) return ApiResponse::Error(m.status());
-                      if (!m->has_value()) return ApiResponse::Error(Status::NotFound("no message " + std::to_string(id)));
-                      nlohmann::json out = MessageJson(**m);
-                      out["ticket"] = nullptr;
+                      const Status missing = Status::NotFound("no message " + std::to_string(id));
+                      if (!m->has_value()) return ApiResponse::Error(missing);
+                      std::optional<Ticket> ticket;
                       if ((*m)->ticket_id) {
                         auto t = store->GetTicket((*m)->ticket_id);
-                        if (t.ok() && t->has_value()) out["ticket"] = TicketJson(**t);
+                        if (!t.ok()) return ApiResponse::Error(t.status());
+                        ticket = std::move(*t);
                       }
+                      if (call.actor.scope && !(ticket && call.Sees(*ticket))) return ApiResponse::Error(missing);
+                      nlohmann::json out = MessageJson(**m);
+                      out["ticket"] = ticket ? TicketJson(*ticket) : nlohmann::json();
                       auto replies = store->OutboxForMessage(id);
                       if (!replies.ok()) return ApiResponse::Error(replies.status());
                       out["replies"] = nlohmann::json::array();

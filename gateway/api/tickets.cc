@@ -1,4 +1,6 @@
-// GET /api/v1/tickets, GET /api/v1/tickets/{id}.
+// GET /api/v1/tickets, GET /api/v1/tickets/{id}: only what the caller's scope holds. The list is
+// filtered in the store, so its pages never reach past the scope; a ticket outside it is answered
+// exactly as a missing one, so that its existence is not revealed either.
 #include "gateway/api/api.h"
 #include "gateway/api/api_json.h"
 
@@ -13,7 +15,10 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                         if (!f.status)
                           return ApiResponse::Error(Status::InvalidArgument("unknown status '" + status + "'"));
                       }
+                      f.scope = call.actor.scope;  // nullopt (admin, district): everything
                       f.grid = call.Param("grid");
+                      f.assignee = call.Param("assignee");
+                      if (f.assignee == "me") f.assignee = call.actor.id;
                       f.category = call.Param("category");
                       auto since = call.IntParam("since", 0, 0, int64_t{1} << 40);
                       auto limit = call.IntParam("limit", 50, 1, 500);
@@ -35,7 +40,8 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                       const int64_t id = std::stoll(call.params.at("id"));
                       auto t = call.deps.store->GetTicket(id);
                       if (!t.ok()) return ApiResponse::Error(t.status());
-                      if (!t->has_value()) return ApiResponse::Error(Status::NotFound("no ticket " + std::to_string(id)));
+                      if (!t->has_value() || !call.Sees(**t))
+                        return ApiResponse::Error(Status::NotFound("no ticket " + std::to_string(id)));
                       auto events = call.deps.store->TicketEvents(id);
                       if (!events.ok()) return ApiResponse::Error(events.status());
                       nlohmann::json out = TicketJson(**t);

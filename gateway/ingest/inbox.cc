@@ -126,6 +126,11 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   t.channel = m.channel;
   t.group_id = m.group_id;
   t.grid_id = d.grid->id;
+  // Where the ticket belongs when it opens, for scopes (a supervisor's community or street, a
+  // team's members) without the org config at read time.
+  t.community_id = d.grid->community;
+  if (const OrgUnit* community = rt.config.FindCommunity(d.grid->community)) t.street_id = community->parent;
+  if (d.assignee_kind == "team") t.team_id = d.assignee_id;
   t.sender_id = m.sender_id;
   t.sender_name = m.sender_name;
   t.category = cl.category;

@@ -154,6 +154,7 @@ void HttpServer::InstallRoutes() {
   s.Put(kApi, api);
   s.Patch(kApi, api);
   s.Delete(kApi, api);
+  s.Options(kApi, api);  // every method reaches the API, which answers 401 before anything else
 }
 
 }  // namespace gridrelay

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "util/crypto.h"
 #include "util/metrics.h"
 #include "tests/support/test_gateway.h"
 
@@ -112,6 +113,45 @@ TEST_SUITE("cli") {
     CHECK(bytes.find(last) == std::string::npos);
     auto again = Run("token create --name ops --role admin --config " + s.config() + " --data " + s.data());
     CHECK(again.exit_code == 1);  // names are unique
+  }
+
+  TEST_CASE("token create checks role and scope against routing.yaml, list shows no hash, revoke ends a token") {
+    ShippedCopy s;
+    const std::string where = " --config " + s.config() + " --data " + s.data();
+    auto bad_item = Run("token create --name x --role worker --scope grid:grid-hexie-1,grid:grid-nowhere" + where);
+    CHECK(bad_item.exit_code == 1);
+    CHECK(bad_item.output.find("grid:grid-nowhere") != std::string::npos);
+    auto bad_role = Run("token create --name x --role boss --scope grid:grid-hexie-1" + where);
+    CHECK(bad_role.exit_code == 1);
+    CHECK(bad_role.output.find("'boss'") != std::string::npos);
+    auto no_scope = Run("token create --name x --role worker" + where);
+    CHECK(no_scope.exit_code == 1);
+    CHECK(no_scope.output.find("needs --scope") != std::string::npos);
+
+    auto ok = Run("token create --name w-wang --role worker --scope grid:grid-hexie-1" + where);
+    REQUIRE_MESSAGE(ok.exit_code == 0, ok.output);
+    std::string secret = ok.output.substr(0, ok.output.size() - 1);
+    secret = secret.substr(secret.rfind('\n') + 1);
+    REQUIRE(secret.rfind("grt_", 0) == 0);
+    REQUIRE(Run("token create --name sun --role supervisor --scope community:comm-hexie" + where).exit_code == 0);
+
+    auto list = Run("token list" + where);
+    CHECK(list.exit_code == 0);
+    CHECK(list.output.find("w-wang\tworker\tgrid:grid-hexie-1\t") != std::string::npos);
+    CHECK(list.output.find("sun\tsupervisor\tcommunity:comm-hexie\t") != std::string::npos);
+    CHECK(list.output.find("x\t") == std::string::npos);  // refused grants stored nothing
+    CHECK(list.output.find(secret) == std::string::npos);
+    CHECK(list.output.find(crypto::Sha256Hex(secret)) == std::string::npos);
+
+    CHECK(Run("token revoke --name sun" + where).exit_code == 0);
+    auto again = Run("token revoke --name sun" + where);
+    CHECK(again.exit_code == 1);
+    CHECK(again.output.find("sun") != std::string::npos);
+    list = Run("token list" + where);
+    const size_t row = list.output.find("sun\tsupervisor");
+    REQUIRE(row != std::string::npos);
+    const std::string line = list.output.substr(row, list.output.find('\n', row) - row);
+    CHECK(line.substr(line.rfind('\t') + 1) != "-");  // a revoked time
   }
 
   TEST_CASE("serve drains and exits 0 on SIGTERM, and what it acknowledged is there after a restart") {

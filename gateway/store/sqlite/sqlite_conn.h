@@ -26,7 +26,9 @@ Status SqlError(sqlite3* db, const std::string& what);
 // A connection and its prepared statements. Used by one thread at a time (the store's mutexes).
 struct Conn {
   sqlite3* db = nullptr;
-  std::unordered_map<const char*, sqlite3_stmt*> cache;  // keyed by the SQL text's address
+  // Keyed by the SQL text, not its address: statements built per call (ticket scopes) may reuse
+  // the address of an earlier, different text.
+  std::unordered_map<std::string, sqlite3_stmt*> cache;
 
   ~Conn();
 };

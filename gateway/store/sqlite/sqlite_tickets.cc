@@ -31,10 +31,12 @@ StatusOr<int64_t> SqliteStore::ReserveTicketIds(int count) {
 
 namespace {
 
-// "col IN (?,?,?)" for `n` values (n >= 1).
-std::string InList(const char* column, size_t n) {
+// "col IN (?7,?8,?9)" for `n` values (n >= 1) bound from parameter `first` on. Numbered, because
+// SQLite gives a bare "?" the number after the largest one seen so far in the text, so bare
+// ones after "?8" and before a later "?9" would alias it.
+std::string InList(const char* column, size_t n, int first) {
   std::string s = std::string(column) + " IN (";
-  for (size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  for (size_t i = 0; i < n; ++i) s += (i ? ",?" : "?") + std::to_string(first + static_cast<int>(i));
   return s + ")";
 }
 
@@ -56,7 +58,7 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
     for (const auto& [column, values] : lists) {
       if (values->empty()) continue;
       if (!any.empty()) any += " OR ";
-      any += InList(column, values->size());
+      any += InList(column, values->size(), 10 + static_cast<int>(scope_values.size()));
       scope_values.insert(scope_values.end(), values->begin(), values->end());
     }
     sql += " AND (" + (any.empty() ? std::string("0") : any) + ")";  // an empty scope sees nothing
@@ -77,7 +79,7 @@ StatusOr<std::map<std::string, StaffLoad>> SqliteStore::StaffLoads(const std::ve
   if (staff_ids.empty()) return out;
   const std::string sql =
       "SELECT assignee_id, SUM(status NOT IN ('resolved', 'closed', 'rejected', 'merged')), MAX(id) FROM tickets "
-      "WHERE assignee_kind = 'staff' AND " + InList("assignee_id", staff_ids.size()) + " GROUP BY assignee_id";
+      "WHERE assignee_kind = 'staff' AND " + InList("assignee_id", staff_ids.size(), 1) + " GROUP BY assignee_id";
   std::lock_guard lock(read_mu_);
   Stmt s(*reader_, sql.c_str());
   for (size_t i = 0; i < staff_ids.size(); ++i) s.Bind(static_cast<int>(i + 1), staff_ids[i]);
