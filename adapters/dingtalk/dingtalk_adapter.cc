@@ -158,7 +158,7 @@ StatusOr<ParsedWebhook> DingTalkAdapter::ParseWebhook(const WebhookRequest& requ
   m.channel = channel_;
   m.dedup_key = msg_id;
   m.platform_msg_id = msg_id;
-  m.chat_type = conversation_type == "2" ? "group" : "private";
+  m.chat_type = conversation_type == "2" ? ChatType::kGroup : ChatType::kPrivate;
   m.group_id = conversation_type == "2" ? conversation_id : "";
   const std::string sender_id = StringField(body, "senderId");
   const std::string staff_id = StringField(body, "senderStaffId");
@@ -189,7 +189,7 @@ WebhookReply DingTalkAdapter::Acknowledge(const InboundMessage& message, const A
     // The outgoing robot posts a message in the HTTP answer into the conversation.
     reply = {{"msgtype", "text"}, {"text", {{"content", info.passive_text}}}};
     const std::string staff_id = StringField(message.reply_context, "sender_staff_id");
-    if (message.chat_type == "group" && !staff_id.empty()) {
+    if (message.chat_type == ChatType::kGroup && !staff_id.empty()) {
       reply["at"] = {{"atUserIds", {staff_id}}, {"isAtAll", false}};
     }
   }
@@ -201,7 +201,7 @@ std::string DingTalkAdapter::SessionWebhookFor(const OutboundMessage& message, i
   const std::string url = StringField(ctx, "session_webhook");
   if (url.empty() || IntField(ctx, "session_webhook_expires_ms") <= now_ms + kSessionMarginMs) return {};
   const std::string type = StringField(ctx, "conversation_type");
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     const bool same_user = message.user_id == StringField(ctx, "sender_staff_id") ||
                            message.user_id == StringField(ctx, "sender_id");
     return type == "1" && same_user ? url : std::string();
@@ -251,7 +251,7 @@ Status DingTalkAdapter::Send(const OutboundMessage& message) const {
   request.timeout_ms = static_cast<int>(options_.timeout_ms);
   request.url = SessionWebhookFor(message, now_ms);
   if (request.url.empty()) {
-    if (message.audience == "user") {
+    if (message.audience == Audience::kUser) {
       return Status::FailedPrecondition("dingtalk: no live session with this user; a custom robot posts only into its group");
     }
     if (options_.access_token.empty()) {

@@ -239,7 +239,7 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseMessageEvent(const json& envelope) c
   m.dedup_key = event_id;
   m.platform_msg_id = message_id;
   const std::string chat_type = StringField(message, "chat_type");
-  m.chat_type = chat_type == "p2p" ? "private" : "group";
+  m.chat_type = chat_type == "p2p" ? ChatType::kPrivate : ChatType::kGroup;
   m.group_id = chat_type == "p2p" ? "" : chat_id;
   const json& sender_id = Field(sender, "sender_id");
   m.sender_id = StringField(sender_id, "open_id");
@@ -301,7 +301,7 @@ Status FeishuAdapter::SendByBot(const OutboundMessage& message, const std::strin
   if (options_.webhook_url.empty()) {
     return Status::FailedPrecondition("feishu: channel has no webhook_url, hook_token or app_secret to send with");
   }
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     return Status::InvalidArgument("feishu: a custom bot posts only into its own group, not to a user");
   }
   json body = {{"msg_type", "text"}, {"content", {{"text", text}}}};
@@ -350,7 +350,7 @@ StatusOr<std::string> FeishuAdapter::TenantToken(bool refresh) const {
 }
 
 Status FeishuAdapter::SendByApp(const OutboundMessage& message, const std::string& text) const {
-  const bool to_user = message.audience == "user";
+  const bool to_user = message.audience == Audience::kUser;
   std::string receive_id = to_user ? message.user_id : message.group_id;
   if (receive_id.empty() && !to_user) receive_id = StringField(message.reply_context, "chat_id");
   if (receive_id.empty()) return Status::InvalidArgument("feishu: no chat or user to send to");

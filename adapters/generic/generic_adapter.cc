@@ -103,7 +103,7 @@ class GenericAdapter final : public Adapter {
 
   Status Send(const OutboundMessage& msg) const override {
     nlohmann::json body = {{"idempotency_key", msg.idempotency_key}, {"kind", msg.kind},
-                           {"audience", msg.audience},               {"group_id", msg.group_id},
+                           {"audience", std::string(Name(msg.audience))},               {"group_id", msg.group_id},
                            {"user_id", msg.user_id},                 {"text", msg.text},
                            {"mention_user_ids", msg.mention_user_ids}};
     if (reply_url_.empty()) {

@@ -235,10 +235,11 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_s
 
   const std::string message_type = StringField(event, "message_type");
   if (message_type != "group" && message_type != "private") return Ignore();  // e.g. guild
+  const bool group = message_type == "group";
   const std::string message_id = IdString(event, "message_id");
   const std::string user_id = IdString(event, "user_id");
   const std::string group_id = IdString(event, "group_id");
-  if (message_id.empty() || user_id.empty() || (message_type == "group" && group_id.empty())) {
+  if (message_id.empty() || user_id.empty() || (group && group_id.empty())) {
     return Status::InvalidArgument("onebot: message event without message_id, user_id or group_id");
   }
 
@@ -247,11 +248,11 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_s
   InboundMessage& m = parsed.message;
   m.channel = channel_;
   m.platform_msg_id = message_id;
-  m.chat_type = message_type;
-  m.group_id = message_type == "group" ? group_id : "";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
+  m.group_id = group ? group_id : "";
   m.sender_id = user_id;
   m.sent_at = sent_at;
-  m.dedup_key = (message_type == "group" ? "group:" + group_id : "private:" + user_id) + ":" + message_id +
+  m.dedup_key = (group ? "group:" + group_id : "private:" + user_id) + ":" + message_id +
                 ":" + std::to_string(sent_at);
   if (auto sender = event.find("sender"); sender != event.end() && sender->is_object()) {
     m.sender_name = StringField(*sender, "card");
@@ -281,11 +282,12 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
 
   const std::string detail_type = StringField(event, "detail_type");
   if (detail_type != "group" && detail_type != "private") return Ignore();  // e.g. channel
+  const bool group = detail_type == "group";
   const std::string id = StringField(event, "id");
   const std::string message_id = IdString(event, "message_id");
   const std::string user_id = IdString(event, "user_id");
   const std::string group_id = IdString(event, "group_id");
-  if (id.empty() || user_id.empty() || (detail_type == "group" && group_id.empty())) {
+  if (id.empty() || user_id.empty() || (group && group_id.empty())) {
     return Status::InvalidArgument("onebot: message event without id, user_id or group_id");
   }
 
@@ -295,8 +297,8 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
   m.channel = channel_;
   m.dedup_key = id;
   m.platform_msg_id = message_id;
-  m.chat_type = detail_type;
-  m.group_id = detail_type == "group" ? group_id : "";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
+  m.group_id = group ? group_id : "";
   m.sender_id = user_id;
   m.sent_at = std::isfinite(event_time) ? static_cast<int64_t>(event_time) : 0;
   Flattened flat = Flatten(ParseMessage(Field(event, "message")), self_id);
@@ -316,7 +318,7 @@ WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const Ack
   if (info.duplicate || info.passive_text.empty() || message.from_bot) {
     return {200, "application/json", options_.version == 11 ? "{}" : "[]"};
   }
-  const bool group = message.chat_type == "group";
+  const bool group = message.chat_type == ChatType::kGroup;
   json reply;
   if (options_.version == 11) {
     // Quick operation (http-post.md): auto_escape keeps the text from being read as CQ codes.
@@ -327,7 +329,7 @@ WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const Ack
     json segments = json::array();
     if (group) segments.push_back({{"type", "mention"}, {"data", {{"user_id", message.sender_id}}}});
     segments.push_back({{"type", "text"}, {"data", {{"text", (group ? " " : "") + info.passive_text}}}});
-    json params = {{"detail_type", message.chat_type}, {"message", std::move(segments)}};
+    json params = {{"detail_type", group ? "group" : "private"}, {"message", std::move(segments)}};
     params[group ? "group_id" : "user_id"] = group ? message.group_id : message.sender_id;
     reply = json::array({{{"action", "send_message"}, {"params", std::move(params)}}});
   }
@@ -350,7 +352,7 @@ json OneBotAdapter::MessageSegments(const OutboundMessage& message) const {
 
 Status OneBotAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("onebot: no HTTP client");
-  const bool to_user = message.audience == "user";
+  const bool to_user = message.audience == Audience::kUser;
   std::string target = to_user ? message.user_id : message.group_id;
   if (target.empty()) target = StringField(message.reply_context, to_user ? "user_id" : "group_id");
   if (target.empty()) return Status::InvalidArgument("onebot: no " + std::string(to_user ? "user_id" : "group_id") + " to send to");

@@ -259,7 +259,7 @@ bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) c
   const std::string chat_id = Trim(msg.Get({"ChatId"}));
   const bool group = chat_type != "single";  // group, blackboard and blackboard_reply are shared
   m.platform_msg_id = Trim(msg.Get({"MsgId"}));
-  m.chat_type = group ? "group" : "private";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
   m.group_id = group ? chat_id : "";
   m.sender_id = Trim(msg.Get({"From", "UserId"}));
   m.sender_name = Trim(msg.Get({"From", "Name"}));
@@ -311,7 +311,7 @@ bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) c
 bool WecomAdapter::FillAppMessage(const PayloadNode& msg, InboundMessage& m) const {
   const std::string msgtype = Trim(msg.Get({"MsgType"}));
   m.platform_msg_id = Trim(msg.Get({"MsgId"}));
-  m.chat_type = "private";
+  m.chat_type = ChatType::kPrivate;
   m.sender_id = Trim(msg.Get({"FromUserName"}));
   if (auto created = ParseTimestamp(Trim(msg.Get({"CreateTime"})))) m.sent_at = *created;
   m.reply_context["user_id"] = m.sender_id;
@@ -393,7 +393,7 @@ WebhookReply WecomAdapter::Acknowledge(const InboundMessage& message, const AckI
   std::string plaintext;
   if (settings_.mode == WecomSettings::Mode::kRobot) {
     // Mention the sender in group chats so the answer is seen; a single chat needs none.
-    const bool mention = message.chat_type == "group" && !message.sender_id.empty();
+    const bool mention = message.chat_type == ChatType::kGroup && !message.sender_id.empty();
     if (format == PayloadFormat::kXml) {
       plaintext = "<xml><MsgType>text</MsgType><Text><Content>" + CData(text) + "</Content>";
       if (mention) plaintext += "<MentionedList><Item>" + CData(message.sender_id) + "</Item></MentionedList>";
@@ -440,8 +440,8 @@ std::string WecomAdapter::RobotUrl(const OutboundMessage& message) const {
 }
 
 std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
-  if (message.audience == "user" || settings_.mode == WecomSettings::Mode::kApp) {
-    std::string user = message.audience == "user" ? message.user_id : jsonf::StringField(message.reply_context, "user_id");
+  if (message.audience == Audience::kUser || settings_.mode == WecomSettings::Mode::kApp) {
+    std::string user = message.audience == Audience::kUser ? message.user_id : jsonf::StringField(message.reply_context, "user_id");
     return "wecom:app:" + settings_.agent_id + ":user:" + user;
   }
   // WeCom limits each robot (20 messages a minute), whichever chat it posts to. The key is a
@@ -452,7 +452,7 @@ std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
 
 Status WecomAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("wecom channel '" + channel_ + "' has no HTTP client");
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     if (!settings_.HasAppCredentials()) {
       return Status::FailedPrecondition("wecom channel '" + channel_ +
                                         "' cannot send privately: configure corp_id, corp_secret and agent_id");

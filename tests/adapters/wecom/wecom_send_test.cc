@@ -52,7 +52,7 @@ OutboundMessage GroupMessage(const std::string& text) {
   OutboundMessage m;
   m.channel = "wecom-test";
   m.kind = "group_ack";
-  m.audience = "group";
+  m.audience = Audience::kGroup;
   m.group_id = "wrkGroup1";
   m.text = text;
   m.attempt = 1;
@@ -62,7 +62,7 @@ OutboundMessage GroupMessage(const std::string& text) {
 OutboundMessage UserMessage(const std::string& user, const std::string& text) {
   OutboundMessage m = GroupMessage(text);
   m.kind = "staff_notify";
-  m.audience = "user";
+  m.audience = Audience::kUser;
   m.group_id.clear();
   m.user_id = user;
   return m;
