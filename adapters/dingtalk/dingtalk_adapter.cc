@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "adapters/dingtalk/address_list.h"
@@ -225,10 +226,8 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
   const json body = json::parse(r.body, nullptr, false);
   if (!body.is_object() || !Field(body, "errcode").is_number_integer()) {
     const std::string what = "dingtalk robot: HTTP " + std::to_string(r.status);
-    if (r.status == 429) return Status::ResourceExhausted(what);
-    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without an errcode");
-    if (r.status == 404) return Status::NotFound(what);
-    return Status::InvalidArgument(what);
+    Status http = StatusFromHttp(r.status, what);
+    return http.ok() ? Status::Unavailable(what + " without an errcode") : http;
   }
   const int64_t code = Field(body, "errcode").get<int64_t>();
   const std::string what = "dingtalk robot: errcode " + std::to_string(code) + ": " + StringField(body, "errmsg");
@@ -240,7 +239,10 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
     case 310000:                                           // sign, timestamp or keyword
     case 300001: return Status::PermissionDenied(what);    // token missing / not found
     case 400102: return Status::FailedPrecondition(what);  // robot stopped
-    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+    default: {
+      Status http = StatusFromHttp(r.status, what);
+      return http.IsTransient() ? http : Status::FailedPrecondition(what);
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
@@ -271,10 +272,8 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
   }
   if (code == -1) {
     const std::string what = "feishu bot: HTTP " + std::to_string(r.status);
-    if (r.status == 429) return Status::ResourceExhausted(what);
-    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without a code");
-    if (r.status == 404) return Status::NotFound(what);
-    return Status::InvalidArgument(what);
+    Status http = StatusFromHttp(r.status, what);
+    return http.ok() ? Status::Unavailable(what + " without a code") : http;
   }
   const std::string what = "feishu bot: code " + std::to_string(code) + ": " + msg;
   switch (code) {
@@ -285,7 +284,10 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
     case 19001: return Status::NotFound(what);            // webhook token invalid
     case 9499:                                            // bad request body
     case 19024: return Status::InvalidArgument(what);     // keyword check failed
-    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+    default: {
+      Status http = StatusFromHttp(r.status, what);
+      return http.IsTransient() ? http : Status::FailedPrecondition(what);
+    }
   }
 }
 
@@ -345,7 +347,9 @@ StatusOr<std::string> FeishuAdapter::TenantToken(bool refresh) const {
   }
   const std::string what = "feishu: tenant_access_token: HTTP " + std::to_string(result->status) + ", code " +
                            std::to_string(code) + ": " + StringField(body, "msg");
-  if (result->status >= 500 || result->status == 429 || code == -1) return Status::Unavailable(what);
+  Status http = StatusFromHttp(result->status, what);
+  if (http.IsTransient()) return http;
+  if (code == -1) return Status::Unavailable(what);
   return Status::PermissionDenied(what);  // app_id / app_secret wrong, app disabled
 }
 
@@ -386,8 +390,9 @@ Status FeishuAdapter::SendByApp(const OutboundMessage& message, const std::strin
       case 99991400: return Status::ResourceExhausted(what);  // request frequency limit
       default: break;
     }
-    if (result->status == 429) return Status::ResourceExhausted(what);
-    if (result->status >= 500 || code == -1) return Status::Unavailable(what);
+    Status http = StatusFromHttp(result->status, what);
+    if (http.IsTransient()) return http;
+    if (code == -1) return Status::Unavailable(what);
     return Status::FailedPrecondition(what);  // bot not in the chat, user out of scope, bad content...
   }
   return Status::Internal("feishu: unreachable");

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "adapters/onebot/onebot.h"
@@ -116,11 +117,8 @@ Status ActionStatus(const StatusOr<HttpResponse>& result, int64_t version) {
   if (!result.ok()) return result.status();  // transport: kUnavailable / kDeadlineExceeded
   const HttpResponse& r = *result;
   const std::string where = "onebot API: HTTP " + std::to_string(r.status);
-  if (r.status == 401 || r.status == 403) return Status::PermissionDenied(where + " (access_token missing or wrong)");
-  if (r.status == 404) return Status::NotFound(where + " (unknown action)");
-  if (r.status == 429) return Status::ResourceExhausted(where);
-  if (r.status >= 500) return Status::Unavailable(where);
-  if (r.status != 200) return Status::InvalidArgument(where + " (unsupported Content-Type or bad body)");
+  // 401/403: access_token missing or wrong; 404: unknown action; other 4xx: bad Content-Type or body.
+  GR_RETURN_IF_ERROR(StatusFromHttp(r.status, where));
   json body = json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return Status::Unavailable("onebot API: malformed answer");
   const std::string status = StringField(body, "status");

@@ -284,7 +284,8 @@ TEST_SUITE("dingtalk adapter") {
         {200, R"({"errcode":"0"})", StatusCode::kUnavailable},
         {502, "bad gateway", StatusCode::kUnavailable},
         {429, "", StatusCode::kResourceExhausted},
-        {403, "", StatusCode::kInvalidArgument},
+        {403, "", StatusCode::kPermissionDenied},
+        {408, "", StatusCode::kUnavailable},
     };
     FakeHttpServer platform;
     HttplibClient http;

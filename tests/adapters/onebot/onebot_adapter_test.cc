@@ -373,6 +373,7 @@ TEST_SUITE("onebot adapter") {
         {11, 403, "", StatusCode::kPermissionDenied},
         {11, 404, "", StatusCode::kNotFound},
         {11, 406, "", StatusCode::kInvalidArgument},
+        {11, 408, "", StatusCode::kUnavailable},
         {11, 429, "", StatusCode::kResourceExhausted},
         {11, 502, "", StatusCode::kUnavailable},
         {12, 200, R"({"status":"failed","retcode":36000,"message":"tired"})", StatusCode::kResourceExhausted},
