@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
@@ -123,14 +124,8 @@ Status DingTalkAdapter::Authenticate(const WebhookRequest& request, int64_t now_
   };
   int64_t timestamp_ms = 0;
   if (!ParseInt(header("timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
-  if (options_.freshness_window_seconds > 0) {
-    const int64_t window_ms = options_.freshness_window_seconds * 1000;
-    const int64_t now_ms = now_seconds * 1000;
-    if (timestamp_ms < now_ms - window_ms || timestamp_ms > now_ms + window_ms) {
-      return Status::Unauthenticated("dingtalk: timestamp outside the freshness window of " +
-                                     std::to_string(options_.freshness_window_seconds) + " s");
-    }
-  }
+  GR_RETURN_IF_ERROR(CheckFreshness("dingtalk", static_cast<double>(timestamp_ms), TimestampUnit::kMilliseconds,
+                                    now_seconds, options_.freshness_window_seconds));
   if (!crypto::ConstantTimeEquals(header("sign"), Sign(timestamp_ms, options_.app_secret))) {
     return Status::Unauthenticated("dingtalk: sign missing or wrong");
   }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
@@ -206,18 +207,12 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& reques
   if (options_.freshness_window_seconds > 0) {
     // The signed per-push timestamp when there is one, else the event's creation time.
     int64_t sent = 0;
-    bool known = false;
-    if (signature_checked) {
-      known = ParseInt(Header(request, "x-lark-request-timestamp"), &sent);
-    } else {
-      known = ParseInt(StringField(header, "create_time"), &sent);
-      sent /= 1000;
-    }
-    if (!known || sent < now_seconds - options_.freshness_window_seconds ||
-        sent > now_seconds + options_.freshness_window_seconds) {
-      return Status::Unauthenticated("feishu: timestamp outside the freshness window of " +
-                                     std::to_string(options_.freshness_window_seconds) + " s");
-    }
+    const bool known = signature_checked ? ParseInt(Header(request, "x-lark-request-timestamp"), &sent)
+                                         : ParseInt(StringField(header, "create_time"), &sent);
+    if (!known) return Status::Unauthenticated("feishu: no timestamp to check the freshness window against");
+    GR_RETURN_IF_ERROR(CheckFreshness("feishu", static_cast<double>(sent),
+                                      signature_checked ? TimestampUnit::kSeconds : TimestampUnit::kMilliseconds,
+                                      now_seconds, options_.freshness_window_seconds));
   }
   if (StringField(header, "event_type") != "im.message.receive_v1") return Ignore();
   return ParseMessageEvent(event);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
@@ -163,7 +164,6 @@ class OneBotAdapter final : public Adapter {
 
  private:
   Status Authenticate(const WebhookRequest& request) const;
-  Status CheckFreshness(double event_time, int64_t now_seconds) const;
   StatusOr<ParsedWebhook> ParseV11(const json& event, int64_t now_seconds) const;
   StatusOr<ParsedWebhook> ParseV12(const json& event, int64_t now_seconds) const;
   json MessageSegments(const OutboundMessage& message) const;
@@ -200,16 +200,6 @@ Status OneBotAdapter::Authenticate(const WebhookRequest& request) const {
   return Status::Ok();
 }
 
-Status OneBotAdapter::CheckFreshness(double event_time, int64_t now_seconds) const {
-  if (options_.freshness_window_seconds == 0) return Status::Ok();
-  if (!(std::fabs(event_time - static_cast<double>(now_seconds)) <=
-        static_cast<double>(options_.freshness_window_seconds))) {
-    return Status::Unauthenticated("onebot: event time outside the freshness window of " +
-                                   std::to_string(options_.freshness_window_seconds) + " s");
-  }
-  return Status::Ok();
-}
-
 StatusOr<ParsedWebhook> OneBotAdapter::ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const {
   if (request.method != "POST") return Status::InvalidArgument("onebot: events are POSTed");
   if (request.body.size() > kMaxBodyBytes) return Status::PayloadTooLarge("onebot: body too large");
@@ -229,7 +219,8 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_s
   auto time = event.find("time");
   if (time == event.end() || !time->is_number_integer()) return Status::InvalidArgument("onebot: event has no integer 'time'");
   const int64_t sent_at = time->get<int64_t>();
-  GR_RETURN_IF_ERROR(CheckFreshness(static_cast<double>(sent_at), now_seconds));
+  GR_RETURN_IF_ERROR(CheckFreshness("onebot", static_cast<double>(sent_at), TimestampUnit::kSeconds, now_seconds,
+                                    options_.freshness_window_seconds));
 
   const std::string message_type = StringField(event, "message_type");
   if (message_type != "group" && message_type != "private") return Ignore();  // e.g. guild
@@ -276,7 +267,8 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
   auto time = event.find("time");
   if (time == event.end() || !time->is_number()) return Status::InvalidArgument("onebot: event has no numeric 'time'");
   const double event_time = time->get<double>();
-  GR_RETURN_IF_ERROR(CheckFreshness(event_time, now_seconds));
+  GR_RETURN_IF_ERROR(
+      CheckFreshness("onebot", event_time, TimestampUnit::kSeconds, now_seconds, options_.freshness_window_seconds));
 
   const std::string detail_type = StringField(event, "detail_type");
   if (detail_type != "group" && detail_type != "private") return Ignore();  // e.g. channel

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <utility>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
@@ -206,10 +206,8 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseWebhook(const WebhookRequest& request
   // Verify before anything else looks at the ciphertext, then the window: a stale but
   // authentic callback is a replay.
   GR_RETURN_IF_ERROR(crypt_.Verify(signature, timestamp, nonce, ciphertext));
-  if (settings_.freshness_seconds > 0 && std::llabs(now_seconds - *ts) > settings_.freshness_seconds) {
-    return Status::Unauthenticated("timestamp " + timestamp + " is outside the " +
-                                   std::to_string(settings_.freshness_seconds) + " s freshness window");
-  }
+  GR_RETURN_IF_ERROR(CheckFreshness("wecom", static_cast<double>(*ts), TimestampUnit::kSeconds, now_seconds,
+                                    settings_.freshness_seconds));
   auto plaintext = crypt_.Decrypt(ciphertext);
   if (!plaintext.ok()) return plaintext.status();
 
