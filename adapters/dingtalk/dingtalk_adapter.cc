@@ -17,6 +17,7 @@
 #include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "adapters/dingtalk/address_list.h"
 #include "adapters/dingtalk/dingtalk.h"
@@ -118,15 +119,11 @@ class DingTalkAdapter final : public Adapter {
 
 Status DingTalkAdapter::Authenticate(const WebhookRequest& request, int64_t now_seconds) const {
   if (options_.app_secret.empty()) return Status::Ok();
-  auto header = [&request](const char* name) {
-    auto it = request.headers.find(name);
-    return it == request.headers.end() ? std::string() : it->second;
-  };
   int64_t timestamp_ms = 0;
-  if (!ParseInt(header("timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
+  if (!ParseInt(HeaderOf(request, "timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
   GR_RETURN_IF_ERROR(CheckFreshness("dingtalk", static_cast<double>(timestamp_ms), TimestampUnit::kMilliseconds,
                                     now_seconds, options_.freshness_window_seconds));
-  if (!crypto::ConstantTimeEquals(header("sign"), Sign(timestamp_ms, options_.app_secret))) {
+  if (!crypto::ConstantTimeEquals(HeaderOf(request, "sign"), Sign(timestamp_ms, options_.app_secret))) {
     return Status::Unauthenticated("dingtalk: sign missing or wrong");
   }
   return Status::Ok();

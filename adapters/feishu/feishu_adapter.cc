@@ -17,6 +17,7 @@
 #include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
 #include "adapters/feishu/feishu.h"
@@ -93,11 +94,6 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   return o;
 }
 
-std::string Header(const WebhookRequest& request, const char* name) {
-  auto it = request.headers.find(name);
-  return it == request.headers.end() ? std::string() : it->second;
-}
-
 ParsedWebhook Ignore() {
   ParsedWebhook p;
   p.kind = ParsedWebhook::Kind::kIgnore;
@@ -161,10 +157,10 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& reques
   if (!options_.encrypt_key.empty()) {
     const json& encrypt = Field(outer, "encrypt");
     if (!encrypt.is_string()) return Status::Unauthenticated("feishu: this channel expects encrypted events");
-    const std::string signature = Header(request, "x-lark-signature");
+    const std::string signature = HeaderOf(request, "x-lark-signature");
     if (!signature.empty()) {
-      const std::string expected = RequestSignature(Header(request, "x-lark-request-timestamp"),
-                                                    Header(request, "x-lark-request-nonce"), options_.encrypt_key,
+      const std::string expected = RequestSignature(HeaderOf(request, "x-lark-request-timestamp"),
+                                                    HeaderOf(request, "x-lark-request-nonce"), options_.encrypt_key,
                                                     request.body);
       if (!crypto::ConstantTimeEquals(signature, expected)) return Status::Unauthenticated("feishu: X-Lark-Signature wrong");
       signature_checked = true;
@@ -207,7 +203,7 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& reques
   if (options_.freshness_window_seconds > 0) {
     // The signed per-push timestamp when there is one, else the event's creation time.
     int64_t sent = 0;
-    const bool known = signature_checked ? ParseInt(Header(request, "x-lark-request-timestamp"), &sent)
+    const bool known = signature_checked ? ParseInt(HeaderOf(request, "x-lark-request-timestamp"), &sent)
                                          : ParseInt(StringField(header, "create_time"), &sent);
     if (!known) return Status::Unauthenticated("feishu: no timestamp to check the freshness window against");
     GR_RETURN_IF_ERROR(CheckFreshness("feishu", static_cast<double>(sent),

@@ -19,6 +19,7 @@
 #include "adapters/common/freshness.h"
 #include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "adapters/onebot/onebot.h"
 #include "adapters/onebot/segments.h"
@@ -174,21 +175,17 @@ class OneBotAdapter final : public Adapter {
 };
 
 Status OneBotAdapter::Authenticate(const WebhookRequest& request) const {
-  auto header = [&request](const char* name) {
-    auto it = request.headers.find(name);
-    return it == request.headers.end() ? std::string() : it->second;
-  };
   if (options_.version == 11) {
     if (options_.secret.empty()) return Status::Ok();
     const std::string expected = "sha1=" + crypto::HexEncode(crypto::HmacSha1(options_.secret, request.body));
-    if (!crypto::ConstantTimeEquals(header("x-signature"), expected)) {
+    if (!crypto::ConstantTimeEquals(HeaderOf(request, "x-signature"), expected)) {
       return Status::Unauthenticated("onebot: X-Signature missing or wrong");
     }
     return Status::Ok();
   }
   if (options_.access_token.empty()) return Status::Ok();
   std::string presented;
-  const std::string authorization = header("authorization");
+  const std::string authorization = HeaderOf(request, "authorization");
   if (authorization.rfind("Bearer ", 0) == 0) {
     presented = authorization.substr(7);
   } else if (auto it = request.query.find("access_token"); it != request.query.end()) {
