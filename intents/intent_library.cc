@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "intents/taxonomy.h"
+#include "util/yaml_file.h"
 
 namespace gridrelay::intents {
 
@@ -27,23 +28,6 @@ struct RawFragment {
 };
 
 int LineOf(const YAML::Node& n) { return n.Mark().line + 1; }
-
-std::string Where(const std::string& file, const YAML::Node& n) { return file + ":" + std::to_string(LineOf(n)); }
-
-Status CheckKeys(const std::string& file, const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                 const std::string& what) {
-  if (!map.IsMap()) return Status::InvalidArgument(Where(file, map) + ": " + what + " must be a mapping");
-  for (const auto& kv : map) {
-    std::string key = kv.first.as<std::string>();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::InvalidArgument(Where(file, kv.first) + ": unknown key '" + key + "' in " + what +
-                                     " (allowed: " + list + ")");
-    }
-  }
-  return Status::Ok();
-}
 
 class Expander {
  public:
@@ -98,12 +82,12 @@ StatusOr<std::vector<std::string>> Strings(const std::string& file, const YAML::
                                            std::vector<int>* lines) {
   std::vector<std::string> out;
   if (!node) return out;
-  if (!node.IsSequence()) return Status::InvalidArgument(Where(file, node) + ": '" + key + "' must be a list");
+  if (!node.IsSequence()) return Status::InvalidArgument(YamlWhere(file, node) + ": '" + key + "' must be a list");
   for (const auto& item : node) {
     if (!item.IsScalar())
-      return Status::InvalidArgument(Where(file, item) + ": every item of '" + key + "' must be a string");
+      return Status::InvalidArgument(YamlWhere(file, item) + ": every item of '" + key + "' must be a string");
     std::string s = item.as<std::string>();
-    if (s.empty()) return Status::InvalidArgument(Where(file, item) + ": empty string in '" + key + "'");
+    if (s.empty()) return Status::InvalidArgument(YamlWhere(file, item) + ": empty string in '" + key + "'");
     out.push_back(std::move(s));
     lines->push_back(LineOf(item));
   }
@@ -152,44 +136,44 @@ Status Take(StatusOr<T> v, T* out) {
 
 Status ParseIntent(const std::string& file, const std::string& category, const YAML::Node& node, Expander* expander,
                    IntentSpec* spec) {
-  GR_RETURN_IF_ERROR(CheckKeys(file, node,
+  GR_RETURN_IF_ERROR(CheckYamlKeys(file, node,
                                {"name", "priority", "strength", "patterns", "keywords", "exclude", "urgent", "examples",
                                 "counter_examples", "description"},
                                "an intent"));
   spec->file = file;
   spec->line = LineOf(node);
   if (!node["name"] || !node["name"].IsScalar())
-    return Status::InvalidArgument(Where(file, node) + ": an intent needs a 'name'");
+    return Status::InvalidArgument(YamlWhere(file, node) + ": an intent needs a 'name'");
   spec->name = node["name"].as<std::string>();
   spec->category = category;
   if (!IsTaxonomyIntent(spec->name))
-    return Status::InvalidArgument(Where(file, node["name"]) + ": '" + spec->name +
+    return Status::InvalidArgument(YamlWhere(file, node["name"]) + ": '" + spec->name +
                                    "' is not an intent of the taxonomy (shared/docs/taxonomy.md)");
   if (spec->name.rfind(category + ".", 0) != 0)
-    return Status::InvalidArgument(Where(file, node["name"]) + ": intent '" + spec->name +
+    return Status::InvalidArgument(YamlWhere(file, node["name"]) + ": intent '" + spec->name +
                                    "' does not belong to this file's category '" + category + "'");
   if (node["priority"]) {
     try {
       spec->priority = node["priority"].as<int>();
     } catch (const YAML::Exception&) {
-      return Status::InvalidArgument(Where(file, node["priority"]) + ": 'priority' must be an integer");
+      return Status::InvalidArgument(YamlWhere(file, node["priority"]) + ": 'priority' must be an integer");
     }
   }
   if (node["strength"]) {
     try {
       spec->strength = node["strength"].as<double>();
     } catch (const YAML::Exception&) {
-      return Status::InvalidArgument(Where(file, node["strength"]) + ": 'strength' must be a number");
+      return Status::InvalidArgument(YamlWhere(file, node["strength"]) + ": 'strength' must be a number");
     }
     if (!(spec->strength > 0.0 && spec->strength <= 1.0))
-      return Status::InvalidArgument(Where(file, node["strength"]) + ": 'strength' must be in (0, 1]");
+      return Status::InvalidArgument(YamlWhere(file, node["strength"]) + ": 'strength' must be in (0, 1]");
   }
   std::vector<SourcePattern> keywords;
   GR_RETURN_IF_ERROR(Take(Patterns(file, node["patterns"], "patterns", false, expander), &spec->patterns));
   GR_RETURN_IF_ERROR(Take(Patterns(file, node["keywords"], "keywords", true, expander), &keywords));
   spec->patterns.insert(spec->patterns.end(), keywords.begin(), keywords.end());
   if (spec->patterns.empty())
-    return Status::InvalidArgument(Where(file, node) + ": intent '" + spec->name + "' has no patterns or keywords");
+    return Status::InvalidArgument(YamlWhere(file, node) + ": intent '" + spec->name + "' has no patterns or keywords");
   GR_RETURN_IF_ERROR(Take(Patterns(file, node["exclude"], "exclude", false, expander), &spec->exclude));
   GR_RETURN_IF_ERROR(Take(Patterns(file, node["urgent"], "urgent", false, expander), &spec->urgent));
   GR_RETURN_IF_ERROR(Take(Examples(file, node["examples"], "examples"), &spec->examples));
@@ -220,13 +204,13 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
       YAML::Node doc = YAML::LoadFile(p.string());
       if (!doc.IsMap()) return Status::InvalidArgument(file + ":1: an intent file must be a mapping");
       if (const YAML::Node f = doc["fragments"]) {
-        if (!f.IsMap()) return Status::InvalidArgument(Where(file, f) + ": 'fragments' must be a mapping");
+        if (!f.IsMap()) return Status::InvalidArgument(YamlWhere(file, f) + ": 'fragments' must be a mapping");
         for (const auto& kv : f) {
           std::string name = kv.first.as<std::string>();
           if (!kv.second.IsScalar())
-            return Status::InvalidArgument(Where(file, kv.second) + ": fragment '" + name + "' must be a string");
+            return Status::InvalidArgument(YamlWhere(file, kv.second) + ": fragment '" + name + "' must be a string");
           if (auto it = raw.find(name); it != raw.end())
-            return Status::InvalidArgument(Where(file, kv.first) + ": fragment '" + name + "' is already defined at " +
+            return Status::InvalidArgument(YamlWhere(file, kv.first) + ": fragment '" + name + "' is already defined at " +
                                            it->second.file + ":" + std::to_string(it->second.line));
           raw[name] = {kv.second.as<std::string>(), file, LineOf(kv.first)};
         }
@@ -243,18 +227,18 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
   for (const auto& [file, doc] : docs) {
     try {
       if (!doc["category"]) {
-        GR_RETURN_IF_ERROR(CheckKeys(file, doc, {"fragments"}, "a fragments-only file"));
+        GR_RETURN_IF_ERROR(CheckYamlKeys(file, doc, {"fragments"}, "a fragments-only file"));
         continue;
       }
       std::string category = doc["category"].as<std::string>();
       if (CategoryRank(category) < 0)
-        return Status::InvalidArgument(Where(file, doc["category"]) + ": unknown category '" + category +
+        return Status::InvalidArgument(YamlWhere(file, doc["category"]) + ": unknown category '" + category +
                                        "' (anti_fraud, legal_aid, appeal or none)");
       if (!seen_categories.insert(category).second)
-        return Status::InvalidArgument(Where(file, doc["category"]) + ": category '" + category +
+        return Status::InvalidArgument(YamlWhere(file, doc["category"]) + ": category '" + category +
                                        "' is defined by another file too");
       if (category == "none") {
-        GR_RETURN_IF_ERROR(CheckKeys(file, doc, {"category", "fragments", "veto", "examples"}, "none.yaml"));
+        GR_RETURN_IF_ERROR(CheckYamlKeys(file, doc, {"category", "fragments", "veto", "examples"}, "none.yaml"));
         std::vector<SourcePattern> veto;
         GR_RETURN_IF_ERROR(Take(Patterns(file, doc["veto"], "veto", false, &expander), &veto));
         lib.vetoes.insert(lib.vetoes.end(), veto.begin(), veto.end());
@@ -262,7 +246,7 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
         continue;
       }
       GR_RETURN_IF_ERROR(
-          CheckKeys(file, doc, {"category", "fragments", "exclude", "urgent", "intents"}, "a category file"));
+          CheckYamlKeys(file, doc, {"category", "fragments", "exclude", "urgent", "intents"}, "a category file"));
       CategorySpec cat;
       cat.category = category;
       cat.file = file;
@@ -276,7 +260,7 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
         IntentSpec spec;
         GR_RETURN_IF_ERROR(ParseIntent(file, category, node, &expander, &spec));
         if (!seen_intents.insert(spec.name).second)
-          return Status::InvalidArgument(Where(file, node) + ": intent '" + spec.name + "' is defined twice");
+          return Status::InvalidArgument(YamlWhere(file, node) + ": intent '" + spec.name + "' is defined twice");
         lib.intents.push_back(std::move(spec));
       }
     } catch (const YAML::Exception& e) {

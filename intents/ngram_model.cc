@@ -13,10 +13,10 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include "gateway/core/classification.h"
 #include "intents/normaliser.h"
+#include "util/crypto.h"
 
 namespace gridrelay::intents {
 
@@ -44,19 +44,6 @@ std::string NowUtc() {
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
-}
 
 void NgramFeatures(std::string_view normalised, uint32_t buckets, std::vector<uint32_t>* features,
                    std::vector<std::string>* grams) {
@@ -241,7 +228,7 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
   model->temperature_ = best_t;
   model->threshold_ = threshold;
   model->training_files_ = std::move(training_files);
-  for (const auto& d : data) model->training_hashes_.insert(Sha256Hex(d.text));
+  for (const auto& d : data) model->training_hashes_.insert(crypto::Sha256Hex(d.text));
   model->trained_at_ = NowUtc();
   return model;
 }
@@ -286,7 +273,7 @@ double NgramModel::ProbabilityOf(const ModelPrediction& p, const std::string& in
   return 0.0;
 }
 
-bool NgramModel::WasTrainedOn(std::string_view text) const { return training_hashes_.count(Sha256Hex(text)) > 0; }
+bool NgramModel::WasTrainedOn(std::string_view text) const { return training_hashes_.count(crypto::Sha256Hex(text)) > 0; }
 
 Status NgramModel::SaveFile(const std::filesystem::path& path) const {
   using nlohmann::json;

@@ -100,9 +100,6 @@ class NgramModel {
   std::string trained_at_;
 };
 
-// Hex SHA-256 of `text` (OpenSSL EVP).
-std::string Sha256Hex(std::string_view text);
-
 // Character 1-3-grams of a normalised text: the hashed features and the n-gram strings.
 void NgramFeatures(std::string_view normalised, uint32_t buckets, std::vector<uint32_t>* features,
                    std::vector<std::string>* grams);

@@ -20,18 +20,20 @@ StatusOr<YamlFile> YamlFile::Load(const std::filesystem::path& path) {
   return f;
 }
 
-std::string YamlFile::Where(const YAML::Node& node) const {
+std::string YamlWhere(const std::string& file, const YAML::Node& node) {
   int line = node.Mark().line;
-  return name_ + ":" + std::to_string(line < 0 ? 1 : line + 1);
+  return file + ":" + std::to_string(line < 0 ? 1 : line + 1);
 }
+
+std::string YamlFile::Where(const YAML::Node& node) const { return YamlWhere(name_, node); }
 
 Status YamlFile::Error(const YAML::Node& node, const std::string& what) const {
   return Status::InvalidArgument(Where(node) + ": " + what);
 }
 
-Status YamlFile::CheckKeys(const YAML::Node& node, std::initializer_list<const char*> allowed,
-                           const std::string& what) const {
-  if (!node.IsMap()) return Error(node, what + " must be a map of key: value");
+Status CheckYamlKeys(const std::string& file, const YAML::Node& node, std::initializer_list<const char*> allowed,
+                     const std::string& what) {
+  if (!node.IsMap()) return Status::InvalidArgument(YamlWhere(file, node) + ": " + what + " must be a map of key: value");
   for (const auto& kv : node) {
     std::string key = kv.first.Scalar();
     bool ok = false;
@@ -39,10 +41,16 @@ Status YamlFile::CheckKeys(const YAML::Node& node, std::initializer_list<const c
     if (!ok) {
       std::string list;
       for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-      return Error(kv.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      return Status::InvalidArgument(YamlWhere(file, kv.first) + ": unknown key '" + key + "' in " + what +
+                                     " (expected one of: " + list + ")");
     }
   }
   return Status::Ok();
+}
+
+Status YamlFile::CheckKeys(const YAML::Node& node, std::initializer_list<const char*> allowed,
+                           const std::string& what) const {
+  return CheckYamlKeys(name_, node, allowed, what);
 }
 
 template <typename T>

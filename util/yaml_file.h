@@ -48,6 +48,12 @@ class YamlFile {
   YAML::Node root_;
 };
 
+// The same two checks for YAML read without a YamlFile (the intent library reads many files
+// as nodes): "file:line" of `node`, and every key of the map `node` one of `allowed`.
+std::string YamlWhere(const std::string& file, const YAML::Node& node);
+Status CheckYamlKeys(const std::string& file, const YAML::Node& node, std::initializer_list<const char*> allowed,
+                     const std::string& what);
+
 // Converts YAML to JSON: plain scalars become booleans, integers, floats or null where they
 // look like one (YAML 1.2 core schema); quoted scalars stay strings.
 nlohmann::json YamlToJson(const YAML::Node& node);

@@ -14,7 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "adapters/dingtalk/address_list.h"
 #include "adapters/dingtalk/dingtalk.h"
@@ -116,21 +119,11 @@ class DingTalkAdapter final : public Adapter {
 
 Status DingTalkAdapter::Authenticate(const WebhookRequest& request, int64_t now_seconds) const {
   if (options_.app_secret.empty()) return Status::Ok();
-  auto header = [&request](const char* name) {
-    auto it = request.headers.find(name);
-    return it == request.headers.end() ? std::string() : it->second;
-  };
   int64_t timestamp_ms = 0;
-  if (!ParseInt(header("timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
-  if (options_.freshness_window_seconds > 0) {
-    const int64_t window_ms = options_.freshness_window_seconds * 1000;
-    const int64_t now_ms = now_seconds * 1000;
-    if (timestamp_ms < now_ms - window_ms || timestamp_ms > now_ms + window_ms) {
-      return Status::Unauthenticated("dingtalk: timestamp outside the freshness window of " +
-                                     std::to_string(options_.freshness_window_seconds) + " s");
-    }
-  }
-  if (!crypto::ConstantTimeEquals(header("sign"), Sign(timestamp_ms, options_.app_secret))) {
+  if (!ParseInt(HeaderOf(request, "timestamp"), &timestamp_ms)) return Status::Unauthenticated("dingtalk: timestamp header missing");
+  GR_RETURN_IF_ERROR(CheckFreshness("dingtalk", static_cast<double>(timestamp_ms), TimestampUnit::kMilliseconds,
+                                    now_seconds, options_.freshness_window_seconds));
+  if (!crypto::ConstantTimeEquals(HeaderOf(request, "sign"), Sign(timestamp_ms, options_.app_secret))) {
     return Status::Unauthenticated("dingtalk: sign missing or wrong");
   }
   return Status::Ok();
@@ -158,7 +151,7 @@ StatusOr<ParsedWebhook> DingTalkAdapter::ParseWebhook(const WebhookRequest& requ
   m.channel = channel_;
   m.dedup_key = msg_id;
   m.platform_msg_id = msg_id;
-  m.chat_type = conversation_type == "2" ? "group" : "private";
+  m.chat_type = conversation_type == "2" ? ChatType::kGroup : ChatType::kPrivate;
   m.group_id = conversation_type == "2" ? conversation_id : "";
   const std::string sender_id = StringField(body, "senderId");
   const std::string staff_id = StringField(body, "senderStaffId");
@@ -189,7 +182,7 @@ WebhookReply DingTalkAdapter::Acknowledge(const InboundMessage& message, const A
     // The outgoing robot posts a message in the HTTP answer into the conversation.
     reply = {{"msgtype", "text"}, {"text", {{"content", info.passive_text}}}};
     const std::string staff_id = StringField(message.reply_context, "sender_staff_id");
-    if (message.chat_type == "group" && !staff_id.empty()) {
+    if (message.chat_type == ChatType::kGroup && !staff_id.empty()) {
       reply["at"] = {{"atUserIds", {staff_id}}, {"isAtAll", false}};
     }
   }
@@ -201,7 +194,7 @@ std::string DingTalkAdapter::SessionWebhookFor(const OutboundMessage& message, i
   const std::string url = StringField(ctx, "session_webhook");
   if (url.empty() || IntField(ctx, "session_webhook_expires_ms") <= now_ms + kSessionMarginMs) return {};
   const std::string type = StringField(ctx, "conversation_type");
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     const bool same_user = message.user_id == StringField(ctx, "sender_staff_id") ||
                            message.user_id == StringField(ctx, "sender_id");
     return type == "1" && same_user ? url : std::string();
@@ -225,10 +218,8 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
   const json body = json::parse(r.body, nullptr, false);
   if (!body.is_object() || !Field(body, "errcode").is_number_integer()) {
     const std::string what = "dingtalk robot: HTTP " + std::to_string(r.status);
-    if (r.status == 429) return Status::ResourceExhausted(what);
-    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without an errcode");
-    if (r.status == 404) return Status::NotFound(what);
-    return Status::InvalidArgument(what);
+    Status http = StatusFromHttp(r.status, what);
+    return http.ok() ? Status::Unavailable(what + " without an errcode") : http;
   }
   const int64_t code = Field(body, "errcode").get<int64_t>();
   const std::string what = "dingtalk robot: errcode " + std::to_string(code) + ": " + StringField(body, "errmsg");
@@ -240,7 +231,10 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
     case 310000:                                           // sign, timestamp or keyword
     case 300001: return Status::PermissionDenied(what);    // token missing / not found
     case 400102: return Status::FailedPrecondition(what);  // robot stopped
-    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+    default: {
+      Status http = StatusFromHttp(r.status, what);
+      return http.IsTransient() ? http : Status::FailedPrecondition(what);
+    }
   }
 }
 
@@ -251,7 +245,7 @@ Status DingTalkAdapter::Send(const OutboundMessage& message) const {
   request.timeout_ms = static_cast<int>(options_.timeout_ms);
   request.url = SessionWebhookFor(message, now_ms);
   if (request.url.empty()) {
-    if (message.audience == "user") {
+    if (message.audience == Audience::kUser) {
       return Status::FailedPrecondition("dingtalk: no live session with this user; a custom robot posts only into its group");
     }
     if (options_.access_token.empty()) {

@@ -14,7 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
 #include "adapters/feishu/feishu.h"
@@ -91,11 +94,6 @@ StatusOr<Options> ReadOptions(const ChannelSpec& spec) {
   return o;
 }
 
-std::string Header(const WebhookRequest& request, const char* name) {
-  auto it = request.headers.find(name);
-  return it == request.headers.end() ? std::string() : it->second;
-}
-
 ParsedWebhook Ignore() {
   ParsedWebhook p;
   p.kind = ParsedWebhook::Kind::kIgnore;
@@ -159,10 +157,10 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& reques
   if (!options_.encrypt_key.empty()) {
     const json& encrypt = Field(outer, "encrypt");
     if (!encrypt.is_string()) return Status::Unauthenticated("feishu: this channel expects encrypted events");
-    const std::string signature = Header(request, "x-lark-signature");
+    const std::string signature = HeaderOf(request, "x-lark-signature");
     if (!signature.empty()) {
-      const std::string expected = RequestSignature(Header(request, "x-lark-request-timestamp"),
-                                                    Header(request, "x-lark-request-nonce"), options_.encrypt_key,
+      const std::string expected = RequestSignature(HeaderOf(request, "x-lark-request-timestamp"),
+                                                    HeaderOf(request, "x-lark-request-nonce"), options_.encrypt_key,
                                                     request.body);
       if (!crypto::ConstantTimeEquals(signature, expected)) return Status::Unauthenticated("feishu: X-Lark-Signature wrong");
       signature_checked = true;
@@ -205,18 +203,12 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseWebhook(const WebhookRequest& reques
   if (options_.freshness_window_seconds > 0) {
     // The signed per-push timestamp when there is one, else the event's creation time.
     int64_t sent = 0;
-    bool known = false;
-    if (signature_checked) {
-      known = ParseInt(Header(request, "x-lark-request-timestamp"), &sent);
-    } else {
-      known = ParseInt(StringField(header, "create_time"), &sent);
-      sent /= 1000;
-    }
-    if (!known || sent < now_seconds - options_.freshness_window_seconds ||
-        sent > now_seconds + options_.freshness_window_seconds) {
-      return Status::Unauthenticated("feishu: timestamp outside the freshness window of " +
-                                     std::to_string(options_.freshness_window_seconds) + " s");
-    }
+    const bool known = signature_checked ? ParseInt(HeaderOf(request, "x-lark-request-timestamp"), &sent)
+                                         : ParseInt(StringField(header, "create_time"), &sent);
+    if (!known) return Status::Unauthenticated("feishu: no timestamp to check the freshness window against");
+    GR_RETURN_IF_ERROR(CheckFreshness("feishu", static_cast<double>(sent),
+                                      signature_checked ? TimestampUnit::kSeconds : TimestampUnit::kMilliseconds,
+                                      now_seconds, options_.freshness_window_seconds));
   }
   if (StringField(header, "event_type") != "im.message.receive_v1") return Ignore();
   return ParseMessageEvent(event);
@@ -239,7 +231,7 @@ StatusOr<ParsedWebhook> FeishuAdapter::ParseMessageEvent(const json& envelope) c
   m.dedup_key = event_id;
   m.platform_msg_id = message_id;
   const std::string chat_type = StringField(message, "chat_type");
-  m.chat_type = chat_type == "p2p" ? "private" : "group";
+  m.chat_type = chat_type == "p2p" ? ChatType::kPrivate : ChatType::kGroup;
   m.group_id = chat_type == "p2p" ? "" : chat_id;
   const json& sender_id = Field(sender, "sender_id");
   m.sender_id = StringField(sender_id, "open_id");
@@ -271,10 +263,8 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
   }
   if (code == -1) {
     const std::string what = "feishu bot: HTTP " + std::to_string(r.status);
-    if (r.status == 429) return Status::ResourceExhausted(what);
-    if (r.status >= 500 || r.status == 200) return Status::Unavailable(what + " without a code");
-    if (r.status == 404) return Status::NotFound(what);
-    return Status::InvalidArgument(what);
+    Status http = StatusFromHttp(r.status, what);
+    return http.ok() ? Status::Unavailable(what + " without a code") : http;
   }
   const std::string what = "feishu bot: code " + std::to_string(code) + ": " + msg;
   switch (code) {
@@ -285,7 +275,10 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
     case 19001: return Status::NotFound(what);            // webhook token invalid
     case 9499:                                            // bad request body
     case 19024: return Status::InvalidArgument(what);     // keyword check failed
-    default: return r.status >= 500 ? Status::Unavailable(what) : Status::FailedPrecondition(what);
+    default: {
+      Status http = StatusFromHttp(r.status, what);
+      return http.IsTransient() ? http : Status::FailedPrecondition(what);
+    }
   }
 }
 
@@ -301,7 +294,7 @@ Status FeishuAdapter::SendByBot(const OutboundMessage& message, const std::strin
   if (options_.webhook_url.empty()) {
     return Status::FailedPrecondition("feishu: channel has no webhook_url, hook_token or app_secret to send with");
   }
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     return Status::InvalidArgument("feishu: a custom bot posts only into its own group, not to a user");
   }
   json body = {{"msg_type", "text"}, {"content", {{"text", text}}}};
@@ -345,12 +338,14 @@ StatusOr<std::string> FeishuAdapter::TenantToken(bool refresh) const {
   }
   const std::string what = "feishu: tenant_access_token: HTTP " + std::to_string(result->status) + ", code " +
                            std::to_string(code) + ": " + StringField(body, "msg");
-  if (result->status >= 500 || result->status == 429 || code == -1) return Status::Unavailable(what);
+  Status http = StatusFromHttp(result->status, what);
+  if (http.IsTransient()) return http;
+  if (code == -1) return Status::Unavailable(what);
   return Status::PermissionDenied(what);  // app_id / app_secret wrong, app disabled
 }
 
 Status FeishuAdapter::SendByApp(const OutboundMessage& message, const std::string& text) const {
-  const bool to_user = message.audience == "user";
+  const bool to_user = message.audience == Audience::kUser;
   std::string receive_id = to_user ? message.user_id : message.group_id;
   if (receive_id.empty() && !to_user) receive_id = StringField(message.reply_context, "chat_id");
   if (receive_id.empty()) return Status::InvalidArgument("feishu: no chat or user to send to");
@@ -386,8 +381,9 @@ Status FeishuAdapter::SendByApp(const OutboundMessage& message, const std::strin
       case 99991400: return Status::ResourceExhausted(what);  // request frequency limit
       default: break;
     }
-    if (result->status == 429) return Status::ResourceExhausted(what);
-    if (result->status >= 500 || code == -1) return Status::Unavailable(what);
+    Status http = StatusFromHttp(result->status, what);
+    if (http.IsTransient()) return http;
+    if (code == -1) return Status::Unavailable(what);
     return Status::FailedPrecondition(what);  // bot not in the chat, user out of scope, bad content...
   }
   return Status::Internal("feishu: unreachable");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "util/crypto.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
 
@@ -103,7 +104,7 @@ class GenericAdapter final : public Adapter {
 
   Status Send(const OutboundMessage& msg) const override {
     nlohmann::json body = {{"idempotency_key", msg.idempotency_key}, {"kind", msg.kind},
-                           {"audience", msg.audience},               {"group_id", msg.group_id},
+                           {"audience", std::string(Name(msg.audience))},               {"group_id", msg.group_id},
                            {"user_id", msg.user_id},                 {"text", msg.text},
                            {"mention_user_ids", msg.mention_user_ids}};
     if (reply_url_.empty()) {
@@ -118,12 +119,8 @@ class GenericAdapter final : public Adapter {
     if (!reply_secret_.empty()) req.headers.push_back({"Authorization", "Bearer " + reply_secret_});
     auto resp = env_.http->Do(req);
     if (!resp.ok()) return resp.status();
-    int st = resp->status;
-    if (st >= 200 && st < 300) return Status::Ok();
-    std::string detail = "reply_url answered HTTP " + std::to_string(st) + ": " + resp->body.substr(0, 200);
-    if (st == 429) return Status::ResourceExhausted(detail);
-    if (st >= 500 || st == 408) return Status::Unavailable(detail);
-    return Status::FailedPrecondition(detail);
+    return StatusFromHttp(resp->status, "reply_url answered HTTP " + std::to_string(resp->status) + ": " +
+                                            resp->body.substr(0, 200));
   }
 
  private:

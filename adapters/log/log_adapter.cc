@@ -19,7 +19,7 @@ class LogAdapter final : public Adapter {
   Status Send(const OutboundMessage& m) const override {
     if (env_.log) {
       env_.log("info", "delivered",
-               {{"channel", channel_}, {"kind", m.kind}, {"audience", m.audience}, {"group_id", m.group_id},
+               {{"channel", channel_}, {"kind", m.kind}, {"audience", std::string(Name(m.audience))}, {"group_id", m.group_id},
                 {"user_id", m.user_id}, {"idempotency_key", m.idempotency_key}, {"text", m.text}});
     }
     return Status::Ok();

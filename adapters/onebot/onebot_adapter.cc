@@ -16,7 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
+#include "adapters/common/http_status.h"
 #include "adapters/common/json_fields.h"
+#include "adapters/common/webhook_request.h"
 #include "adapters/common/settings.h"
 #include "adapters/onebot/onebot.h"
 #include "adapters/onebot/segments.h"
@@ -116,11 +119,8 @@ Status ActionStatus(const StatusOr<HttpResponse>& result, int64_t version) {
   if (!result.ok()) return result.status();  // transport: kUnavailable / kDeadlineExceeded
   const HttpResponse& r = *result;
   const std::string where = "onebot API: HTTP " + std::to_string(r.status);
-  if (r.status == 401 || r.status == 403) return Status::PermissionDenied(where + " (access_token missing or wrong)");
-  if (r.status == 404) return Status::NotFound(where + " (unknown action)");
-  if (r.status == 429) return Status::ResourceExhausted(where);
-  if (r.status >= 500) return Status::Unavailable(where);
-  if (r.status != 200) return Status::InvalidArgument(where + " (unsupported Content-Type or bad body)");
+  // 401/403: access_token missing or wrong; 404: unknown action; other 4xx: bad Content-Type or body.
+  GR_RETURN_IF_ERROR(StatusFromHttp(r.status, where));
   json body = json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return Status::Unavailable("onebot API: malformed answer");
   const std::string status = StringField(body, "status");
@@ -165,7 +165,6 @@ class OneBotAdapter final : public Adapter {
 
  private:
   Status Authenticate(const WebhookRequest& request) const;
-  Status CheckFreshness(double event_time, int64_t now_seconds) const;
   StatusOr<ParsedWebhook> ParseV11(const json& event, int64_t now_seconds) const;
   StatusOr<ParsedWebhook> ParseV12(const json& event, int64_t now_seconds) const;
   json MessageSegments(const OutboundMessage& message) const;
@@ -176,21 +175,17 @@ class OneBotAdapter final : public Adapter {
 };
 
 Status OneBotAdapter::Authenticate(const WebhookRequest& request) const {
-  auto header = [&request](const char* name) {
-    auto it = request.headers.find(name);
-    return it == request.headers.end() ? std::string() : it->second;
-  };
   if (options_.version == 11) {
     if (options_.secret.empty()) return Status::Ok();
     const std::string expected = "sha1=" + crypto::HexEncode(crypto::HmacSha1(options_.secret, request.body));
-    if (!crypto::ConstantTimeEquals(header("x-signature"), expected)) {
+    if (!crypto::ConstantTimeEquals(HeaderOf(request, "x-signature"), expected)) {
       return Status::Unauthenticated("onebot: X-Signature missing or wrong");
     }
     return Status::Ok();
   }
   if (options_.access_token.empty()) return Status::Ok();
   std::string presented;
-  const std::string authorization = header("authorization");
+  const std::string authorization = HeaderOf(request, "authorization");
   if (authorization.rfind("Bearer ", 0) == 0) {
     presented = authorization.substr(7);
   } else if (auto it = request.query.find("access_token"); it != request.query.end()) {
@@ -198,16 +193,6 @@ Status OneBotAdapter::Authenticate(const WebhookRequest& request) const {
   }
   if (!crypto::ConstantTimeEquals(presented, options_.access_token)) {
     return Status::Unauthenticated("onebot: access token missing or wrong");
-  }
-  return Status::Ok();
-}
-
-Status OneBotAdapter::CheckFreshness(double event_time, int64_t now_seconds) const {
-  if (options_.freshness_window_seconds == 0) return Status::Ok();
-  if (!(std::fabs(event_time - static_cast<double>(now_seconds)) <=
-        static_cast<double>(options_.freshness_window_seconds))) {
-    return Status::Unauthenticated("onebot: event time outside the freshness window of " +
-                                   std::to_string(options_.freshness_window_seconds) + " s");
   }
   return Status::Ok();
 }
@@ -231,14 +216,16 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_s
   auto time = event.find("time");
   if (time == event.end() || !time->is_number_integer()) return Status::InvalidArgument("onebot: event has no integer 'time'");
   const int64_t sent_at = time->get<int64_t>();
-  GR_RETURN_IF_ERROR(CheckFreshness(static_cast<double>(sent_at), now_seconds));
+  GR_RETURN_IF_ERROR(CheckFreshness("onebot", static_cast<double>(sent_at), TimestampUnit::kSeconds, now_seconds,
+                                    options_.freshness_window_seconds));
 
   const std::string message_type = StringField(event, "message_type");
   if (message_type != "group" && message_type != "private") return Ignore();  // e.g. guild
+  const bool group = message_type == "group";
   const std::string message_id = IdString(event, "message_id");
   const std::string user_id = IdString(event, "user_id");
   const std::string group_id = IdString(event, "group_id");
-  if (message_id.empty() || user_id.empty() || (message_type == "group" && group_id.empty())) {
+  if (message_id.empty() || user_id.empty() || (group && group_id.empty())) {
     return Status::InvalidArgument("onebot: message event without message_id, user_id or group_id");
   }
 
@@ -247,11 +234,11 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV11(const json& event, int64_t now_s
   InboundMessage& m = parsed.message;
   m.channel = channel_;
   m.platform_msg_id = message_id;
-  m.chat_type = message_type;
-  m.group_id = message_type == "group" ? group_id : "";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
+  m.group_id = group ? group_id : "";
   m.sender_id = user_id;
   m.sent_at = sent_at;
-  m.dedup_key = (message_type == "group" ? "group:" + group_id : "private:" + user_id) + ":" + message_id +
+  m.dedup_key = (group ? "group:" + group_id : "private:" + user_id) + ":" + message_id +
                 ":" + std::to_string(sent_at);
   if (auto sender = event.find("sender"); sender != event.end() && sender->is_object()) {
     m.sender_name = StringField(*sender, "card");
@@ -277,15 +264,17 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
   auto time = event.find("time");
   if (time == event.end() || !time->is_number()) return Status::InvalidArgument("onebot: event has no numeric 'time'");
   const double event_time = time->get<double>();
-  GR_RETURN_IF_ERROR(CheckFreshness(event_time, now_seconds));
+  GR_RETURN_IF_ERROR(
+      CheckFreshness("onebot", event_time, TimestampUnit::kSeconds, now_seconds, options_.freshness_window_seconds));
 
   const std::string detail_type = StringField(event, "detail_type");
   if (detail_type != "group" && detail_type != "private") return Ignore();  // e.g. channel
+  const bool group = detail_type == "group";
   const std::string id = StringField(event, "id");
   const std::string message_id = IdString(event, "message_id");
   const std::string user_id = IdString(event, "user_id");
   const std::string group_id = IdString(event, "group_id");
-  if (id.empty() || user_id.empty() || (detail_type == "group" && group_id.empty())) {
+  if (id.empty() || user_id.empty() || (group && group_id.empty())) {
     return Status::InvalidArgument("onebot: message event without id, user_id or group_id");
   }
 
@@ -295,8 +284,8 @@ StatusOr<ParsedWebhook> OneBotAdapter::ParseV12(const json& event, int64_t now_s
   m.channel = channel_;
   m.dedup_key = id;
   m.platform_msg_id = message_id;
-  m.chat_type = detail_type;
-  m.group_id = detail_type == "group" ? group_id : "";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
+  m.group_id = group ? group_id : "";
   m.sender_id = user_id;
   m.sent_at = std::isfinite(event_time) ? static_cast<int64_t>(event_time) : 0;
   Flattened flat = Flatten(ParseMessage(Field(event, "message")), self_id);
@@ -316,7 +305,7 @@ WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const Ack
   if (info.duplicate || info.passive_text.empty() || message.from_bot) {
     return {200, "application/json", options_.version == 11 ? "{}" : "[]"};
   }
-  const bool group = message.chat_type == "group";
+  const bool group = message.chat_type == ChatType::kGroup;
   json reply;
   if (options_.version == 11) {
     // Quick operation (http-post.md): auto_escape keeps the text from being read as CQ codes.
@@ -327,7 +316,7 @@ WebhookReply OneBotAdapter::Acknowledge(const InboundMessage& message, const Ack
     json segments = json::array();
     if (group) segments.push_back({{"type", "mention"}, {"data", {{"user_id", message.sender_id}}}});
     segments.push_back({{"type", "text"}, {"data", {{"text", (group ? " " : "") + info.passive_text}}}});
-    json params = {{"detail_type", message.chat_type}, {"message", std::move(segments)}};
+    json params = {{"detail_type", group ? "group" : "private"}, {"message", std::move(segments)}};
     params[group ? "group_id" : "user_id"] = group ? message.group_id : message.sender_id;
     reply = json::array({{{"action", "send_message"}, {"params", std::move(params)}}});
   }
@@ -350,7 +339,7 @@ json OneBotAdapter::MessageSegments(const OutboundMessage& message) const {
 
 Status OneBotAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("onebot: no HTTP client");
-  const bool to_user = message.audience == "user";
+  const bool to_user = message.audience == Audience::kUser;
   std::string target = to_user ? message.user_id : message.group_id;
   if (target.empty()) target = StringField(message.reply_context, to_user ? "user_id" : "group_id");
   if (target.empty()) return Status::InvalidArgument("onebot: no " + std::string(to_user ? "user_id" : "group_id") + " to send to");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "adapters/common/http_status.h"
 #include "util/crypto.h"
 
 namespace gridrelay::wecom {
@@ -14,10 +15,7 @@ StatusOr<ApiReply> CallApi(HttpClient& http, const HttpRequest& request, std::st
   }
   const int code = response->status;
   const std::string prefix = std::string(what) + ": HTTP " + std::to_string(code);
-  if (code == 429) return Status::ResourceExhausted(prefix);
-  if (code == 408) return Status::DeadlineExceeded(prefix);
-  if (code >= 500) return Status::Unavailable(prefix);
-  if (code != 200) return Status::FailedPrecondition(prefix + " (is api_base right?)");
+  GR_RETURN_IF_ERROR(StatusFromHttp(code, prefix));
   nlohmann::json body = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
     return Status::Unavailable(prefix + " with a body that is not a JSON object");

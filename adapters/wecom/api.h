@@ -36,8 +36,8 @@ struct ApiReply {
 };
 
 // Performs `request`. Transport failures keep their code (kUnavailable, kDeadlineExceeded);
-// HTTP 429 is kResourceExhausted, 408 kDeadlineExceeded, 5xx kUnavailable, other non-200s
-// kFailedPrecondition (a wrong api_base); a 200 that is not a JSON object is kUnavailable.
+// a non-2xx answer is StatusFromHttp's (adapters/common/http_status.h); a 2xx whose body is
+// not a JSON object is kUnavailable.
 // `what` names the call in error messages ("webhook/send").
 StatusOr<ApiReply> CallApi(HttpClient& http, const HttpRequest& request, std::string_view what);
 

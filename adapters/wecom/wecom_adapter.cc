@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <utility>
 
 #include "util/crypto.h"
+#include "adapters/common/freshness.h"
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
@@ -206,10 +206,8 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseWebhook(const WebhookRequest& request
   // Verify before anything else looks at the ciphertext, then the window: a stale but
   // authentic callback is a replay.
   GR_RETURN_IF_ERROR(crypt_.Verify(signature, timestamp, nonce, ciphertext));
-  if (settings_.freshness_seconds > 0 && std::llabs(now_seconds - *ts) > settings_.freshness_seconds) {
-    return Status::Unauthenticated("timestamp " + timestamp + " is outside the " +
-                                   std::to_string(settings_.freshness_seconds) + " s freshness window");
-  }
+  GR_RETURN_IF_ERROR(CheckFreshness("wecom", static_cast<double>(*ts), TimestampUnit::kSeconds, now_seconds,
+                                    settings_.freshness_seconds));
   auto plaintext = crypt_.Decrypt(ciphertext);
   if (!plaintext.ok()) return plaintext.status();
 
@@ -259,7 +257,7 @@ bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) c
   const std::string chat_id = Trim(msg.Get({"ChatId"}));
   const bool group = chat_type != "single";  // group, blackboard and blackboard_reply are shared
   m.platform_msg_id = Trim(msg.Get({"MsgId"}));
-  m.chat_type = group ? "group" : "private";
+  m.chat_type = group ? ChatType::kGroup : ChatType::kPrivate;
   m.group_id = group ? chat_id : "";
   m.sender_id = Trim(msg.Get({"From", "UserId"}));
   m.sender_name = Trim(msg.Get({"From", "Name"}));
@@ -311,7 +309,7 @@ bool WecomAdapter::FillRobotMessage(const PayloadNode& msg, InboundMessage& m) c
 bool WecomAdapter::FillAppMessage(const PayloadNode& msg, InboundMessage& m) const {
   const std::string msgtype = Trim(msg.Get({"MsgType"}));
   m.platform_msg_id = Trim(msg.Get({"MsgId"}));
-  m.chat_type = "private";
+  m.chat_type = ChatType::kPrivate;
   m.sender_id = Trim(msg.Get({"FromUserName"}));
   if (auto created = ParseTimestamp(Trim(msg.Get({"CreateTime"})))) m.sent_at = *created;
   m.reply_context["user_id"] = m.sender_id;
@@ -393,7 +391,7 @@ WebhookReply WecomAdapter::Acknowledge(const InboundMessage& message, const AckI
   std::string plaintext;
   if (settings_.mode == WecomSettings::Mode::kRobot) {
     // Mention the sender in group chats so the answer is seen; a single chat needs none.
-    const bool mention = message.chat_type == "group" && !message.sender_id.empty();
+    const bool mention = message.chat_type == ChatType::kGroup && !message.sender_id.empty();
     if (format == PayloadFormat::kXml) {
       plaintext = "<xml><MsgType>text</MsgType><Text><Content>" + CData(text) + "</Content>";
       if (mention) plaintext += "<MentionedList><Item>" + CData(message.sender_id) + "</Item></MentionedList>";
@@ -440,8 +438,8 @@ std::string WecomAdapter::RobotUrl(const OutboundMessage& message) const {
 }
 
 std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
-  if (message.audience == "user" || settings_.mode == WecomSettings::Mode::kApp) {
-    std::string user = message.audience == "user" ? message.user_id : jsonf::StringField(message.reply_context, "user_id");
+  if (message.audience == Audience::kUser || settings_.mode == WecomSettings::Mode::kApp) {
+    std::string user = message.audience == Audience::kUser ? message.user_id : jsonf::StringField(message.reply_context, "user_id");
     return "wecom:app:" + settings_.agent_id + ":user:" + user;
   }
   // WeCom limits each robot (20 messages a minute), whichever chat it posts to. The key is a
@@ -452,7 +450,7 @@ std::string WecomAdapter::DestinationKey(const OutboundMessage& message) const {
 
 Status WecomAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("wecom channel '" + channel_ + "' has no HTTP client");
-  if (message.audience == "user") {
+  if (message.audience == Audience::kUser) {
     if (!settings_.HasAppCredentials()) {
       return Status::FailedPrecondition("wecom channel '" + channel_ +
                                         "' cannot send privately: configure corp_id, corp_secret and agent_id");

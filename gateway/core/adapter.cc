@@ -32,7 +32,7 @@ int HttpStatusFor(const Status& status) {
 }
 
 std::string Adapter::DestinationKey(const OutboundMessage& message) const {
-  return message.audience == "user" ? "user:" + message.user_id : "group:" + message.group_id;
+  return message.audience == Audience::kUser ? "user:" + message.user_id : "group:" + message.group_id;
 }
 
 StatusOr<WebhookRequest> Adapter::BuildCallback(const SimulatedMessage& /*message*/) const {

@@ -21,6 +21,18 @@ inline constexpr EnumName<SenderRole> kSenderRoleNames[] = {
 constexpr std::string_view Name(SenderRole v) { return NameIn(kSenderRoleNames, v); }
 constexpr std::optional<SenderRole> ParseSenderRole(std::string_view s) { return ParseIn(kSenderRoleNames, s); }
 
+// Where a message was written: in a group chat, or one to one with the bot.
+enum class ChatType { kGroup, kPrivate };
+inline constexpr EnumName<ChatType> kChatTypeNames[] = {{ChatType::kGroup, "group"}, {ChatType::kPrivate, "private"}};
+constexpr std::string_view Name(ChatType v) { return NameIn(kChatTypeNames, v); }
+constexpr std::optional<ChatType> ParseChatType(std::string_view s) { return ParseIn(kChatTypeNames, s); }
+
+// Who an outbound message is for: the group (group_id), or one user privately (user_id).
+enum class Audience { kGroup, kUser };
+inline constexpr EnumName<Audience> kAudienceNames[] = {{Audience::kGroup, "group"}, {Audience::kUser, "user"}};
+constexpr std::string_view Name(Audience v) { return NameIn(kAudienceNames, v); }
+constexpr std::optional<Audience> ParseAudience(std::string_view s) { return ParseIn(kAudienceNames, s); }
+
 // A reference to an image, voice note or file. The bytes stay on the platform.
 struct Attachment {
   std::string kind;  // image | voice | video | file | other
@@ -32,7 +44,7 @@ struct InboundMessage {
   std::string channel;          // the configured channel name it arrived on
   std::string dedup_key;        // unique per channel; defined by the adapter
   std::string platform_msg_id;  // the platform's own id, if any
-  std::string chat_type = "group";  // "group" | "private"
+  ChatType chat_type = ChatType::kGroup;
   std::string group_id;         // the platform's group id; empty for private chats
   std::string sender_id;        // the platform's user id
   std::string sender_name;
@@ -69,7 +81,7 @@ struct OutboundMessage {
   std::string idempotency_key;    // stable across retries and restarts
   std::string channel;            // the configured channel that sends it
   std::string kind;               // one of outbound_kind
-  std::string audience = "group"; // "group": post in group_id; "user": to user_id privately
+  Audience audience = Audience::kGroup;
   std::string group_id;
   std::string user_id;
   std::string text;

@@ -20,8 +20,8 @@ IngestItem PlanIngest(const Runtime& rt, const Adapter& adapter, InboundMessage 
   e.message.kind = outbound_kind::kSafetyReply;
   // Legal-aid matters (domestic violence above all) are answered privately where possible.
   const bool private_reply =
-      m.chat_type != "group" || (item.classification.category == "legal_aid" && adapter.CanReplyPrivately());
-  e.message.audience = private_reply ? "user" : "group";
+      m.chat_type != ChatType::kGroup || (item.classification.category == "legal_aid" && adapter.CanReplyPrivately());
+  e.message.audience = private_reply ? Audience::kUser : Audience::kGroup;
   e.message.group_id = m.group_id;
   e.message.user_id = m.sender_id;
   e.message.text = *text;
@@ -65,7 +65,7 @@ WebhookReply WebhookIngest::Handle(const std::string& type, const std::string& c
   // Nothing downstream (RE2, the store, the logs) ever sees invalid UTF-8.
   m.text = intents::RepairUtf8(m.text);
   m.sender_name = intents::RepairUtf8(m.sender_name);
-  if (m.chat_type == "group" && !adapter->AcceptsUnknownGroups() && !rt->router->GridFor(channel, m.group_id))
+  if (m.chat_type == ChatType::kGroup && !adapter->AcceptsUnknownGroups() && !rt->router->GridFor(channel, m.group_id))
     return reject(Status::PermissionDenied("the group is not configured for channel '" + channel + "'"));
 
   IngestItem item = PlanIngest(*rt, *adapter, std::move(m));

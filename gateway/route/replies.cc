@@ -29,7 +29,7 @@ OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, in
   OutboxEntry e;
   e.message.channel = target.channel;
   e.message.kind = kind;
-  e.message.audience = target.group ? "group" : "user";
+  e.message.audience = target.group ? Audience::kGroup : Audience::kUser;
   (target.group ? e.message.group_id : e.message.user_id) = target.to;
   e.message.text = std::move(text);
   e.message.idempotency_key = key;
@@ -109,11 +109,11 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
                           !m.sender_id.empty();
   auto group_tmpl = t.group_ack.find(go_private ? c.category + "_private" : c.category);
   if (group_tmpl == t.group_ack.end()) group_tmpl = t.group_ack.find(c.category);
-  if (group_tmpl != t.group_ack.end() && m.chat_type == "group") {
+  if (group_tmpl != t.group_ack.end() && m.chat_type == ChatType::kGroup) {
     OutboxEntry a;
     a.message.channel = m.channel;
     a.message.kind = outbound_kind::kGroupAck;
-    a.message.audience = "group";
+    a.message.audience = Audience::kGroup;
     a.message.group_id = m.group_id;
     a.message.text = RenderTemplate(group_tmpl->second, group_vars);
     a.message.reply_context = m.reply_context;
@@ -126,7 +126,7 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
     OutboxEntry p;
     p.message.channel = m.channel;
     p.message.kind = outbound_kind::kGroupAck;
-    p.message.audience = "user";
+    p.message.audience = Audience::kUser;
     p.message.user_id = m.sender_id;
     p.message.group_id = m.group_id;
     p.message.text = RenderTemplate(private_tmpl->second, group_vars);

@@ -54,10 +54,10 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
     d.note = "not a request (category none)";
     return d;
   }
-  const Grid* grid = m.chat_type == "group" ? GridFor(m.channel, m.group_id) : nullptr;
+  const Grid* grid = m.chat_type == ChatType::kGroup ? GridFor(m.channel, m.group_id) : nullptr;
   if (!grid) {
     d.kind = RouteDecision::Kind::kTriage;
-    d.note = m.chat_type == "group" ? "group '" + m.group_id + "' on channel '" + m.channel + "' maps to no grid"
+    d.note = m.chat_type == ChatType::kGroup ? "group '" + m.group_id + "' on channel '" + m.channel + "' maps to no grid"
                                     : "a private message: no grid to route to";
     return d;
   }

@@ -85,10 +85,6 @@ TEST_SUITE("NgramModel") {
     CHECK_FALSE(NgramModel::LoadFile(cfg.dir() / "m2.json").ok());
     CHECK(NgramModel::LoadFile(cfg.dir() / "missing.json").status().code() == StatusCode::kNotFound);
   }
-
-  TEST_CASE("SHA-256 matches the standard test vector") {
-    CHECK(Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  }
 }
 
 }  // namespace

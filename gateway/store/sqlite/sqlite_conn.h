@@ -102,25 +102,29 @@ class Savepoint {
 // JSON as stored: never throws, even on invalid UTF-8 (which adapters repair before it gets here).
 std::string Dump(const nlohmann::json& j);
 
-// Every row of `s`, each read by `read`.
+// Every row of `s`, each read by `read`; the first row `read` refuses fails the whole read.
 template <typename T>
-StatusOr<std::vector<T>> ReadAll(Stmt& s, T (*read)(const Stmt&)) {
+StatusOr<std::vector<T>> ReadAll(Stmt& s, StatusOr<T> (*read)(const Stmt&)) {
   std::vector<T> out;
   while (true) {
     auto row = s.Step();
     if (!row.ok()) return row.status();
     if (!*row) return out;
-    out.push_back(read(s));
+    auto value = read(s);
+    if (!value.ok()) return value.status();
+    out.push_back(std::move(*value));
   }
 }
 
 // The first row of `s`, or nullopt.
 template <typename T>
-StatusOr<std::optional<T>> ReadFirst(Stmt& s, T (*read)(const Stmt&)) {
+StatusOr<std::optional<T>> ReadFirst(Stmt& s, StatusOr<T> (*read)(const Stmt&)) {
   auto row = s.Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<T>();
-  return std::optional<T>(read(s));
+  auto value = read(s);
+  if (!value.ok()) return value.status();
+  return std::optional<T>(std::move(*value));
 }
 
 }  // namespace gridrelay::sqlite

@@ -33,7 +33,7 @@ StatusOr<std::vector<IngestResult>> SqliteStore::Ingest(const std::vector<Ingest
                "INSERT INTO messages (channel, dedup_key, platform_msg_id, chat_type, group_id, sender_id, "
                "sender_name, sender_role, text, sent_at, received_at, from_bot, attachments, reply_context, "
                "classification, category, intent, urgent, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      ins.Bind(1, m.channel).Bind(2, m.dedup_key).Bind(3, m.platform_msg_id).Bind(4, m.chat_type);
+      ins.Bind(1, m.channel).Bind(2, m.dedup_key).Bind(3, m.platform_msg_id).Bind(4, Name(m.chat_type));
       ins.Bind(5, m.group_id).Bind(6, m.sender_id).Bind(7, m.sender_name).Bind(8, Name(item.sender_role));
       ins.Bind(9, m.text).Bind(10, m.sent_at).Bind(11, now).Bind(12, m.from_bot);
       ins.Bind(13, Dump(nlohmann::json(m.attachments))).Bind(14, Dump(m.reply_context));

@@ -18,7 +18,7 @@ Status SqliteStore::InsertOutbox(const OutboxEntry& e, int64_t now) {
          "rate_key, payload, message_id, ticket_id, status, next_attempt_at, created_at) "
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)");
   s.Bind(1, e.message.idempotency_key).Bind(2, e.message.channel).Bind(3, e.message.kind).Bind(4, e.priority);
-  s.Bind(5, e.message.audience).Bind(6, e.message.group_id).Bind(7, e.message.user_id).Bind(8, e.rate_key);
+  s.Bind(5, Name(e.message.audience)).Bind(6, e.message.group_id).Bind(7, e.message.user_id).Bind(8, e.rate_key);
   s.Bind(9, sqlite::OutboxPayload(e.message)).Bind(10, e.message_id).Bind(11, e.ticket_id);
   s.Bind(12, e.next_attempt_at > 0 ? e.next_attempt_at : now).Bind(13, now);
   return s.Run();
@@ -55,7 +55,9 @@ StatusOr<std::vector<OutboxEntry>> SqliteStore::LeaseOutbox(int64_t now, int lim
       if (!row.ok()) return row.status();
       if (!*row) break;
       if (leases_.count(s.Int(0))) continue;  // in flight with another sender
-      out.push_back(sqlite::ReadOutbox(s));
+      auto entry = sqlite::ReadOutbox(s);
+      if (!entry.ok()) return entry.status();
+      out.push_back(std::move(*entry));
     }
   }
   for (const auto& e : out) leases_[e.message.id] = lease_until;

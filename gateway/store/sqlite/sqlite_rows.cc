@@ -1,6 +1,18 @@
 #include "gateway/store/sqlite/sqlite_rows.h"
 
 namespace gridrelay::sqlite {
+namespace {
+
+// Column `col` of the row read through `parse`. A name the code does not know is corrupt data
+// (or a newer writer), not a default: reading on would send a reply to the wrong audience.
+template <typename E>
+StatusOr<E> ParseColumn(const Stmt& s, int col, const char* what, std::optional<E> (*parse)(std::string_view)) {
+  std::string text = s.Text(col);
+  if (auto v = parse(text)) return *v;
+  return Status::DataLoss("row " + std::to_string(s.Int(0)) + ": unknown " + what + " '" + text + "'");
+}
+
+}  // namespace
 
 const char* const kMessageColumns =
     "id, channel, dedup_key, platform_msg_id, chat_type, group_id, sender_id, sender_name, sender_role, text, "
@@ -20,13 +32,15 @@ const char* const kOutboxColumns =
 
 const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
 
-StoredMessage ReadMessage(const Stmt& s) {
+StatusOr<StoredMessage> ReadMessage(const Stmt& s) {
   StoredMessage m;
   m.id = s.Int(0);
   m.message.channel = s.Text(1);
   m.message.dedup_key = s.Text(2);
   m.message.platform_msg_id = s.Text(3);
-  m.message.chat_type = s.Text(4);
+  auto chat_type = ParseColumn<ChatType>(s, 4, "messages.chat_type", ParseChatType);
+  if (!chat_type.ok()) return chat_type.status();
+  m.message.chat_type = *chat_type;
   m.message.group_id = s.Text(5);
   m.message.sender_id = s.Text(6);
   m.message.sender_name = s.Text(7);
@@ -47,7 +61,7 @@ StoredMessage ReadMessage(const Stmt& s) {
   return m;
 }
 
-Ticket ReadTicket(const Stmt& s) {
+StatusOr<Ticket> ReadTicket(const Stmt& s) {
   Ticket t;
   t.id = s.Int(0);
   t.message_id = s.Int(1);
@@ -87,7 +101,7 @@ Ticket ReadTicket(const Stmt& s) {
   return t;
 }
 
-TicketEvent ReadEvent(const Stmt& s) {
+StatusOr<TicketEvent> ReadEvent(const Stmt& s) {
   TicketEvent e;
   e.id = s.Int(0);
   e.ticket_id = s.Int(1);
@@ -99,14 +113,16 @@ TicketEvent ReadEvent(const Stmt& s) {
   return e;
 }
 
-OutboxEntry ReadOutbox(const Stmt& s) {
+StatusOr<OutboxEntry> ReadOutbox(const Stmt& s) {
   OutboxEntry e;
   e.message.id = s.Int(0);
   e.message.idempotency_key = s.Text(1);
   e.message.channel = s.Text(2);
   e.message.kind = s.Text(3);
   e.priority = static_cast<int>(s.Int(4));
-  e.message.audience = s.Text(5);
+  auto audience = ParseColumn<Audience>(s, 5, "outbox.audience", ParseAudience);
+  if (!audience.ok()) return audience.status();
+  e.message.audience = *audience;
   e.message.group_id = s.Text(6);
   e.message.user_id = s.Text(7);
   e.rate_key = s.Text(8);
@@ -129,7 +145,7 @@ OutboxEntry ReadOutbox(const Stmt& s) {
   return e;
 }
 
-Timer ReadTimer(const Stmt& s) {
+StatusOr<Timer> ReadTimer(const Stmt& s) {
   Timer t;
   t.id = s.Int(0);
   t.key = s.Text(1);

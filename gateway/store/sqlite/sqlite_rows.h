@@ -14,11 +14,11 @@ extern const char* const kEventColumns;
 extern const char* const kOutboxColumns;
 extern const char* const kTimerColumns;
 
-StoredMessage ReadMessage(const Stmt& s);
-Ticket ReadTicket(const Stmt& s);
-TicketEvent ReadEvent(const Stmt& s);
-OutboxEntry ReadOutbox(const Stmt& s);
-Timer ReadTimer(const Stmt& s);
+StatusOr<StoredMessage> ReadMessage(const Stmt& s);
+StatusOr<Ticket> ReadTicket(const Stmt& s);
+StatusOr<TicketEvent> ReadEvent(const Stmt& s);
+StatusOr<OutboxEntry> ReadOutbox(const Stmt& s);
+StatusOr<Timer> ReadTimer(const Stmt& s);
 
 // The outbox row's payload column: what an adapter needs beyond the indexed columns.
 std::string OutboxPayload(const OutboundMessage& m);

@@ -117,7 +117,7 @@ inline nlohmann::json ParsedToJson(const ParsedWebhook& p) {
   const InboundMessage& m = p.message;
   j["dedup_key"] = m.dedup_key;
   j["platform_msg_id"] = m.platform_msg_id;
-  j["chat_type"] = m.chat_type;
+  j["chat_type"] = Name(m.chat_type);
   j["group_id"] = m.group_id;
   j["sender_id"] = m.sender_id;
   j["sender_name"] = m.sender_name;

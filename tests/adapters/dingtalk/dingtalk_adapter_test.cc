@@ -191,7 +191,7 @@ TEST_SUITE("dingtalk adapter") {
     CHECK(parsed->message.reply_context.contains("session_webhook"));
     auto priv = adapter->ParseWebhook(*adapter->BuildCallback({"", "staff-7", "", "私聊", "m-2", kNow}), kNow);
     REQUIRE(priv.ok());
-    CHECK(priv->message.chat_type == "private");
+    CHECK(priv->message.chat_type == ChatType::kPrivate);
     CHECK(priv->message.dedup_key == "m-2");
   }
 
@@ -255,7 +255,7 @@ TEST_SUITE("dingtalk adapter") {
     ManualClock clock(int64_t{kNow} * 1000000);
     auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.url()}}, &http, &clock);
     OutboundMessage m;
-    m.audience = "user";
+    m.audience = Audience::kUser;
     m.user_id = "staff-1";
     m.text = "x";
     m.reply_context = {{"conversation_type", "1"}, {"sender_staff_id", "staff-1"},
@@ -264,7 +264,7 @@ TEST_SUITE("dingtalk adapter") {
     CHECK(adapter->Send(m).ok());
     m.user_id = "someone-else";
     CHECK(adapter->Send(m).code() == StatusCode::kFailedPrecondition);
-    m.audience = "group";
+    m.audience = Audience::kGroup;
     CHECK(adapter->Send(m).code() == StatusCode::kFailedPrecondition);  // a 1:1 session is not a group
     CHECK(platform.Requests().size() == 1);
   }
@@ -284,7 +284,8 @@ TEST_SUITE("dingtalk adapter") {
         {200, R"({"errcode":"0"})", StatusCode::kUnavailable},
         {502, "bad gateway", StatusCode::kUnavailable},
         {429, "", StatusCode::kResourceExhausted},
-        {403, "", StatusCode::kInvalidArgument},
+        {403, "", StatusCode::kPermissionDenied},
+        {408, "", StatusCode::kUnavailable},
     };
     FakeHttpServer platform;
     HttplibClient http;

@@ -211,7 +211,7 @@ TEST_SUITE("feishu adapter") {
       CHECK(parsed->message.text == sim.text);
       auto priv = adapter->ParseWebhook(*adapter->BuildCallback({"", "ou_7", "", "私信", "ev-x", kNow}), kNow);
       REQUIRE(priv.ok());
-      CHECK(priv->message.chat_type == "private");
+      CHECK(priv->message.chat_type == ChatType::kPrivate);
       CHECK(priv->message.dedup_key == "ev-x");
     }
   }
@@ -240,7 +240,7 @@ TEST_SUITE("feishu adapter") {
     CHECK(body["sign"] == "9nxw44BYFqLId3YDAt3hLwRtcLlmdqIxMtemCu1LJXk=");  // independent vector above
 
     OutboundMessage to_user;
-    to_user.audience = "user";
+    to_user.audience = Audience::kUser;
     to_user.user_id = "ou_1";
     CHECK(adapter->Send(to_user).code() == StatusCode::kInvalidArgument);
     CHECK(Make({{"verification_token", "v"}}, &http)->Send(m).code() == StatusCode::kFailedPrecondition);
@@ -323,7 +323,7 @@ TEST_SUITE("feishu adapter") {
     group.mention_user_ids = {"ou_r"};
     group.idempotency_key = "ticket-1-ack";
     OutboundMessage user;
-    user.audience = "user";
+    user.audience = Audience::kUser;
     user.user_id = "ou_r";
     user.text = "法律援助";
     user.idempotency_key = std::string(80, 'k');

@@ -245,7 +245,7 @@ TEST_SUITE("onebot adapter") {
 
     auto v12 = Make({{"version", 12}, {"access_token", "t"}});
     InboundMessage m;
-    m.chat_type = "group";
+    m.chat_type = ChatType::kGroup;
     m.group_id = "g";
     m.sender_id = "u";
     CHECK(v12->Acknowledge(m, {true, 1, "ok"}).body == "[]");
@@ -291,7 +291,7 @@ TEST_SUITE("onebot adapter") {
     REQUIRE(priv.ok());
     auto parsed = v11->ParseWebhook(*priv, kNow);
     REQUIRE(parsed.ok());
-    CHECK(parsed->message.chat_type == "private");
+    CHECK(parsed->message.chat_type == ChatType::kPrivate);
     CHECK(parsed->message.platform_msg_id == "77");
   }
 
@@ -304,13 +304,13 @@ TEST_SUITE("onebot adapter") {
     auto adapter = Make({{"secret", kSecret}, {"access_token", "api-token"}, {"api_base", platform.url() + "/"}},
                         testing::TestEnv(&http));
     OutboundMessage group;
-    group.audience = "group";
+    group.audience = Audience::kGroup;
     group.group_id = "123456";
     group.text = "已收到，工单 #7";
     group.mention_user_ids = {"20001"};
     CHECK(adapter->Send(group).ok());
     OutboundMessage user;
-    user.audience = "user";
+    user.audience = Audience::kUser;
     user.user_id = "20002";
     user.text = "法律援助";
     user.reply_context = {{"group_id", "123456"}};  // the group the resident wrote in
@@ -373,6 +373,7 @@ TEST_SUITE("onebot adapter") {
         {11, 403, "", StatusCode::kPermissionDenied},
         {11, 404, "", StatusCode::kNotFound},
         {11, 406, "", StatusCode::kInvalidArgument},
+        {11, 408, "", StatusCode::kUnavailable},
         {11, 429, "", StatusCode::kResourceExhausted},
         {11, 502, "", StatusCode::kUnavailable},
         {12, 200, R"({"status":"failed","retcode":36000,"message":"tired"})", StatusCode::kResourceExhausted},

@@ -149,7 +149,7 @@ TEST_CASE("vector A's POST parses into an app message") {
   CHECK(m.dedup_key == "4561255354251345929");
   CHECK(m.sender_id == "mycreate");
   CHECK(m.text == "hello");
-  CHECK(m.chat_type == "private");
+  CHECK(m.chat_type == ChatType::kPrivate);
   CHECK(m.sent_at == 1409659813);
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("golden callbacks parse into the normalised messages their fixtures ca
     CHECK(m.channel == "wecom-test");
     CHECK(m.dedup_key == expect.at("dedup_key").get<std::string>());
     CHECK(m.platform_msg_id == expect.at("platform_msg_id").get<std::string>());
-    CHECK(m.chat_type == expect.at("chat_type").get<std::string>());
+    CHECK(Name(m.chat_type) == expect.at("chat_type").get<std::string>());
     CHECK(m.group_id == expect.at("group_id").get<std::string>());
     CHECK(m.sender_id == expect.at("sender_id").get<std::string>());
     CHECK(m.sender_name == expect.at("sender_name").get<std::string>());

@@ -52,7 +52,7 @@ OutboundMessage GroupMessage(const std::string& text) {
   OutboundMessage m;
   m.channel = "wecom-test";
   m.kind = "group_ack";
-  m.audience = "group";
+  m.audience = Audience::kGroup;
   m.group_id = "wrkGroup1";
   m.text = text;
   m.attempt = 1;
@@ -62,7 +62,7 @@ OutboundMessage GroupMessage(const std::string& text) {
 OutboundMessage UserMessage(const std::string& user, const std::string& text) {
   OutboundMessage m = GroupMessage(text);
   m.kind = "staff_notify";
-  m.audience = "user";
+  m.audience = Audience::kUser;
   m.group_id.clear();
   m.user_id = user;
   return m;
@@ -205,7 +205,8 @@ TEST_CASE("platform answers map to transient or permanent errors with WeCom's me
        "something new"},
       {"HTTP 502", {502, "bad gateway"}, StatusCode::kUnavailable, "502"},
       {"HTTP 429", {429, ""}, StatusCode::kResourceExhausted, "429"},
-      {"HTTP 404", {404, "not found"}, StatusCode::kFailedPrecondition, "404"},
+      {"HTTP 408", {408, ""}, StatusCode::kUnavailable, "408"},
+      {"HTTP 404", {404, "not found"}, StatusCode::kNotFound, "404"},
       {"HTML instead of JSON", {200, "<html>portal</html>"}, StatusCode::kUnavailable, "not a JSON object"},
   };
   for (const auto& c : cases) {

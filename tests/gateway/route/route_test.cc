@@ -48,7 +48,7 @@ TEST_SUITE("router") {
     StoredMessage bot = Msg("demo", "grid-demo-1", "u1", "appeal.noise");
     bot.sender_role = SenderRole::kBot;
     StoredMessage private_msg = Msg("demo", "", "u1", "appeal.noise");
-    private_msg.message.chat_type = "private";
+    private_msg.message.chat_type = ChatType::kPrivate;
     const std::vector<Case> cases = {
         {"appeal -> the grid's worker", Msg("demo", "grid-demo-1", "u1", "appeal.facilities"), RouteDecision::Kind::kTicket, "w-wang"},
         {"another grid", Msg("demo", "grid-demo-3", "u1", "appeal.noise"), RouteDecision::Kind::kTicket, "w-zhang"},
@@ -151,7 +151,7 @@ TEST_SUITE("replies") {
       CHECK(row.message.text.find("原文内容") == std::string::npos);
       CHECK(row.message.mention_user_ids.empty());  // nobody is pointed at in the group
     }
-    CHECK(with_private[2].message.audience == "user");
+    CHECK(with_private[2].message.audience == Audience::kUser);
     CHECK(with_private[2].message.user_id == "u1");
   }
 }

@@ -12,6 +12,7 @@ namespace gridrelay::testing {
 namespace {
 
 using conformance::Item;
+using conformance::kSecond;
 using conformance::kT0;
 using conformance::Row;
 
@@ -136,6 +137,52 @@ TEST_SUITE("sqlite store") {
     REQUIRE(ok.ok());
     CHECK(t.store->TEST_WriterSynchronous() == 2);
     CHECK(t.store->Ping().ok());
+  }
+
+  TEST_CASE("chat type and audience are stored by name, and a name the code does not know is a store error") {
+    TempStore t;
+    IngestItem item = Item("demo", "p1");
+    item.message.chat_type = ChatType::kPrivate;
+    item.message.group_id.clear();
+    auto r = t.store->Ingest({item}, kT0);
+    REQUIRE(r.ok());
+    const int64_t message_id = r->at(0).message_id;
+    OutboxEntry row = Row("to-user");
+    row.message.audience = Audience::kUser;
+    row.message.user_id = "u1";
+    REQUIRE(t.store->Apply(conformance::WithOutbox({row}), kT0).ok());
+
+    auto m = t.store->GetMessage(message_id);
+    REQUIRE(m.ok());
+    REQUIRE(m->has_value());
+    CHECK((*m)->message.chat_type == ChatType::kPrivate);
+    auto listed = t.store->ListOutbox(OutboxFilter{});
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->at(0).message.audience == Audience::kUser);
+
+    // The columns hold the names (what the API shows and older files already have).
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
+    auto text_of = [db](const char* sql) {
+      sqlite3_stmt* st = nullptr;
+      REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+      REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+      std::string v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      return v;
+    };
+    CHECK(text_of("SELECT chat_type FROM messages") == "private");
+    CHECK(text_of("SELECT audience FROM outbox") == "user");
+    const char* corrupt = "UPDATE messages SET chat_type = 'channel'; UPDATE outbox SET audience = 'everyone';";
+    REQUIRE(sqlite3_exec(db, corrupt, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+
+    auto bad_message = t.store->GetMessage(message_id);
+    CHECK(bad_message.status().code() == StatusCode::kDataLoss);
+    CHECK(t.store->PendingMessages(10).status().code() == StatusCode::kDataLoss);
+    CHECK(t.store->ListOutbox(OutboxFilter{}).status().code() == StatusCode::kDataLoss);
+    CHECK(t.store->LeaseOutbox(kT0, 10, kT0 + 30 * kSecond).status().code() == StatusCode::kDataLoss);
   }
 }
 
