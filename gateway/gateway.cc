@@ -38,8 +38,16 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
   Gateway* self = g.get();
   auto current = [self] { return self->runtime(); };
   g->dispatcher_ = std::make_unique<Dispatcher>(g->store_.get(), o.clock, &g->metrics_, current, config.delivery, o.log);
-  g->inbox_ = std::make_unique<Inbox>(g->store_.get(), o.clock, &g->metrics_, current, config.processing, o.log,
-                                      [self] { self->dispatcher_->Wake(); });
+  g->timers_ = std::make_unique<workflow::TimerRunner>(g->store_.get(), o.clock, current, o.log,
+                                                       [self] { self->dispatcher_->Wake(); });
+  g->workflow_ = std::make_unique<workflow::WorkflowHandler>(g->store_.get(), o.clock);
+  g->inbox_ = std::make_unique<Inbox>(
+      g->store_.get(), o.clock, &g->metrics_, current, config.processing, o.log,
+      [self] {
+        self->dispatcher_->Wake();
+        self->timers_->Wake();  // a plan may have scheduled a timer
+      },
+      std::vector<MessageHandler*>{g->workflow_.get()});
   g->committer_ = std::make_unique<GroupCommitter>(g->store_.get(), o.clock, config.store.group_commit_max_batch,
                                                    [self] {
                                                      self->inbox_->Wake();
@@ -54,7 +62,11 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
     return clock->NowMicros() + int64_t{3600} * 1000000;
   });
   g->webhooks_ = std::make_unique<WebhookIngest>(o.clock, current, g->committer_.get(), &g->metrics_, o.log);
-  g->api_ = std::make_unique<Api>(ApiDeps{g->store_.get(), o.clock, current, [self] { return self->Reload(); }});
+  g->api_ = std::make_unique<Api>(ApiDeps{g->store_.get(), o.clock, current, [self] { return self->Reload(); },
+                                          [self] {
+                                            self->dispatcher_->Wake();
+                                            self->timers_->Wake();
+                                          }});
   g->server_ = std::make_unique<HttpServer>(
       config.server, ServerHandlers{g->webhooks_.get(), g->api_.get(), g->store_.get(), &g->metrics_,
                                     [self] { return self->runtime()->adapters.size(); }, o.log});
@@ -68,6 +80,7 @@ Status Gateway::Start() {
   committer_->Start();
   inbox_->Start();
   dispatcher_->Start();
+  timers_->Start();
   janitor_->Start();
   {
     std::lock_guard lock(stop_mu_);
@@ -93,6 +106,7 @@ void Gateway::Stop() {
   server_->Stop();      // stop accepting; requests in flight finish (they wait on their commit)
   committer_->Stop();   // commits whatever is queued
   inbox_->Stop();
+  timers_->Stop();
   dispatcher_->Stop();  // finishes sends in flight
   janitor_->Stop();
   {

@@ -26,6 +26,8 @@
 #include "gateway/server/http_server.h"
 #include "gateway/store/open_store.h"
 #include "gateway/store/store.h"
+#include "gateway/workflow/timer_runner.h"
+#include "gateway/workflow/workflow_handler.h"
 #include "util/metrics.h"
 #include "util/worker_loop.h"
 
@@ -76,6 +78,8 @@ class Gateway {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<workflow::TimerRunner> timers_;
+  std::unique_ptr<workflow::WorkflowHandler> workflow_;
   std::unique_ptr<WorkerLoop> janitor_;
   std::unique_ptr<WebhookIngest> webhooks_;
   std::unique_ptr<Api> api_;

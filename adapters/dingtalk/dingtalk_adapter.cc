@@ -97,6 +97,7 @@ class DingTalkAdapter final : public Adapter {
 
   const std::string& channel() const override { return channel_; }
   std::string_view type() const override { return kType; }
+  bool SeesOnlyMentions() const override { return true; }  // robots get only @-mentions in groups
   std::string DestinationKey(const OutboundMessage& message) const override;
   RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 1}; }
 

@@ -109,6 +109,9 @@ class FeishuAdapter final : public Adapter {
   const std::string& channel() const override { return channel_; }
   std::string_view type() const override { return kType; }
   bool CanReplyPrivately() const override { return UsesAppApi(); }
+  // Feishu bots get group messages only when @-mentioned unless the app holds the sensitive
+  // "read all group messages" scope, which the gateway cannot see: assume the default.
+  bool SeesOnlyMentions() const override { return true; }
   // The app API limits each chat and user; a custom bot posts into one group, so every
   // message shares its limit.
   std::string DestinationKey(const OutboundMessage& message) const override {

@@ -62,6 +62,7 @@ class WecomAdapter final : public Adapter {
   const std::string& channel() const override { return channel_; }
   std::string_view type() const override { return "wecom"; }
   bool CanReplyPrivately() const override { return settings_.HasAppCredentials(); }
+  bool SeesOnlyMentions() const override { return true; }  // group robots get only @-mentions
 
   StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
   WebhookReply Acknowledge(const InboundMessage& message, const AckInfo& info) const override;

@@ -44,6 +44,7 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::function<std::shared_ptr<const Runtime>()> runtime;
   std::function<Status()> reload;  // rebuilds the runtime from the config directory
+  std::function<void()> on_enqueued;  // after a write that queued outbox rows or timers
 };
 
 // One call's context for a resource handler.

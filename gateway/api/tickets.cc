@@ -1,8 +1,10 @@
 // GET /api/v1/tickets, GET /api/v1/tickets/{id}: only what the caller's scope holds. The list is
 // filtered in the store, so its pages never reach past the scope; a ticket outside it is answered
 // exactly as a missing one, so that its existence is not revealed either.
+// POST /api/v1/tickets/{id}/actions: the chat verbs' twin (one table, gateway/workflow).
 #include "gateway/api/api.h"
 #include "gateway/api/api_json.h"
+#include "gateway/workflow/ticket_actions.h"
 
 namespace gridrelay {
 
@@ -48,6 +50,29 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                       out["events"] = nlohmann::json::array();
                       for (const auto& e : *events) out["events"].push_back(TicketEventJson(e));
                       return ApiResponse::Ok(out);
+                    }});
+  routes.push_back({"POST", "/api/v1/tickets/{id}/actions", [](const ApiCall& call) {
+                      GR_API_REQUIRE(call, Permission::kReadTickets);
+                      const int64_t id = std::stoll(call.params.at("id"));
+                      nlohmann::json body = nlohmann::json::parse(call.request.body, nullptr, false);
+                      auto text = [&](const char* key) {
+                        return body.is_object() && body.contains(key) && body[key].is_string()
+                                   ? body[key].get<std::string>()
+                                   : std::string();
+                      };
+                      if (body.is_discarded() || !body.is_object() || text("action").empty())
+                        return ApiResponse::Error(Status::InvalidArgument(
+                            "body must be {\"action\": \"accept|start|wait_resident|transfer|return|resolve|reject|"
+                            "reopen|supervise|note\", \"to\"?, \"reason\"?, \"note\"?}"));
+                      const std::optional<workflow::Action> action = workflow::ParseAction(text("action"));
+                      if (!action)
+                        return ApiResponse::Error(Status::InvalidArgument("unknown action '" + text("action") + "'"));
+                      const workflow::ActionArgs args{text("to"), text("reason"), text("note")};
+                      auto done = workflow::PerformAction(call.deps.store, call.deps.clock, *call.deps.runtime(),
+                                                          call.actor, id, *action, args);
+                      if (!done.ok()) return ApiResponse::Error(done.status());
+                      if (call.deps.on_enqueued) call.deps.on_enqueued();
+                      return ApiResponse::Ok(TicketJson(*done));
                     }});
 }
 

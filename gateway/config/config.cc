@@ -121,10 +121,38 @@ Status ReadUnits(const YamlFile& f, const YAML::Node& list, const char* what, st
   return Status::Ok();
 }
 
-Status LoadRouting(const YamlFile& f, Routing* r) {
+Status LoadLoop(const YamlFile& f, const YAML::Node& n, LoopOptions* loop) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"max_bounces", "satisfaction_wait_hours", "reasons"}, "loop"));
+  GR_RETURN_IF_ERROR(f.Read(n, "max_bounces", &loop->max_bounces));
+  GR_RETURN_IF_ERROR(f.Read(n, "satisfaction_wait_hours", &loop->satisfaction_wait_hours));
+  if (loop->max_bounces < 1) return f.Error(n["max_bounces"], "'max_bounces' must be at least 1");
+  if (loop->satisfaction_wait_hours < 1)
+    return f.Error(n["satisfaction_wait_hours"], "'satisfaction_wait_hours' must be at least 1");
+  loop->where = f.Where(n);
+  YAML::Node reasons = n["reasons"];
+  if (!reasons) return f.Error(n, "'loop' needs 'reasons' for transfer, return and reject");
+  GR_RETURN_IF_ERROR(f.CheckKeys(reasons, {"transfer", "return", "reject"}, "reasons"));
+  for (const char* action : {"transfer", "return", "reject"}) {
+    YAML::Node codes = reasons[action];
+    if (!codes || !codes.IsMap() || codes.size() == 0)
+      return f.Error(codes ? codes : reasons, std::string("reasons: '") + action + "' needs a map of code: 中文 label");
+    for (const auto& kv : codes) {
+      const std::string code = kv.first.Scalar();
+      // Codes are typed in chat after the ticket number, so they must be one word.
+      if (code.empty() || code.find_first_of(" \t") != std::string::npos || code.find("\u3000") != std::string::npos)
+        return f.Error(kv.first, "reason code '" + code + "' must be one word");
+      if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+        return f.Error(kv.second, "reason '" + code + "' needs a 中文 label");
+      loop->reasons[action][code] = kv.second.Scalar();
+    }
+  }
+  return Status::Ok();
+}
+
+Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
-                                        "routes", "escalation", "admin"}, "routing.yaml"));
+                                        "routes", "escalation", "admin", "loop"}, "routing.yaml"));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -217,13 +245,14 @@ Status LoadRouting(const YamlFile& f, Routing* r) {
     GR_RETURN_IF_ERROR(f.CheckKeys(admin, {"notify"}, "admin"));
     GR_RETURN_IF_ERROR(ReadNotify(f, admin, &r->admin));
   }
-  return Status::Ok();
+  if (YAML::Node n = root["loop"]; n) return LoadLoop(f, n, loop);
+  return f.Error(root, "routing.yaml needs a 'loop' section (max_bounces, satisfaction_wait_hours, reasons)");
 }
 
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
-                                        "intent_labels"}, "templates.yaml"));
+                                        "intent_labels", "loop"}, "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
     if (!n) return Status::Ok();
@@ -234,6 +263,10 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
   GR_RETURN_IF_ERROR(read_map("group_ack", &t->group_ack));
   GR_RETURN_IF_ERROR(read_map("private_ack", &t->private_ack));
   GR_RETURN_IF_ERROR(read_map("intent_labels", &t->intent_labels));
+  GR_RETURN_IF_ERROR(read_map("loop", &t->loop));
+  for (const char* key : kLoopTemplateKeys)
+    if (!t->loop.count(key))
+      return f.Error(root["loop"] ? root["loop"] : root, std::string("loop needs a template for '") + key + "'");
   GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
   GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
@@ -335,7 +368,7 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing));
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

@@ -63,6 +63,15 @@ struct SafetyRule {
   std::string where;
 };
 
+// The closed loop's policy (routing.yaml `loop`).
+struct LoopOptions {
+  int max_bounces = 3;                 // Default: 3 transfers or returns, then the supervisor decides
+  int satisfaction_wait_hours = 72;    // Default: 72; silence after 办结 closes the ticket as no_answer
+  // Reason codes staff give, per action ("transfer", "return", "reject"): code -> 中文 label.
+  std::map<std::string, std::map<std::string, std::string>> reasons;
+  std::string where;
+};
+
 struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
@@ -70,6 +79,25 @@ struct Templates {
   std::string triage_notify;
   std::vector<SafetyRule> safety;
   std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
+  // The closed loop's messages (templates.yaml `loop`): progress notes to the resident, the
+  // satisfaction question, notifications to staff. Keys are listed in kLoopTemplateKeys.
+  std::map<std::string, std::string> loop;
+};
+
+// Every key templates.yaml `loop` must define.
+inline constexpr const char* kLoopTemplateKeys[] = {
+    "accepted",           // to the resident: her ticket was taken on
+    "waiting",            // to the resident: staff need something from her ({note})
+    "resolved",           // to the resident: done ({note} is the staff member's summary)
+    "satisfaction",       // the question, where the bot sees every group message
+    "satisfaction_mention",  // the question, where the bot sees only messages that @ it
+    "thanks",             // the answer to 1
+    "sorry",              // the answer to 2 (reopened, supervised)
+    "rejected",           // to the resident ({reason})
+    "assigned",           // to staff: a ticket was transferred or returned to you
+    "supervised",         // to the assignee: a supervisor is watching (督办)
+    "bounced",            // to the supervisor: bounced too often, please decide
+    "unsatisfied",        // to the assignee and supervisor: the resident was not satisfied
 };
 
 struct Config {
@@ -80,6 +108,7 @@ struct Config {
   ProcessingOptions processing;
   std::vector<ChannelSpec> channels;
   Routing routing;
+  LoopOptions loop;
   Templates templates;
 
   const ChannelSpec* FindChannel(const std::string& name) const;

@@ -20,7 +20,9 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kAborted: return 409;
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kFailedPrecondition: return 412;
+    // The resource is not in a state that allows it (resolving a ticket never accepted): 409,
+    // as Google's API design maps FAILED_PRECONDITION; 412 is for conditional request headers.
+    case StatusCode::kFailedPrecondition: return 409;
     case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kDeadlineExceeded: return 504;
     case StatusCode::kUnavailable: return 503;

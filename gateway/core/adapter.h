@@ -120,6 +120,9 @@ class Adapter {
   // Capabilities.
   // True when Send can address one user privately (legal-aid replies move there).
   virtual bool CanReplyPrivately() const { return false; }
+  // True when the bot receives only group messages that @-mention it (WeCom and DingTalk
+  // robots, Feishu bots by default): a question to residents must ask them to answer with an @.
+  virtual bool SeesOnlyMentions() const { return false; }
   // True when this channel receives callbacks (a `log` channel only sends).
   virtual bool HasInbound() const { return true; }
   // False when messages from groups that the routing config does not map to a grid must be

@@ -63,6 +63,8 @@ inline constexpr const char* kSafetyReply = "safety_reply";  // emergency number
 inline constexpr const char* kGroupAck = "group_ack";        // "received, ticket #N"
 inline constexpr const char* kStaffNotify = "staff_notify";  // a ticket for a worker or team
 inline constexpr const char* kAdminNotify = "admin_notify";  // triage and operational reports
+inline constexpr const char* kProgress = "progress";         // to a resident about her ticket (受理, 办结, 回访)
+inline constexpr const char* kCommandAnswer = "command_answer";  // the bot's answer to a staff command
 inline constexpr const char* kBroadcast = "broadcast";       // campaigns: bulk, lowest priority
 }  // namespace outbound_kind
 

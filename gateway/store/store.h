@@ -213,6 +213,8 @@ struct TicketFilter {
   std::string category;
   std::string assignee;     // staff id
   std::string team;
+  std::string channel;      // with sender: the tickets a resident opened on a channel
+  std::string sender;
   std::optional<TicketScope> scope;  // nullopt: no restriction
   bool open_only = false;   // not resolved, closed, rejected or merged
   int64_t since = 0;        // created_at >= since

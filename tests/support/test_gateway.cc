@@ -68,6 +68,7 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
             "  - {id: fraud, name: 反诈队, serves: anti_fraud, notify: {channel: staff, to: fraud-team}}\n"
             "routes: {appeal: grid, legal_aid: team, anti_fraud: team}\n"
             "admin:\n  notify: {channel: staff, to: admin}\n" +
+            (options_.loop.empty() ? std::string(kLoop) : options_.loop) +
             options_.extra_routing);
   if (options_.start) Start();
 }

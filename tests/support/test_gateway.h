@@ -23,6 +23,7 @@ struct TestGatewayOptions {
   std::string delivery;        // YAML for the `delivery:` section body (indent by 2); default: fast retries
   std::string extra_grids;     // YAML appended under `grids:`
   std::string extra_routing;   // YAML appended at the end of routing.yaml (top-level keys)
+  std::string loop;            // routing.yaml's `loop` section, key included; default: 3 bounces, 72 h
   bool start = true;
   // Opens the store (default: OpenStore); tests wrap the engine in a FaultStore here.
   StoreFactory store_factory;
@@ -33,6 +34,12 @@ class TestGateway {
  public:
   static constexpr const char* kSecret = "test-secret-0123456789";
   static constexpr const char* kToken = "test-admin-token";
+  // routing.yaml's `loop` section the tests use unless they give their own.
+  static constexpr const char* kLoop =
+      "loop:\n  max_bounces: 3\n  satisfaction_wait_hours: 72\n  reasons:\n"
+      "    transfer: {not_my_grid: 不属本网格, needs_team: 需专业队伍办理}\n"
+      "    return: {not_my_grid: 不属本网格}\n"
+      "    reject: {not_a_request: 非诉求, duplicate: 重复反映}\n";
 
   explicit TestGateway(TestGatewayOptions options = {});
   ~TestGateway();

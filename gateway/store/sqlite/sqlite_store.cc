@@ -237,7 +237,9 @@ Status SqliteStore::CreateToken(const ApiToken& token, const std::string& token_
 
 namespace {
 const char* const kTokenColumns = "id, name, role, scope, created_at, COALESCE(revoked_at, 0)";
-ApiToken ReadToken(const Stmt& s) { return ApiToken{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)}; }
+StatusOr<ApiToken> ReadToken(const Stmt& s) {
+  return ApiToken{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)};
+}
 }  // namespace
 
 StatusOr<std::optional<ApiToken>> SqliteStore::FindToken(const std::string& token_hash) {

@@ -48,7 +48,8 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
                     " FROM tickets WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR grid_id = ?2) AND "
                     "(?3 = '' OR category = ?3) AND (?4 = '' OR assignee_id = ?4) AND (?5 = '' OR team_id = ?5) AND "
                     "created_at >= ?6 AND (?7 = 0 OR id < ?7) AND "
-                    "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged'))";
+                    "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged')) AND "
+                    "(?10 = '' OR channel = ?10) AND (?11 = '' OR sender_id = ?11)";
   std::vector<std::string> scope_values;
   if (f.scope) {
     const std::pair<const char*, const std::vector<std::string>*> lists[] = {
@@ -58,7 +59,7 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
     for (const auto& [column, values] : lists) {
       if (values->empty()) continue;
       if (!any.empty()) any += " OR ";
-      any += InList(column, values->size(), 10 + static_cast<int>(scope_values.size()));
+      any += InList(column, values->size(), 12 + static_cast<int>(scope_values.size()));
       scope_values.insert(scope_values.end(), values->begin(), values->end());
     }
     sql += " AND (" + (any.empty() ? std::string("0") : any) + ")";  // an empty scope sees nothing
@@ -68,8 +69,8 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, f.status ? std::string(Name(*f.status)) : std::string()).Bind(2, f.grid).Bind(3, f.category);
   s.Bind(4, f.assignee).Bind(5, f.team).Bind(6, f.since).Bind(7, f.before_id).Bind(8, f.open_only);
-  s.Bind(9, f.limit);
-  int i = 10;
+  s.Bind(9, f.limit).Bind(10, f.channel).Bind(11, f.sender);
+  int i = 12;
   for (const std::string& v : scope_values) s.Bind(i++, v);
   return sqlite::ReadAll<Ticket>(s, sqlite::ReadTicket);
 }

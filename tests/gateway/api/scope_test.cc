@@ -74,7 +74,7 @@ struct World {
   std::map<std::string, int64_t> message;  // the message that opened each
 
   World() {
-    std::ofstream(t.config_dir() / "routing.yaml") << kRouting;
+    std::ofstream(t.config_dir() / "routing.yaml") << kRouting << TestGateway::kLoop;
     t.Start();
     for (const Grant& g : kGrants)
       REQUIRE(t.gateway()

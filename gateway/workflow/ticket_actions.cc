@@ -1,0 +1,395 @@
+#include "gateway/workflow/ticket_actions.h"
+
+#include <algorithm>
+
+#include "gateway/route/replies.h"
+#include "gateway/workflow/chat_command.h"
+
+namespace gridrelay::workflow {
+namespace {
+
+constexpr int64_t kHour = int64_t{3600} * 1000000;
+
+// Legal matters and domestic violence never go public: their progress is told privately, or
+// not at all where the platform cannot message one person.
+bool IsSensitive(const Ticket& t) { return t.category == "legal_aid" || t.intent == "legal_aid.domestic_violence"; }
+
+std::string Label(const std::map<std::string, std::string>& labels, const std::string& key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? key : it->second;
+}
+
+// Who answers for a ticket at its level: the duty officer of the unit above the grid, its
+// street, the district. The district answers for itself.
+const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
+  const Routing& r = org.routing();
+  std::string duty;
+  const int rank = LevelRank(t.level);
+  const OrgUnit* community = org.FindCommunity(t.community_id);
+  const OrgUnit* street = org.FindStreet(t.street_id.empty() && community ? community->parent : t.street_id);
+  if (rank <= 0 && community) duty = community->duty;
+  if (duty.empty() && rank <= 1 && street) duty = street->duty;
+  if (duty.empty()) duty = r.district.duty;
+  return org.FindStaff(duty);
+}
+
+// The next level up the escalation chain, or the same at the top.
+std::string NextLevel(const Config& config, const std::string& level) {
+  const auto& chain = config.routing.escalation;
+  auto it = std::find(chain.begin(), chain.end(), level);
+  if (it == chain.end() || it + 1 == chain.end()) return level;
+  return *(it + 1);
+}
+
+class Planner {
+ public:
+  Planner(const Runtime& rt, const Actor& actor, const Ticket& before, Action action, const ActionArgs& args,
+          int64_t now)
+      : rt_(rt), org_(rt.router->org()), actor_(actor), before_(before), action_(action), args_(args), now_(now) {}
+
+  StatusOr<PlannedAction> Plan() {
+    const ActionNeeds needs = Needs(action_);
+    const bool system = actor_.id == SystemActor().id;
+    if (needs.system && !system)
+      return Status::InvalidArgument(std::string(ChineseName(action_)) + "由系统自动完成 (" + std::string(Name(action_)) +
+                                     " is done by the gateway itself)");
+    if (!system) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
+    if (action_ == Action::kSupervise && !system && actor_.role != Role::kSupervisor && actor_.role != Role::kAdmin)
+      return Status::PermissionDenied("只有上级可以督办 (only a supervisor can supervise a ticket)");
+    if (action_ == Action::kMerge || action_ == Action::kDispatch)
+      return Status::FailedPrecondition(std::string(ChineseName(action_)) + "不能通过此入口执行 (" +
+                                        std::string(Name(action_)) + " is not available as an action here)");
+    GR_RETURN_IF_ERROR(CheckArguments(action_, args_));
+    auto transition = CheckTransition(before_.status, action_);
+    if (!transition.ok()) return transition.status();
+    GR_RETURN_IF_ERROR(CheckReason());
+
+    after_ = before_;
+    after_.status = transition->to;
+    if (transition->sets_supervised) after_.supervised = true;
+    if (transition->raises_level) after_.level = NextLevel(rt_.config, before_.level);
+    if (transition->restarts_clock) {
+      after_.resolved_at = 0;
+      after_.closed_at = 0;
+    }
+    if (Needs(action_).reason) after_.reason = args_.reason;
+    detail_ = {{"from", Name(before_.status)}, {"to", Name(after_.status)}};
+    if (!args_.note.empty()) detail_["note"] = args_.note;
+    if (!args_.reason.empty()) detail_["reason"] = args_.reason;
+    if (!system) detail_["role"] = Name(actor_.role);
+
+    GR_RETURN_IF_ERROR(Apply());
+
+    PlannedAction out;
+    out.change.ticket_updates.push_back({after_, before_.version});
+    out.change.events.push_back({0, before_.id, now_, actor_.id, std::string(Name(action_)), detail_});
+    out.change.outbox = std::move(outbox_);
+    out.change.schedule_timers = std::move(timers_);
+    out.change.cancel_timers = std::move(cancel_);
+    out.ticket = after_;
+    out.answer = answer_.empty() ? TicketNumber(before_.id) + " " + std::string(ChineseName(after_.status)) : answer_;
+    return out;
+  }
+
+ private:
+  Status CheckReason() const {
+    if (!Needs(action_).reason) return Status::Ok();
+    auto codes = rt_.config.loop.reasons.find(std::string(Name(action_)));
+    if (codes != rt_.config.loop.reasons.end() && codes->second.count(args_.reason)) return Status::Ok();
+    std::string valid;
+    if (codes != rt_.config.loop.reasons.end())
+      for (const auto& [code, label] : codes->second) valid += (valid.empty() ? "" : "、") + code + "（" + label + "）";
+    return Status::InvalidArgument("未知理由「" + args_.reason + "」，可用：" + valid + " (unknown reason code '" +
+                                   args_.reason + "')");
+  }
+
+  Status Apply() {
+    switch (action_) {
+      case Action::kAccept:
+        // Whoever signs for a team's ticket becomes its owner.
+        if (after_.assignee_kind != "staff" || after_.assignee_id != actor_.id) {
+          if (const StaffMember* s = org_.FindStaff(actor_.id)) AssignTo(*s);
+        }
+        if (after_.accepted_at == 0) after_.accepted_at = now_;
+        ToResident("accepted");
+        answer_ = "已受理工单" + TicketNumber(before_.id) + "。办结后请回复「办结 " + std::to_string(before_.id) + " 说明」。";
+        return Status::Ok();
+      case Action::kStart:
+      case Action::kNote:
+        return Status::Ok();
+      case Action::kWaitResident:
+        ToResident("waiting");
+        return Status::Ok();
+      case Action::kTransfer:
+        return Transfer();
+      case Action::kReturn:
+        return Bounce(nullptr);
+      case Action::kResolve:
+        after_.resolved_at = now_;
+        Ask();
+        answer_ = "工单" + TicketNumber(before_.id) + "已办结，已请居民评价。";
+        return Status::Ok();
+      case Action::kReject:
+        after_.closed_at = now_;
+        ToResident("rejected");
+        return Status::Ok();
+      case Action::kReopen:
+        cancel_.push_back(SatisfactionTimerKey(before_.id));
+        return Status::Ok();
+      case Action::kSupervise:
+        ToAssignee("supervised");
+        return Status::Ok();
+      case Action::kSatisfied:
+        after_.satisfaction = "satisfied";
+        after_.closed_at = now_;
+        cancel_.push_back(SatisfactionTimerKey(before_.id));
+        ToResident("thanks");
+        return Status::Ok();
+      case Action::kUnsatisfied:
+        after_.satisfaction = "unsatisfied";
+        cancel_.push_back(SatisfactionTimerKey(before_.id));
+        ToResident("sorry");
+        ToAssignee("unsatisfied");
+        if (const StaffMember* s = SupervisorOf(org_, before_)) ToStaff(*s, "unsatisfied");
+        return Status::Ok();
+      case Action::kNoAnswer:
+        after_.satisfaction = "no_answer";
+        after_.closed_at = now_;
+        return Status::Ok();
+      case Action::kEscalate:
+        if (const StaffMember* s = SupervisorOf(org_, after_)) ToStaff(*s, "supervised");
+        detail_["level"] = after_.level;
+        return Status::Ok();
+      case Action::kMerge:
+      case Action::kDispatch:
+        break;
+    }
+    return Status::Internal("unhandled action " + std::string(Name(action_)));
+  }
+
+  // 转办: to a staff member or a team by id.
+  Status Transfer() {
+    const StaffMember* staff = org_.FindStaff(args_.target);
+    const Team* team = staff ? nullptr : org_.FindTeam(args_.target);
+    if (!staff && !team)
+      return Status::InvalidArgument("转办目标「" + args_.target + "」不存在，请填写人员或队伍编号 (unknown transfer target '" +
+                                     args_.target + "': give a staff or team id)");
+    if (staff && staff->id == before_.assignee_id)
+      return Status::InvalidArgument("工单已在" + staff->name + "名下 (the ticket is already " + staff->id + "'s)");
+    return Bounce(staff ? staff : nullptr, team);
+  }
+
+  // Transfer and return both move the ticket and count a bounce; past the limit the
+  // supervisor of its level decides instead, which ends the back-and-forth.
+  Status Bounce(const StaffMember* staff, const Team* team = nullptr) {
+    after_.bounces = before_.bounces + 1;
+    const bool over = after_.bounces > rt_.config.loop.max_bounces;
+    if (over || (!staff && !team)) {
+      const StaffMember* boss = SupervisorOf(org_, before_);
+      if (!boss) return Status::FailedPrecondition("找不到上级，无法退回 (no supervisor is configured for this ticket)");
+      AssignTo(*boss);
+      if (over) after_.supervised = true;
+      detail_["rule"] = over ? "max_bounces" : "return to supervisor";
+      ToStaff(*boss, over ? "bounced" : "assigned");
+    } else if (staff) {
+      AssignTo(*staff);
+      detail_["rule"] = "transfer";
+      ToStaff(*staff, "assigned");
+    } else {
+      after_.assignee_kind = "team";
+      after_.assignee_id = team->id;
+      after_.assignee_name = team->name;
+      after_.team_id = team->id;
+      detail_["rule"] = "transfer";
+      Notify(team->notify, "assigned", team->id);
+    }
+    detail_["assignee"] = after_.assignee_id;
+    answer_ = "工单" + TicketNumber(before_.id) + "已转给" + after_.assignee_name + "。";
+    return Status::Ok();
+  }
+
+  void AssignTo(const StaffMember& s) {
+    after_.assignee_kind = "staff";
+    after_.assignee_id = s.id;
+    after_.assignee_name = s.name;
+  }
+
+  std::map<std::string, std::string> Vars(const std::string& reason_label) const {
+    const Grid* grid = org_.FindGrid(before_.grid_id);
+    return {{"ticket", TicketNumber(before_.id)},
+            {"number", std::to_string(before_.id)},
+            {"assignee", after_.assignee_name},
+            {"note", args_.note},
+            {"reason", reason_label},
+            {"actor", actor_.name.empty() ? actor_.id : actor_.name},
+            {"bounces", std::to_string(after_.bounces)},
+            {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
+            {"intent_label", Label(rt_.config.templates.intent_labels, before_.intent)}};
+  }
+
+  std::string Render(const std::string& key) const {
+    std::string reason_label;
+    auto codes = rt_.config.loop.reasons.find(std::string(Name(action_)));
+    if (codes != rt_.config.loop.reasons.end()) reason_label = Label(codes->second, args_.reason);
+    return RenderTemplate(rt_.config.templates.loop.at(key), Vars(reason_label));
+  }
+
+  std::string Key(const std::string& kind, const std::string& to) const {
+    return "t" + std::to_string(before_.id) + "v" + std::to_string(before_.version) + ":" + kind + ":" + to;
+  }
+
+  // A note to the resident who reported the ticket: in her group with an @, or privately
+  // when the matter is sensitive (and then only where the platform can).
+  void ToResident(const std::string& key, std::string text = {}) {
+    if (text.empty()) text = Render(key);
+    const Adapter* source = rt_.FindAdapter(before_.channel);
+    if (!source || before_.sender_id.empty()) return;
+    const bool in_group = !before_.group_id.empty();
+    const bool private_only = IsSensitive(before_);
+    if (private_only && !source->CanReplyPrivately()) return;
+    OutboxEntry e;
+    e.message.channel = before_.channel;
+    e.message.kind = outbound_kind::kProgress;
+    e.message.text = std::move(text);
+    if (in_group && !private_only) {
+      e.message.audience = Audience::kGroup;
+      e.message.group_id = before_.group_id;
+      e.message.mention_user_ids.push_back(before_.sender_id);
+    } else {
+      e.message.audience = Audience::kUser;
+      e.message.user_id = before_.sender_id;
+      e.message.group_id = before_.group_id;
+    }
+    e.message.idempotency_key = Key(key, before_.sender_id);
+    e.priority = priority::kResident;
+    e.ticket_id = before_.id;
+    e.rate_key = RateKey(*source, e.message);
+    outbox_.push_back(std::move(e));
+  }
+
+  // 办结: the resident hears it is done and is asked; silence past the configured time
+  // closes the ticket as no_answer.
+  void Ask() {
+    const Adapter* source = rt_.FindAdapter(before_.channel);
+    const bool mention_only = source && source->SeesOnlyMentions() && !before_.group_id.empty() && !IsSensitive(before_);
+    ToResident("resolved", Render("resolved") + "\n" + Render(mention_only ? "satisfaction_mention" : "satisfaction"));
+    Timer t;
+    t.key = SatisfactionTimerKey(before_.id);
+    t.kind = kSatisfactionTimer;
+    t.ticket_id = before_.id;
+    t.due_at = now_ + rt_.config.loop.satisfaction_wait_hours * kHour;
+    timers_.push_back(std::move(t));
+  }
+
+  void Notify(const NotifyTarget& target, const std::string& key, const std::string& to_id) {
+    if (target.channel.empty()) return;
+    OutboxEntry e;
+    e.message.channel = target.channel;
+    e.message.kind = outbound_kind::kStaffNotify;
+    e.message.audience = target.group ? Audience::kGroup : Audience::kUser;
+    (target.group ? e.message.group_id : e.message.user_id) = target.to;
+    e.message.text = Render(key);
+    e.message.idempotency_key = Key(key, to_id);
+    e.priority = before_.urgent ? priority::kUrgent : priority::kStaff;
+    e.ticket_id = before_.id;
+    if (const Adapter* a = rt_.FindAdapter(target.channel)) e.rate_key = RateKey(*a, e.message);
+    outbox_.push_back(std::move(e));
+  }
+
+  void ToStaff(const StaffMember& s, const std::string& key) { Notify(s.notify, key, s.id); }
+
+  void ToAssignee(const std::string& key) {
+    if (after_.assignee_kind == "team") {
+      if (const Team* t = org_.FindTeam(after_.assignee_id)) Notify(t->notify, key, t->id);
+    } else if (const StaffMember* s = org_.FindStaff(after_.assignee_id)) {
+      ToStaff(*s, key);
+    }
+  }
+
+  const Runtime& rt_;
+  const OrgIndex& org_;
+  const Actor& actor_;
+  const Ticket& before_;
+  const Action action_;
+  const ActionArgs& args_;
+  const int64_t now_;
+  Ticket after_;
+  nlohmann::json detail_;
+  std::vector<OutboxEntry> outbox_;
+  std::vector<Timer> timers_;
+  std::vector<std::string> cancel_;
+  std::string answer_;
+};
+
+}  // namespace
+
+std::string SatisfactionTimerKey(int64_t ticket_id) { return "t" + std::to_string(ticket_id) + ":satisfaction"; }
+
+Actor SystemActor() {
+  Actor a;
+  a.id = "system";
+  a.name = "系统";
+  a.role = Role::kAdmin;
+  return a;
+}
+
+StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const Ticket& ticket, Action action,
+                                   const ActionArgs& args, int64_t now) {
+  return Planner(rt, actor, ticket, action, args, now).Plan();
+}
+
+ChangeSet RefusalEvent(const Actor& actor, const Ticket& ticket, Action action, const Status& why) {
+  ChangeSet c;
+  c.events.push_back({0, ticket.id, 0, actor.id, "refused",
+                      {{"action", Name(action)}, {"code", std::string(StatusCodeName(why.code()))},
+                       {"why", why.message()}}});
+  return c;
+}
+
+StatusOr<Ticket> PerformAction(Store* store, const Clock* clock, const Runtime& rt, const Actor& actor,
+                               int64_t ticket_id, Action action, const ActionArgs& args) {
+  // A lost race is planned again from the fresh ticket; a few rounds settle any real contention.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto read = store->GetTicket(ticket_id);
+    if (!read.ok()) return read.status();
+    if (!read->has_value() || !InScope(actor, **read))
+      return Status::NotFound("没有工单" + TicketNumber(ticket_id) + " (no ticket " + std::to_string(ticket_id) + ")");
+    const int64_t now = clock->NowMicros();
+    auto plan = PlanAction(rt, actor, **read, action, args, now);
+    if (!plan.ok()) {
+      Status recorded = store->Apply(RefusalEvent(actor, **read, action, plan.status()), now);
+      (void)recorded;  // the refusal is the answer; failing to record it must not hide it
+      return plan.status();
+    }
+    Status s = store->Apply(plan->change, now);
+    if (s.code() == StatusCode::kAborted) continue;
+    if (!s.ok()) return s;
+    plan->ticket.version = (*read)->version + 1;
+    plan->ticket.updated_at = now;
+    return plan->ticket;
+  }
+  return Status::Unavailable("工单正被他人同时修改，请重试 (the ticket kept changing; try again)");
+}
+
+std::optional<Action> SatisfactionAnswer(std::string_view text) {
+  std::string t = NormaliseCommandText(text);
+  // Drop @mentions ("@网格助手 1") and anything but the answer itself.
+  std::string kept;
+  size_t i = 0;
+  while (i < t.size()) {
+    if (t[i] == '@') {
+      while (i < t.size() && t[i] != ' ') ++i;
+      continue;
+    }
+    kept += t[i++];
+  }
+  static const char* const kNoise[] = {" ", "。", "，", ",", ".", "！", "!", "~", "～"};
+  for (const char* n : kNoise) {
+    for (size_t p = kept.find(n); p != std::string::npos; p = kept.find(n)) kept.erase(p, std::string_view(n).size());
+  }
+  if (kept == "1" || kept == "满意" || kept == "非常满意") return Action::kSatisfied;
+  if (kept == "2" || kept == "不满意") return Action::kUnsatisfied;
+  return std::nullopt;
+}
+
+}  // namespace gridrelay::workflow

@@ -1,0 +1,164 @@
+#include "gateway/workflow/workflow_handler.h"
+
+#include "gateway/route/replies.h"
+#include "gateway/workflow/actor.h"
+#include "gateway/workflow/chat_command.h"
+#include "gateway/workflow/ticket_actions.h"
+
+namespace gridrelay::workflow {
+namespace {
+
+constexpr int kMineLimit = 20;
+
+// Staff read answers on a phone: a resident's words, where they may appear, are cut short.
+std::string Excerpt(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return text.substr(0, cut) + "…";
+}
+
+std::string IntentLabel(const Runtime& rt, const std::string& intent) {
+  auto it = rt.config.templates.intent_labels.find(intent);
+  return it == rt.config.templates.intent_labels.end() ? intent : it->second;
+}
+
+// One line about a ticket for staff; the resident's words only when `with_words`.
+std::string Summary(const Runtime& rt, const Ticket& t, bool with_words) {
+  std::string line = TicketNumber(t.id) + " " + std::string(ChineseName(t.status)) + "｜" + IntentLabel(rt, t.intent);
+  if (const Grid* g = rt.router->org().FindGrid(t.grid_id)) line += "｜" + (g->name.empty() ? g->id : g->name);
+  if (!t.assignee_name.empty()) line += "｜" + t.assignee_name;
+  if (t.supervised) line += "｜督办";
+  if (with_words) line += "\n  " + (t.sender_name.empty() ? std::string("居民") : t.sender_name) + "：" + Excerpt(t.text, 90);
+  return line;
+}
+
+// The answer to a command, in the chat it came from.
+OutboxEntry Answer(const Runtime& rt, const StoredMessage& sm, std::string text) {
+  const InboundMessage& m = sm.message;
+  OutboxEntry e;
+  e.message.channel = m.channel;
+  e.message.kind = outbound_kind::kCommandAnswer;
+  if (m.chat_type == ChatType::kGroup) {
+    e.message.audience = Audience::kGroup;
+    e.message.group_id = m.group_id;
+    e.message.mention_user_ids.push_back(m.sender_id);
+  } else {
+    e.message.audience = Audience::kUser;
+    e.message.user_id = m.sender_id;
+  }
+  e.message.reply_context = m.reply_context;
+  e.message.text = std::move(text);
+  e.message.idempotency_key = "m" + std::to_string(sm.id) + ":" + outbound_kind::kCommandAnswer;
+  e.message_id = sm.id;
+  e.priority = priority::kStaff;
+  if (const Adapter* a = rt.FindAdapter(m.channel)) e.rate_key = RateKey(*a, e.message);
+  return e;
+}
+
+}  // namespace
+
+WorkflowHandler::WorkflowHandler(TicketStore* store, const Clock* clock) : store_(store), clock_(clock) {}
+
+StatusOr<bool> WorkflowHandler::Plan(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
+  if (sm.message.from_bot) return false;
+  if (sm.sender_role == SenderRole::kStaff) return PlanCommand(rt, sm, change);
+  if (sm.sender_role == SenderRole::kResident) return PlanSatisfaction(rt, sm, change);
+  return false;
+}
+
+StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
+  const OrgIndex& org = rt.router->org();
+  const StaffMember* staff = org.StaffForAccount(sm.message.channel, sm.message.sender_id);
+  if (!staff) return false;
+  const ParseResult parsed = ParseChatCommand(sm.message.text);
+  if (parsed.kind == ParseResult::Kind::kNotCommand) return false;
+
+  MessageUpdate update{sm.id, MessageState::kReceived, MessageState::kProcessed, "", 0};
+  auto finish = [&](std::string answer, std::string note) {
+    update.note = std::move(note);
+    change->messages.push_back(update);
+    change->outbox.push_back(Answer(rt, sm, std::move(answer)));
+    return true;
+  };
+  if (parsed.kind == ParseResult::Kind::kMalformed) return finish(parsed.usage, "command: usage");
+
+  const Command& cmd = parsed.command;
+  const Actor actor = ActorForStaff(org, *staff);
+  const bool private_chat = sm.message.chat_type != ChatType::kGroup;
+  switch (cmd.spec->kind) {
+    case CommandKind::kHelp:
+      return finish(HelpText(), "command: help");
+    case CommandKind::kMine: {
+      TicketFilter f;
+      f.assignee = staff->id;
+      f.open_only = true;
+      f.limit = kMineLimit;
+      auto mine = store_->ListTickets(f);
+      if (!mine.ok()) return mine.status();
+      if (mine->empty()) return finish("您名下没有待办工单。", "command: mine");
+      std::string text = "您名下的待办工单（" + std::to_string(mine->size()) + (mine->size() == kMineLimit ? "+" : "") + "）：";
+      for (const Ticket& t : *mine) text += "\n" + Summary(rt, t, private_chat);
+      return finish(text, "command: mine");
+    }
+    case CommandKind::kQuery:
+    case CommandKind::kAction:
+      break;
+  }
+  const int64_t id = cmd.ticket.value_or(0);
+  auto read = store_->GetTicket(id);
+  if (!read.ok()) return read.status();
+  if (!read->has_value() || !InScope(actor, **read))
+    return finish("没有工单" + TicketNumber(id) + "，或不在您的管辖范围。", "command: no such ticket in scope");
+  const Ticket& ticket = **read;
+  update.ticket_id = ticket.id;
+  if (cmd.spec->kind == CommandKind::kQuery) return finish(Summary(rt, ticket, private_chat), "command: query");
+
+  const Action action = *cmd.spec->action;
+  auto plan = PlanAction(rt, actor, ticket, action, cmd.Args(), clock_->NowMicros());
+  if (!plan.ok()) {
+    // Nothing changes; the refusal is recorded on the ticket and answered.
+    ChangeSet refusal = RefusalEvent(actor, ticket, action, plan.status());
+    change->events.insert(change->events.end(), refusal.events.begin(), refusal.events.end());
+    return finish(plan.status().message(), "command refused: " + std::string(Name(action)));
+  }
+  ChangeSet& c = plan->change;
+  for (OutboxEntry& e : c.outbox) e.message_id = sm.id;
+  change->ticket_updates = std::move(c.ticket_updates);
+  change->events = std::move(c.events);
+  change->outbox = std::move(c.outbox);
+  change->schedule_timers = std::move(c.schedule_timers);
+  change->cancel_timers = std::move(c.cancel_timers);
+  return finish(plan->answer, "command: " + std::string(Name(action)));
+}
+
+StatusOr<bool> WorkflowHandler::PlanSatisfaction(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
+  const std::optional<Action> answer = SatisfactionAnswer(sm.message.text);
+  if (!answer) return false;
+  TicketFilter f;
+  f.status = TicketStatus::kResolved;
+  f.channel = sm.message.channel;
+  f.sender = sm.message.sender_id;
+  f.limit = 10;
+  auto waiting = store_->ListTickets(f);
+  if (!waiting.ok()) return waiting.status();
+  // The newest resolved ticket she opened in this group; a private answer may be about any.
+  const Ticket* ticket = nullptr;
+  for (const Ticket& t : *waiting) {
+    if (sm.message.chat_type != ChatType::kGroup || t.group_id == sm.message.group_id) {
+      ticket = &t;
+      break;
+    }
+  }
+  if (!ticket) return false;
+  auto plan = PlanAction(rt, SystemActor(), *ticket, *answer, {}, clock_->NowMicros());
+  if (!plan.ok()) return false;  // not waiting for an answer after all: an ordinary message
+  *change = std::move(plan->change);
+  for (OutboxEntry& e : change->outbox) e.message_id = sm.id;
+  change->events.back().detail["message_id"] = sm.id;
+  change->messages.push_back(
+      {sm.id, MessageState::kReceived, MessageState::kProcessed, "satisfaction answer", ticket->id});
+  return true;
+}
+
+}  // namespace gridrelay::workflow
