@@ -57,14 +57,17 @@ struct Actor {
 Actor ActorForStaff(const OrgIndex& org, const StaffMember& staff);
 
 // The actor behind an API token: its role and "KIND:ID,…" scope, where KIND is grid, community,
-// street, team or staff, and each ID must exist in the org. InvalidArgument naming the bad item
-// otherwise (token create refuses it; a token whose scope went stale after a config change
-// keeps its valid items). A worker or team_member token named after a staff id also covers what
-// is assigned to that staff member.
+// street, district (everything), team or staff (what is assigned to her). InvalidArgument for an
+// unknown role or a malformed item; an item whose id left the org after a config change is
+// dropped, so a stale token keeps its valid items and gains nothing. A worker or team_member
+// token named after a staff id also covers what is assigned to that staff member, and every
+// token named after one carries her name.
 StatusOr<Actor> ActorForToken(const OrgIndex& org, const ApiToken& token);
 
 // Checks a --role/--scope pair as `token create` gets it: known role, well-formed scope whose
-// ids exist, a scope for every role but admin (an unscoped worker would see everything).
+// ids exist, kinds that suit the role (a team_member takes teams, a supervisor units), a scope
+// for every role but admin (an unscoped worker would see everything) and none for an admin.
+// InvalidArgument naming the bad item.
 Status CheckTokenGrant(const OrgIndex& org, std::string_view role, std::string_view scope);
 
 // May `actor` see `ticket`?
