@@ -8,6 +8,8 @@
 //   gridrelay token create  --name NAME --role admin [--config DIR] [--data DIR]
 //   gridrelay simulate TYPE --channel NAME --group G --text "..." [--sender ID] [--url URL]
 //   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
+//   gridrelay report        [--from DATE] [--to DATE] [--group-by grid|community|team|intent] [--json]
+//                           [--config DIR] [--data DIR]
 //   gridrelay version
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 
 #include "util/crypto.h"
 #include "gateway/gateway.h"
+#include "gateway/report_command.h"
 #include "util/http_client.h"
 #include "util/log.h"
 #include "gateway/store/open_store.h"
@@ -89,13 +92,17 @@ int CheckConfig(const std::string& config_dir) {
   return 0;
 }
 
+// The store a command works on: <data_dir>/gridrelay.db, or the configured store.data_dir's.
+StatusOr<std::unique_ptr<Store>> OpenCommandStore(const std::string& config_dir, const std::string& data_dir) {
+  auto config = LoadConfig(config_dir);
+  if (!config.ok()) return config.status();
+  return OpenStore(
+      "sqlite:" + (std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) / "gridrelay.db").string());
+}
+
 int CreateToken(const std::string& config_dir, const std::string& data_dir, const std::string& name,
                 const std::string& role) {
-  auto config = LoadConfig(config_dir);
-  if (!config.ok()) return Fail(config.status());
-  auto store = OpenStore("sqlite:" + (std::filesystem::path(data_dir.empty() ? config->store.data_dir : data_dir) /
-                                      "gridrelay.db")
-                                         .string());
+  auto store = OpenCommandStore(config_dir, data_dir);
   if (!store.ok()) return Fail(store.status());
   const std::string token = "grt_" + crypto::HexEncode(crypto::RandomBytes(24));
   Status s = (*store)->CreateToken(ApiToken{.name = name, .role = role}, crypto::Sha256Hex(token),
@@ -208,6 +215,16 @@ int main(int argc, char** argv) {
   auto* working = deadline->add_option("--working-hours", deadline_args.working_hours, "working hours to add");
   deadline->add_option("--calendar-hours", deadline_args.calendar_hours, "calendar hours to add")->excludes(working);
 
+  auto* report = app.add_subcommand("report", "ticket figures per grid, community, team or intent (GET /api/v1/stats)");
+  ReportArgs report_args;
+  std::string report_data;
+  report->add_option("--config", config_dir, "config directory")->capture_default_str();
+  report->add_option("--data", report_data, "data directory (overrides store.data_dir)");
+  report->add_option("--from", report_args.from, "first day (2026-11-01) or instant (RFC 3339); default: 30 days ago");
+  report->add_option("--to", report_args.to, "last day (2026-11-30, included) or instant (excluded); default: now");
+  report->add_option("--group-by", report_args.group_by, "grid | community | team | intent")->capture_default_str();
+  report->add_flag("--json", report_args.json, "print the API's JSON");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -236,6 +253,11 @@ int main(int argc, char** argv) {
   if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role);
   if (*simulate) return Simulate(config_dir, sim_type, sim_channel, sim_group, sim_sender, sim_text, sim_url);
   if (*deadline) return workflow::RunDeadline(config_dir, deadline_args, std::cout, std::cerr);
+  if (*report) {
+    auto store = OpenCommandStore(config_dir, report_data);
+    if (!store.ok()) return Fail(store.status());
+    return RunReport(**store, report_args, SystemClock::Get().NowMicros(), std::cout, std::cerr);
+  }
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";
     return 0;

@@ -2,8 +2,8 @@
 // writes back the ApiResponse. Every route needs a bearer token; the Authorizer turns it into a
 // Principal {id, role, scope}, and each resource asks the Authorizer what that principal may
 // see and do, so that roles and scopes have one place to live. Resources are one file each
-// (tickets.cc, messages.cc, outbox.cc, classify.cc, admin.cc) and register their routes in a
-// table. Errors are always {"error": {"code", "message"}} with a matching status.
+// (tickets.cc, messages.cc, outbox.cc, classify.cc, admin.cc, stats.cc) and register their
+// routes in a table. Errors are always {"error": {"code", "message"}} with a matching status.
 #pragma once
 
 #include <functional>
@@ -79,6 +79,7 @@ void AddMessageRoutes(std::vector<ApiRoute>& routes);
 void AddOutboxRoutes(std::vector<ApiRoute>& routes);
 void AddClassifyRoutes(std::vector<ApiRoute>& routes);
 void AddAdminRoutes(std::vector<ApiRoute>& routes);
+void AddStatsRoutes(std::vector<ApiRoute>& routes);
 
 class Api {
  public:
