@@ -473,8 +473,8 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: ticket lists keep to a scope, an assigne
   CHECK(loads->count("nobody") == 0);
 }
 
-TEST_CASE_TEMPLATE_DEFINE("conformance: report rows are the tickets created in [from, to) and in scope, with their "
-                          "keys and times",
+TEST_CASE_TEMPLATE_DEFINE("conformance: report rows are the tickets created inside the window (its end excluded) and in scope, with "
+                          "their keys and times",
                           Engine, store_conformance_12) {
   std::unique_ptr<Store> store = Engine::Make();
   // Three tickets created at kT0, kT0 + 1 s and kT0 + 2 s; the second carries every field.
