@@ -10,6 +10,8 @@
 //   gridrelay token revoke  --name NAME [--config DIR] [--data DIR]
 //   gridrelay simulate TYPE --channel NAME --group G --text "..." [--sender ID] [--url URL]
 //   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
+//   gridrelay report        [--from DATE] [--to DATE] [--group-by grid|community|team|intent] [--json]
+//                           [--config DIR] [--data DIR]
 //   gridrelay version
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 
 #include "util/crypto.h"
 #include "gateway/gateway.h"
+#include "gateway/report_command.h"
 #include "util/http_client.h"
 #include "util/log.h"
 #include "gateway/store/open_store.h"
@@ -262,6 +265,16 @@ int main(int argc, char** argv) {
   auto* working = deadline->add_option("--working-hours", deadline_args.working_hours, "working hours to add");
   deadline->add_option("--calendar-hours", deadline_args.calendar_hours, "calendar hours to add")->excludes(working);
 
+  auto* report = app.add_subcommand("report", "ticket figures per grid, community, team or intent (GET /api/v1/stats)");
+  ReportArgs report_args;
+  std::string report_data;
+  report->add_option("--config", config_dir, "config directory")->capture_default_str();
+  report->add_option("--data", report_data, "data directory (overrides store.data_dir)");
+  report->add_option("--from", report_args.from, "first day (2026-11-01) or instant (RFC 3339); default: 30 days ago");
+  report->add_option("--to", report_args.to, "last day (2026-11-30, included) or instant (excluded); default: now");
+  report->add_option("--group-by", report_args.group_by, "grid | community | team | intent")->capture_default_str();
+  report->add_flag("--json", report_args.json, "print the API's JSON");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -292,6 +305,13 @@ int main(int argc, char** argv) {
   if (*token_revoke) return RevokeToken(config_dir, token_data, token_name);
   if (*simulate) return Simulate(config_dir, sim_type, sim_channel, sim_group, sim_sender, sim_text, sim_url);
   if (*deadline) return workflow::RunDeadline(config_dir, deadline_args, std::cout, std::cerr);
+  if (*report) {
+    auto config = LoadConfig(config_dir);
+    if (!config.ok()) return Fail(config.status());
+    auto store = CommandStore(*config, report_data);
+    if (!store.ok()) return Fail(store.status());
+    return RunReport(**store, report_args, SystemClock::Get().NowMicros(), std::cout, std::cerr);
+  }
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";
     return 0;

@@ -61,6 +61,7 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)), authorizer_(deps_.store) {
   AddOutboxRoutes(routes_);
   AddClassifyRoutes(routes_);
   AddAdminRoutes(routes_);
+  AddStatsRoutes(routes_);
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) const {

@@ -97,4 +97,51 @@ nlohmann::json OutboxJson(const OutboxEntry& e) {
   };
 }
 
+namespace {
+
+template <typename T>
+nlohmann::json OrNull(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json FiguresJson(const workflow::ReportFigures& f) {
+  nlohmann::json by_status = nlohmann::json::object();
+  for (TicketStatus s : kAllTicketStatuses)
+    if (s != TicketStatus::kMerged) by_status[std::string(Name(s))] = f.count(s);  // merged: counted apart
+  return {{"total", f.total},
+          {"by_status", by_status},
+          {"merged", f.merged},
+          {"response_rate", OrNull(f.response_rate)},
+          {"responded_on_time", f.responded_on_time},
+          {"needed_response", f.needed_response},
+          {"resolution_rate", OrNull(f.resolution_rate)},
+          {"resolved", f.resolved},
+          {"needed_resolution", f.needed_resolution},
+          {"satisfaction_rate", OrNull(f.satisfaction_rate)},
+          {"satisfied", f.satisfied},
+          {"unsatisfied", f.unsatisfied},
+          {"no_answer", f.no_answer},
+          {"median_response_s", OrNull(f.median_response_s)},
+          {"p90_response_s", OrNull(f.p90_response_s)},
+          {"median_resolution_s", OrNull(f.median_resolution_s)},
+          {"overdue", f.overdue}};
+}
+
+}  // namespace
+
+nlohmann::json ReportJson(const workflow::Report& r) {
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : r.groups) {
+    nlohmann::json row = {{"key", g.key}};
+    row.update(FiguresJson(g));
+    groups.push_back(std::move(row));
+  }
+  return {{"from", TimeJson(r.window.from)},
+          {"to", TimeJson(r.window.to)},
+          {"now", TimeJson(r.now)},
+          {"group_by", Name(r.group_by)},
+          {"groups", std::move(groups)},
+          {"total", FiguresJson(r.total)}};
+}
+
 }  // namespace gridrelay

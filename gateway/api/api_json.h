@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/store/store.h"
+#include "gateway/workflow/report.h"
 
 namespace gridrelay {
 
@@ -17,5 +18,9 @@ nlohmann::json TicketJson(const Ticket& t);
 nlohmann::json TicketEventJson(const TicketEvent& e);
 nlohmann::json MessageJson(const StoredMessage& m);
 nlohmann::json OutboxJson(const OutboxEntry& e);
+// GET /api/v1/stats and `gridrelay report --json`: {from, to, now, group_by, groups: [...], total}.
+// Each row has its counts, each rate beside its numerator and denominator, and null for a rate
+// or duration with nothing to measure.
+nlohmann::json ReportJson(const workflow::Report& r);
 
 }  // namespace gridrelay

@@ -26,7 +26,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -222,6 +224,26 @@ struct TicketFilter {
   int limit = 50;
 };
 
+// One ticket as reports see it (TicketStore::ReportRows): its group keys, status and times,
+// never its text. The string_views point into the engine's row and are valid only during the
+// callback that receives them, so that a million rows cost no allocation.
+struct ReportRow {
+  int64_t id = 0;
+  TicketStatus status = TicketStatus::kDispatched;
+  std::string_view grid_id;
+  std::string_view community_id;
+  std::string_view team_id;
+  std::string_view intent;
+  std::string_view satisfaction;  // "" | satisfied | unsatisfied | no_answer
+  int64_t created_at = 0;
+  int64_t accepted_at = 0;
+  int64_t resolved_at = 0;
+  int64_t closed_at = 0;
+  int64_t response_due_at = 0;
+  int64_t resolve_due_at = 0;
+  int64_t merged_into = 0;
+};
+
 // How loaded a staff member is, for dispatch inside a team: fewest open tickets first, then
 // whoever was given one least recently (round robin).
 struct StaffLoad {
@@ -282,6 +304,11 @@ class TicketStore {
   virtual StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) = 0;
   // The load of each of `staff_ids` (absent ids have none).
   virtual StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) = 0;
+  // Calls `row` once for each ticket created in [from, to) and in `scope` (nullopt: every
+  // ticket), in no particular order, streaming rather than collecting them: a report reads a
+  // million rows this way. `row` must not call the store (the engine holds its read lock).
+  virtual Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
+                            const std::function<void(const ReportRow&)>& row) = 0;
 };
 
 class OutboxStore {

@@ -147,6 +147,16 @@ TEST_SUITE("closed loop") {
     CHECK(actions == std::vector<std::string>{"created", "dispatched", "accept", "resolve", "satisfied"});
     CHECK(ticket["events"][2]["actor"] == "w-a");
     CHECK(ticket["events"][3]["detail"]["note"] == "灯已更换");
+
+    // The supervisors' three rates over this one ticket: all met.
+    auto stats = t.Api("/api/v1/stats?group_by=grid");
+    REQUIRE(stats["groups"].size() == 1);
+    const auto& row = stats["groups"][0];
+    CHECK(row["key"] == "grid-a");
+    CHECK(row["total"] == 1);
+    CHECK(row["response_rate"] == 1.0);
+    CHECK(row["resolution_rate"] == 1.0);
+    CHECK(row["satisfaction_rate"] == 1.0);
   }
 
   TEST_CASE("an unsatisfied answer reopens the ticket under supervision and tells the supervisor") {

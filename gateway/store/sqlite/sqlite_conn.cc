@@ -46,11 +46,11 @@ StatusOr<std::unique_ptr<Conn>> OpenConnection(const std::filesystem::path& path
 }
 
 Stmt::Stmt(Conn& conn, const char* sql) : db_(conn.db) {
-  auto it = conn.cache.find(sql);
+  auto it = conn.cache.find(std::string_view(sql));
   if (it != conn.cache.end()) {
     stmt_ = it->second;
   } else if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) == SQLITE_OK) {
-    conn.cache[sql] = stmt_;
+    conn.cache.emplace(sql, stmt_);
   } else {
     prepare_error_ = SqlError(db_, "prepare");
     stmt_ = nullptr;
@@ -93,6 +93,11 @@ int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 std::string Stmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();
+}
+
+std::string_view Stmt::TextView(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string_view();
 }
 
 nlohmann::json Stmt::Json(int col) const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,9 +27,13 @@ Status SqlError(sqlite3* db, const std::string& what);
 // A connection and its prepared statements. Used by one thread at a time (the store's mutexes).
 struct Conn {
   sqlite3* db = nullptr;
-  // Keyed by the SQL text, not its address: statements built per call (ticket scopes) may reuse
-  // the address of an earlier, different text.
-  std::unordered_map<std::string, sqlite3_stmt*> cache;
+  // Keyed by the SQL text itself: statements built per call (a scope's IN lists) may reuse the
+  // address of an earlier, different text, so an address is no key.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache;
 
   ~Conn();
 };
@@ -39,8 +44,7 @@ StatusOr<std::unique_ptr<Conn>> OpenConnection(const std::filesystem::path& path
 // Runs SQL without results. Errors are mapped like SqlError.
 Status Exec(sqlite3* db, const char* sql);
 
-// A statement prepared once per connection (keyed by the address of its SQL text, so pass
-// string literals or static strings) and reset after each use.
+// A statement prepared once per connection (per distinct SQL text) and reset after each use.
 class Stmt {
  public:
   Stmt(Conn& conn, const char* sql);
@@ -60,6 +64,8 @@ class Stmt {
   bool IsNull(int col) const;
   int64_t Int(int col) const;
   std::string Text(int col) const;
+  // The column's text without a copy, valid until the next Step (or the end of the statement).
+  std::string_view TextView(int col) const;
   // The column parsed as JSON; discarded (is_discarded()) when it is not JSON.
   nlohmann::json Json(int col) const;
 

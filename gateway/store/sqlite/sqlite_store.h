@@ -45,6 +45,8 @@ class SqliteStore final : public Store {
   StatusOr<std::optional<Ticket>> GetTicket(int64_t id) override;
   StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
   StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
+  Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
+                    const std::function<void(const ReportRow&)>& row) override;
 
   StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) override;
   Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) override;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -472,6 +473,85 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: ticket lists keep to a scope, an assigne
   CHECK(loads->count("nobody") == 0);
 }
 
+TEST_CASE_TEMPLATE_DEFINE("conformance: report rows are the tickets created inside the window (its end excluded) and in scope, with "
+                          "their keys and times",
+                          Engine, store_conformance_12) {
+  std::unique_ptr<Store> store = Engine::Make();
+  // Three tickets created at kT0, kT0 + 1 s and kT0 + 2 s; the second carries every field.
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t m = IngestOne(*store, "k" + std::to_string(i));
+    auto id = store->ReserveTicketIds(1);
+    REQUIRE(id.ok());
+    ChangeSet c = OpenTicket(m, *id);
+    Ticket& t = c.new_tickets[0];
+    t.created_at = kT0 + i * kSecond;
+    t.grid_id = i == 2 ? "grid-b" : "grid-a";
+    if (i == 1) {
+      t.community_id = "c1";
+      t.team_id = "team-law";
+      t.intent = "appeal.noise";
+      t.status = TicketStatus::kClosed;
+      t.satisfaction = "no_answer";
+      t.accepted_at = kT0 + 10 * kSecond;
+      t.resolved_at = kT0 + 20 * kSecond;
+      t.closed_at = kT0 + 30 * kSecond;
+      t.response_due_at = kT0 + 40 * kSecond;
+      t.resolve_due_at = kT0 + 50 * kSecond;
+      t.merged_into = 7;
+    }
+    REQUIRE(store->Apply(c, kT0 + i * kSecond).ok());
+    ids.push_back(*id);
+  }
+  auto read = [&](int64_t from, int64_t to, const std::optional<TicketScope>& scope) {
+    std::map<int64_t, ReportRow> rows;
+    std::map<int64_t, std::string> grids;  // the views die with the callback; keep copies
+    REQUIRE(store->ReportRows(from, to, scope, [&](const ReportRow& r) {
+                    rows[r.id] = r;
+                    grids[r.id] = std::string(r.grid_id);
+                  }).ok());
+    for (auto& [id, r] : rows) r.grid_id = r.community_id = r.team_id = r.intent = r.satisfaction = {};
+    return std::pair(rows, grids);
+  };
+  auto [all, grids] = read(kT0, kT0 + 3 * kSecond, std::nullopt);
+  REQUIRE(all.size() == 3);
+  CHECK(grids[ids[2]] == "grid-b");
+  auto [window, _] = read(kT0 + kSecond, kT0 + 2 * kSecond, std::nullopt);  // `to` is exclusive
+  REQUIRE(window.size() == 1);
+  const ReportRow& r = window.begin()->second;
+  CHECK(r.id == ids[1]);
+  CHECK(r.status == TicketStatus::kClosed);
+  CHECK(r.created_at == kT0 + kSecond);
+  CHECK(r.accepted_at == kT0 + 10 * kSecond);
+  CHECK(r.resolved_at == kT0 + 20 * kSecond);
+  CHECK(r.closed_at == kT0 + 30 * kSecond);
+  CHECK(r.response_due_at == kT0 + 40 * kSecond);
+  CHECK(r.resolve_due_at == kT0 + 50 * kSecond);
+  CHECK(r.merged_into == 7);
+  // The text keys, checked inside the callback where they are valid.
+  int seen = 0;
+  REQUIRE(store->ReportRows(kT0 + kSecond, kT0 + 2 * kSecond, std::nullopt, [&](const ReportRow& row) {
+                  ++seen;
+                  CHECK(row.grid_id == "grid-a");
+                  CHECK(row.community_id == "c1");
+                  CHECK(row.team_id == "team-law");
+                  CHECK(row.intent == "appeal.noise");
+                  CHECK(row.satisfaction == "no_answer");
+                }).ok());
+  CHECK(seen == 1);
+
+  auto ids_of = [&](const std::optional<TicketScope>& scope) {
+    std::vector<int64_t> out;
+    for (const auto& [id, row] : read(kT0, kT0 + 3 * kSecond, scope).first) out.push_back(id);
+    return out;
+  };
+  CHECK(ids_of(TicketScope{.grids = {"grid-b"}}) == std::vector<int64_t>{ids[2]});
+  CHECK(ids_of(TicketScope{.teams = {"team-law"}}) == std::vector<int64_t>{ids[1]});
+  CHECK(ids_of(TicketScope{.grids = {"grid-b"}, .communities = {"c1"}}) == std::vector<int64_t>{ids[1], ids[2]});
+  CHECK(ids_of(TicketScope{}).empty());  // an empty scope sees nothing, never everything
+  CHECK(read(kT0 + 3 * kSecond, kT0 + 9 * kSecond, std::nullopt).first.empty());
+}
+
 TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored", Engine, store_conformance_9) {
   std::unique_ptr<Store> store = Engine::Make();
   CHECK(store->Ping().ok());
@@ -499,6 +579,7 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_4, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_10, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_11, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_12, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_5, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_6, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_7, __VA_ARGS__); \

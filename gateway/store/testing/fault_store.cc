@@ -70,6 +70,12 @@ StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vec
   return engine_->StaffLoads(staff_ids);
 }
 
+Status FaultStore::ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
+                              const std::function<void(const ReportRow&)>& row) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ReportRows(from, to, scope, row);
+}
+
 StatusOr<std::vector<OutboxEntry>> FaultStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->LeaseOutbox(now, limit, lease_until);

@@ -82,6 +82,36 @@ TEST_SUITE("sqlite store") {
     CHECK(*next == 42);
   }
 
+  TEST_CASE("statements built per call are cached by their text, not by the address the text happened to have") {
+    // ListTickets builds its SQL per call (the scope's IN lists vary). A grid scope and a team
+    // scope give texts of the same length, which the allocator tends to place at the same
+    // address; a cache keyed by address then ran the grid query for the team scope.
+    TempStore t;
+    for (const char* grid : {"grid-a", "grid-b"}) {
+      const int64_t m = conformance::IngestOne(*t.store, grid);
+      auto id = t.store->ReserveTicketIds(1);
+      REQUIRE(id.ok());
+      ChangeSet c = conformance::OpenTicket(m, *id);
+      c.new_tickets[0].grid_id = grid;
+      c.new_tickets[0].team_id = std::string(grid) == "grid-b" ? "team-b" : "";
+      REQUIRE(t.store->Apply(c, kT0).ok());
+    }
+    for (int round = 0; round < 3; ++round) {
+      TicketFilter by_grid;
+      by_grid.scope = TicketScope{.grids = {"grid-a"}};
+      auto a = t.store->ListTickets(by_grid);
+      REQUIRE(a.ok());
+      REQUIRE(a->size() == 1);
+      CHECK(a->at(0).grid_id == "grid-a");
+      TicketFilter by_team;
+      by_team.scope = TicketScope{.teams = {"team-b"}};
+      auto b = t.store->ListTickets(by_team);
+      REQUIRE(b.ok());
+      REQUIRE(b->size() == 1);
+      CHECK(b->at(0).grid_id == "grid-b");
+    }
+  }
+
   TEST_CASE("a row whose outcome could not be recorded keeps its lease (no re-send before it ends)") {
     TempStore t;
     REQUIRE(t.store->Apply(conformance::WithOutbox({Row("r1")}), kT0).ok());

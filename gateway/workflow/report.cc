@@ -1,0 +1,180 @@
+// Reports: the window, the per-ticket tally and the figures (definitions in report.h).
+#include "gateway/workflow/report.h"
+
+#include <algorithm>
+
+#include "gateway/workflow/calendar.h"
+
+namespace gridrelay::workflow {
+namespace {
+
+constexpr int64_t kMicros = 1'000'000;
+constexpr int64_t kDaySeconds = 86400;
+
+size_t StatusIndex(TicketStatus s) {
+  return static_cast<size_t>(std::find(kAllTicketStatuses.begin(), kAllTicketStatuses.end(), s) -
+                             kAllTicketStatuses.begin());
+}
+
+// A bound of the window in Unix microseconds; a date is its day's start, or its end when
+// `day_end` (the next day's start).
+StatusOr<int64_t> ParseBound(const char* name, std::string_view s, bool day_end) {
+  if (auto date = ParseDate(s)) {
+    const int64_t day = DaysFromCivil(*date) + (day_end ? 1 : 0);
+    return (day * kDaySeconds - kChinaUtcOffsetSeconds) * kMicros;
+  }
+  auto t = ParseIsoTime(s);
+  if (!t.ok())
+    return Status::InvalidArgument(std::string("'") + name + "' must be an RFC 3339 date (2026-11-01) or " +
+                                   "date-time (2026-11-01T08:00:00+08:00), not '" + std::string(s) + "'");
+  return *t * kMicros;
+}
+
+// The nearest-rank `percent`-th percentile of `v` (not empty): the value at rank
+// ceil(percent/100 * n), in integers so that no rounding moves a rank. Reorders `v`.
+int64_t Percentile(std::vector<int64_t>& v, size_t percent) {
+  const size_t rank = std::max<size_t>(1, (v.size() * percent + 99) / 100);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
+  return v[rank - 1];
+}
+
+std::optional<double> Rate(int64_t num, int64_t den) {
+  if (den == 0) return std::nullopt;
+  return static_cast<double>(num) / static_cast<double>(den);
+}
+
+bool IsOpen(TicketStatus s) {
+  return s != TicketStatus::kResolved && s != TicketStatus::kClosed && s != TicketStatus::kRejected &&
+         s != TicketStatus::kMerged;
+}
+
+}  // namespace
+
+StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view to, int64_t now) {
+  ReportWindow w;
+  if (to.empty()) {
+    w.to = now;
+  } else {
+    auto t = ParseBound("to", to, /*day_end=*/true);
+    if (!t.ok()) return t.status();
+    w.to = *t;
+  }
+  if (from.empty()) {
+    w.from = w.to - kDefaultReportDays * kDaySeconds * kMicros;
+  } else {
+    auto f = ParseBound("from", from, /*day_end=*/false);
+    if (!f.ok()) return f.status();
+    w.from = *f;
+  }
+  if (w.from >= w.to) return Status::InvalidArgument("'from' must be before 'to'");
+  return w;
+}
+
+int64_t ReportFigures::count(TicketStatus s) const { return by_status[StatusIndex(s)]; }
+
+ReportBuilder::ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_t now)
+    : group_by_(group_by), window_(window), now_(now) {}
+
+std::string_view ReportBuilder::KeyOf(const ReportRow& row) const {
+  switch (group_by_) {
+    case ReportGroupBy::kGrid: return row.grid_id;
+    case ReportGroupBy::kCommunity: return row.community_id;
+    case ReportGroupBy::kTeam: return row.team_id;
+    case ReportGroupBy::kIntent: return row.intent;
+  }
+  return {};
+}
+
+void ReportBuilder::Add(const ReportRow& row) {
+  const std::string_view key = KeyOf(row);
+  auto it = groups_.find(key);
+  if (it == groups_.end()) it = groups_.emplace(std::string(key), Tally{}).first;
+  Tally& t = it->second;
+  ReportFigures& f = t.figures;
+  if (row.status == TicketStatus::kMerged || row.merged_into != 0) {
+    ++f.merged;
+    return;
+  }
+  ++f.total;
+  ++f.by_status[StatusIndex(row.status)];
+  if (row.status == TicketStatus::kRejected) return;
+
+  const bool accepted = row.accepted_at != 0;
+  if (accepted || (row.response_due_at != 0 && now_ > row.response_due_at)) {
+    ++f.needed_response;
+    if (accepted && (row.response_due_at == 0 || row.accepted_at <= row.response_due_at)) ++f.responded_on_time;
+  }
+  if (accepted) t.response_us.push_back(row.accepted_at - row.created_at);
+
+  ++f.needed_resolution;
+  const bool resolved = row.resolved_at != 0 &&
+                        (row.status == TicketStatus::kResolved || row.status == TicketStatus::kClosed);
+  if (resolved) {
+    ++f.resolved;
+    t.resolution_us.push_back(row.resolved_at - row.created_at);
+  }
+
+  if (row.satisfaction == "satisfied") ++f.satisfied;
+  else if (row.satisfaction == "unsatisfied") ++f.unsatisfied;
+  else if (row.satisfaction == "no_answer") ++f.no_answer;
+
+  if (IsOpen(row.status) && row.status != TicketStatus::kWaitingResident &&
+      ((!accepted && row.response_due_at != 0 && now_ > row.response_due_at) ||
+       (row.resolve_due_at != 0 && now_ > row.resolve_due_at)))
+    ++f.overdue;
+}
+
+void ReportBuilder::Complete(Tally& t) {
+  ReportFigures& f = t.figures;
+  f.response_rate = Rate(f.responded_on_time, f.needed_response);
+  f.resolution_rate = Rate(f.resolved, f.needed_resolution);
+  f.satisfaction_rate = Rate(f.satisfied, f.satisfied + f.unsatisfied);
+  if (!t.response_us.empty()) {
+    f.median_response_s = Percentile(t.response_us, 50) / kMicros;
+    f.p90_response_s = Percentile(t.response_us, 90) / kMicros;
+  }
+  if (!t.resolution_us.empty()) f.median_resolution_s = Percentile(t.resolution_us, 50) / kMicros;
+}
+
+Report ReportBuilder::Finish() && {
+  Report r;
+  r.group_by = group_by_;
+  r.window = window_;
+  r.now = now_;
+  // The total row is the sum of the groups: every row was added to exactly one.
+  Tally total;
+  for (auto& [key, t] : groups_) {
+    ReportFigures& a = total.figures;
+    const ReportFigures& g = t.figures;
+    a.total += g.total;
+    for (size_t i = 0; i < a.by_status.size(); ++i) a.by_status[i] += g.by_status[i];
+    a.merged += g.merged;
+    a.needed_response += g.needed_response;
+    a.responded_on_time += g.responded_on_time;
+    a.needed_resolution += g.needed_resolution;
+    a.resolved += g.resolved;
+    a.satisfied += g.satisfied;
+    a.unsatisfied += g.unsatisfied;
+    a.no_answer += g.no_answer;
+    a.overdue += g.overdue;
+    total.response_us.insert(total.response_us.end(), t.response_us.begin(), t.response_us.end());
+    total.resolution_us.insert(total.resolution_us.end(), t.resolution_us.begin(), t.resolution_us.end());
+    Complete(t);
+    t.figures.key = key;
+    r.groups.push_back(std::move(t.figures));
+  }
+  Complete(total);
+  r.total = std::move(total.figures);
+  std::sort(r.groups.begin(), r.groups.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return r;
+}
+
+StatusOr<Report> BuildReport(TicketStore& store, ReportGroupBy group_by, ReportWindow window,
+                             const std::optional<TicketScope>& scope, int64_t now) {
+  ReportBuilder builder(group_by, window, now);
+  Status s = store.ReportRows(window.from, window.to, scope, [&](const ReportRow& row) { builder.Add(row); });
+  if (!s.ok()) return s;
+  return std::move(builder).Finish();
+}
+
+}  // namespace gridrelay::workflow
