@@ -11,6 +11,7 @@
 #include "adapters/common/json_fields.h"
 #include "adapters/common/settings.h"
 #include "util/url.h"
+#include "util/utf8.h"
 #include "adapters/wecom/wecom.h"
 
 namespace gridrelay::wecom {
@@ -44,15 +45,6 @@ size_t SpaceAt(std::string_view s, size_t pos) {
   if (s.substr(pos, 3) == "\xE2\x80\x85" || s.substr(pos, 3) == "\xE3\x80\x80") return 3;
   if (s.substr(pos, 2) == "\xC2\xA0") return 2;
   return 0;
-}
-
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string TruncateUtf8(std::string s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s;
 }
 
 std::string RandomDigits(size_t n) {

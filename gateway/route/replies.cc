@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "util/utf8.h"
+
 namespace gridrelay {
 namespace {
 
@@ -14,14 +16,6 @@ bool GlobMatches(const std::string& glob, const std::string& value) {
 
 std::string Key(int64_t message_id, const std::string& kind, const std::string& to) {
   return "m" + std::to_string(message_id) + ":" + kind + (to.empty() ? "" : ":" + to);
-}
-
-// Staff read the message on a phone: keep it short.
-std::string Truncate(const std::string& text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
-  return text.substr(0, cut) + "…";
 }
 
 OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, int priority, std::string text,
@@ -88,7 +82,7 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
       {"intent_label", label != t.intent_labels.end() ? label->second : c.intent},
       {"category", c.category},
       {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
-      {"text", Truncate(m.text, 600)},
+      {"text", TruncateUtf8(m.text, 600, "…")},
       {"urgent", c.urgent ? "【紧急】" : ""},
   };
   std::vector<OutboxEntry> out;
@@ -144,7 +138,7 @@ std::vector<OutboxEntry> TriageReplies(const Config& config, const StoredMessage
   std::map<std::string, std::string> vars = {
       {"message_id", std::to_string(sm.id)}, {"channel", sm.message.channel}, {"group", sm.message.group_id},
       {"why", why},                          {"category", sm.classification.category},
-      {"intent", sm.classification.intent},  {"text", Truncate(sm.message.text, 300)},
+      {"intent", sm.classification.intent},  {"text", TruncateUtf8(sm.message.text, 300, "…")},
   };
   return {Notification(admin, outbound_kind::kAdminNotify, priority::kAdmin,
                        RenderTemplate(config.templates.triage_notify, vars),

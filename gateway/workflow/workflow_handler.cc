@@ -4,19 +4,12 @@
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/chat_command.h"
 #include "gateway/workflow/ticket_actions.h"
+#include "util/utf8.h"
 
 namespace gridrelay::workflow {
 namespace {
 
 constexpr int kMineLimit = 20;
-
-// Staff read answers on a phone: a resident's words, where they may appear, are cut short.
-std::string Excerpt(const std::string& text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
-  return text.substr(0, cut) + "…";
-}
 
 std::string IntentLabel(const Runtime& rt, const std::string& intent) {
   auto it = rt.config.templates.intent_labels.find(intent);
@@ -29,7 +22,7 @@ std::string Summary(const Runtime& rt, const Ticket& t, bool with_words) {
   if (const Grid* g = rt.router->org().FindGrid(t.grid_id)) line += "｜" + (g->name.empty() ? g->id : g->name);
   if (!t.assignee_name.empty()) line += "｜" + t.assignee_name;
   if (t.supervised) line += "｜督办";
-  if (with_words) line += "\n  " + (t.sender_name.empty() ? std::string("居民") : t.sender_name) + "：" + Excerpt(t.text, 90);
+  if (with_words) line += "\n  " + (t.sender_name.empty() ? std::string("居民") : t.sender_name) + "：" + TruncateUtf8(t.text, 90, "…");
   return line;
 }
 

@@ -4,6 +4,8 @@
 // satisfaction question; the no-answer timer runs on a manual clock.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "gateway/core/clock.h"
 #include "util/crypto.h"
 #include "tests/support/test_gateway.h"
@@ -254,6 +256,36 @@ TEST_SUITE("closed loop") {
     // w-a no longer holds it: her next transfer is refused.
     StaffSays(t, "s4", "转办 " + n + " w-b not_my_grid");
     CHECK(!WaitForText(t, "/group", "不是其承办人").empty());
+  }
+  TEST_CASE("a restart in the middle of the loop loses nothing and sends nothing twice") {
+    TestGateway t;
+    const int64_t id = OpenTicket(t, "m1");
+    const std::string n = std::to_string(id);
+    StaffSays(t, "s1", "接单 " + n);
+    REQUIRE(WaitForStatus(t, id, "accepted"));
+    REQUIRE(!WaitForText(t, "/group", "已由网格员甲受理").empty());
+    t.Restart();
+    // The platform re-delivers the 接单 it already had acknowledged: a duplicate, not a second accept.
+    StaffSays(t, "s1", "接单 " + n);
+    StaffSays(t, "s2", "办结 " + n + " 已处理");
+    REQUIRE(WaitForStatus(t, id, "resolved"));
+    t.Restart();
+    REQUIRE(t.PostGeneric(TestGateway::Message("r1", "g1", "1", "u42"))->status == 200);
+    REQUIRE(WaitForStatus(t, id, "closed"));
+    REQUIRE(!WaitForText(t, "/group", "感谢您的评价").empty());
+
+    const auto ticket = Ticket(t, id);  // held: a range-for over a temporary's member would dangle
+    std::vector<std::string> actions;
+    for (const auto& e : ticket["events"]) actions.push_back(e["action"]);
+    CHECK(actions == std::vector<std::string>{"created", "dispatched", "accept", "resolve", "satisfied"});
+    // Each note reached the group once, keyed by ticket version.
+    std::map<std::string, int> by_key;
+    for (const auto& r : t.receiver().Requests("/group")) ++by_key[r.Json().value("idempotency_key", "")];
+    for (const auto& [key, count] : by_key) {
+      CAPTURE(key);
+      CHECK(count == 1);
+    }
+    CHECK(by_key.size() == 6);  // ack, answer+progress (接单), answer+question (办结), thanks
   }
 }
 
