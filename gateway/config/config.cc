@@ -1,7 +1,9 @@
 #include "gateway/config/config.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include <re2/re2.h>
 
@@ -102,6 +104,72 @@ Status ReadNotify(const YamlFile& f, const YAML::Node& parent, NotifyTarget* out
   GR_RETURN_IF_ERROR(f.Require(n, "to", &out->to));
   GR_RETURN_IF_ERROR(f.Read(n, "group", &out->group));
   out->where = f.Where(n);
+  return Status::Ok();
+}
+
+// A rota entry: one or more "<days> <HH:MM>-<HH:MM>" joined by commas, where <days> is a day
+// (mon … sun) or a range of days ("mon-fri"; "sat-mon" wraps past Sunday); the end time is
+// after the start on the same day ("24:00" ends at midnight). China time.
+std::optional<std::vector<DutySpan>> ParseRota(const std::string& text) {
+  static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  auto day = [](std::string_view d) -> int {
+    for (int i = 0; i < 7; ++i)
+      if (d == kDays[i]) return i;
+    return -1;
+  };
+  auto minutes = [](std::string_view t) -> int {
+    if (t.size() != 5 || t[2] != ':') return -1;
+    for (int i : {0, 1, 3, 4})
+      if (t[i] < '0' || t[i] > '9') return -1;
+    const int h = (t[0] - '0') * 10 + (t[1] - '0');
+    const int m = (t[3] - '0') * 10 + (t[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+    return h * 60 + m;
+  };
+  std::vector<DutySpan> out;
+  std::string_view rest = text;
+  while (true) {
+    const size_t comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    const size_t space = part.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    std::string_view days = part.substr(0, space);
+    std::string_view hours = part.substr(space + 1);
+    while (!hours.empty() && hours.front() == ' ') hours.remove_prefix(1);
+    DutySpan span;
+    const size_t dash = days.find('-');
+    span.first_day = day(days.substr(0, dash));
+    span.last_day = dash == std::string_view::npos ? span.first_day : day(days.substr(dash + 1));
+    if (span.first_day < 0 || span.last_day < 0) return std::nullopt;
+    if (hours.size() != 11 || hours[5] != '-') return std::nullopt;
+    span.begin_min = minutes(hours.substr(0, 5));
+    span.end_min = minutes(hours.substr(6));
+    if (span.begin_min < 0 || span.end_min < 0 || span.end_min <= span.begin_min || span.begin_min >= 24 * 60)
+      return std::nullopt;
+    out.push_back(span);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return out;
+}
+
+Status ReadRota(const YamlFile& f, const YAML::Node& team, Team* t) {
+  YAML::Node rota = team["rota"];
+  if (!rota) return Status::Ok();
+  if (!rota.IsMap()) return f.Error(rota, "'rota' must map a member id to hours like \"mon-fri 09:00-18:00\"");
+  for (const auto& kv : rota) {
+    const std::string member = kv.first.as<std::string>();
+    if (std::find(t->members.begin(), t->members.end(), member) == t->members.end())
+      return f.Error(kv.first, "rota of team '" + t->id + "' names '" + member + "', who is not a member");
+    if (!kv.second.IsScalar()) return f.Error(kv.second, "rota of '" + member + "' must be a string like \"mon-fri 09:00-18:00\"");
+    auto spans = ParseRota(kv.second.as<std::string>());
+    if (!spans)
+      return f.Error(kv.second, "rota of '" + member + "': '" + kv.second.as<std::string>() +
+                                    "' is not like \"mon-fri 09:00-18:00, sat 09:00-12:00\" (days mon..sun, end after start)");
+    t->rota[member] = std::move(*spans);
+  }
   return Status::Ok();
 }
 
@@ -219,12 +287,13 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
     if (!teams.IsSequence()) return f.Error(teams, "'teams' must be a list");
     for (const auto& n : teams) {
       Team t;
-      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "serves", "members", "scope", "notify"}, "team"));
+      GR_RETURN_IF_ERROR(f.CheckKeys(n, {"id", "name", "serves", "members", "scope", "rota", "notify"}, "team"));
       GR_RETURN_IF_ERROR(f.Require(n, "id", &t.id));
       GR_RETURN_IF_ERROR(f.Read(n, "name", &t.name));
       GR_RETURN_IF_ERROR(f.Require(n, "serves", &t.serves_category));
       GR_RETURN_IF_ERROR(f.Read(n, "members", &t.members));
       GR_RETURN_IF_ERROR(f.Read(n, "scope", &t.scope));
+      GR_RETURN_IF_ERROR(ReadRota(f, n, &t));
       GR_RETURN_IF_ERROR(ReadNotify(f, n, &t.notify));
       t.where = f.Where(n);
       if (t.notify.channel.empty()) return f.Error(n, "team '" + t.id + "' needs a 'notify' target");

@@ -3,6 +3,22 @@
 #include "gateway/route/replies.h"
 
 namespace gridrelay {
+namespace {
+
+// "grid-demo-1 → grid-hexie-1 → w-wang, rule: routes.appeal": the group, the grid, the team
+// (when one owns it), the assignee, and which routes key chose; then how a member was picked
+// and who was copied.
+std::string DispatchRule(const InboundMessage& m, const RouteDecision& d) {
+  std::string s = m.group_id + " → " + d.grid->id;
+  if (d.team && d.team->id != d.assignee_id) s += " → " + d.team->id;
+  s += " → " + d.assignee_id + ", rule: " + d.rule;
+  if (!d.dispatch_note.empty()) s += "; " + d.dispatch_note;
+  for (const auto& copy : d.copies)
+    if (!d.team || copy.who != d.team->id) s += "; urgent: copied to " + copy.who;
+  return s;
+}
+
+}  // namespace
 
 Inbox::Inbox(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, ProcessingOptions options,
              LogFn log, std::function<void()> on_enqueued, std::vector<MessageHandler*> handlers)
@@ -60,10 +76,24 @@ StatusOr<int> Inbox::ProcessPending() {
     if (!first.ok()) return first.status();
     next_id = *first;
   }
+  // The loads of every member of a team that gets a ticket in this batch, read once; the
+  // tickets planned earlier in the batch count as they are planned.
+  std::vector<std::string> members;
+  for (size_t i = 0; i < pending->size(); ++i)
+    if (!handled[i] && decisions[i].team) members.insert(members.end(), decisions[i].team->members.begin(),
+                                                         decisions[i].team->members.end());
+  std::map<std::string, StaffLoad> loads;
+  if (!members.empty()) {
+    auto read = store_->StaffLoads(members);
+    if (!read.ok()) return read.status();
+    loads = std::move(*read);
+  }
   for (size_t i = 0; i < pending->size(); ++i) {
     if (handled[i]) continue;
     const bool opens = decisions[i].kind == RouteDecision::Kind::kTicket;
-    plans[i] = Route(*rt, (*pending)[i], decisions[i], opens ? next_id++ : 0);
+    const int64_t id = opens ? next_id++ : 0;
+    if (opens && decisions[i].team) ChooseMember(rt->config, (*pending)[i], id, &loads, &decisions[i]);
+    plans[i] = Route(*rt, (*pending)[i], decisions[i], id);
   }
   // One transaction (one fsync) for the whole batch.
   auto applied = store_->Apply(plans, clock_->NowMicros());
@@ -86,6 +116,48 @@ StatusOr<int> Inbox::ProcessPending() {
   }
   if (enqueued && on_enqueued_) on_enqueued_();
   return completed;
+}
+
+void Inbox::ChooseMember(const Config& config, const StoredMessage& sm, int64_t ticket_id,
+                         std::map<std::string, StaffLoad>* loads, RouteDecision* d) {
+  const Team& team = *d->team;
+  if (team.members.empty()) return;  // a team without members keeps the ticket itself
+  // The rota is read at the message's arrival, so that planning it again after a crash
+  // chooses the same member.
+  const int64_t at = sm.received_at / 1000000;
+  std::vector<const std::string*> on_duty;
+  for (const auto& m : team.members)
+    if (OnDuty(team, m, at)) on_duty.push_back(&m);
+  const bool nobody = on_duty.empty();
+  if (nobody)
+    for (const auto& m : team.members) on_duty.push_back(&m);
+  // Fewest open tickets; then whoever was given one least recently (never first); then id.
+  const std::string* best = nullptr;
+  StaffLoad best_load;
+  for (const std::string* m : on_duty) {
+    StaffLoad l = (*loads)[*m];
+    if (!best || l.open < best_load.open ||
+        (l.open == best_load.open && (l.last_assigned_ticket < best_load.last_assigned_ticket ||
+                                      (l.last_assigned_ticket == best_load.last_assigned_ticket && *m < *best)))) {
+      best = m;
+      best_load = l;
+    }
+  }
+  const StaffMember* member = config.FindStaff(*best);  // LoadConfig checked members exist
+  if (!member) return;
+  StaffLoad& l = (*loads)[*best];
+  ++l.open;
+  l.last_assigned_ticket = ticket_id;
+  d->dispatch_note = team.id + " member with the fewest open tickets (" + std::to_string(best_load.open) + ")" +
+                     (nobody ? ", nobody on duty" : "");
+  d->note = "routed to " + member->id + " of team " + team.id;
+  d->copies.insert(d->copies.begin(), {team.id, &team.notify});
+  d->assignee_kind = "staff";
+  d->assignee_id = member->id;
+  d->assignee_name = member->name;
+  d->notify = &member->notify;
+  d->mention_mobiles.clear();
+  if (!member->mobile.empty()) d->mention_mobiles.push_back(member->mobile);
 }
 
 ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id) const {
@@ -130,7 +202,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   // team's members) without the org config at read time.
   t.community_id = d.grid->community;
   if (const OrgUnit* community = rt.config.FindCommunity(d.grid->community)) t.street_id = community->parent;
-  if (d.assignee_kind == "team") t.team_id = d.assignee_id;
+  if (d.team) t.team_id = d.team->id;
   t.sender_id = m.sender_id;
   t.sender_name = m.sender_name;
   t.category = cl.category;
@@ -149,7 +221,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
                        {"urgent", cl.urgent}}});
   c.events.push_back({0, ticket_id, 0, "system", "dispatched",
                       {{"level", d.level}, {"assignee_kind", d.assignee_kind}, {"assignee_id", d.assignee_id},
-                       {"why", d.note}}});
+                       {"why", d.note}, {"rule", DispatchRule(m, d)}}});
   const Adapter* source = rt.FindAdapter(m.channel);
   add_outbox(TicketReplies(rt.config, sm, d, ticket_id, ReplyChannels{source && source->CanReplyPrivately()}));
   return c;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gateway/config/config.h"
@@ -42,6 +44,11 @@ class Inbox {
   int64_t Step();
   // The change set that opens a ticket, puts the message in triage or closes it.
   ChangeSet Route(const Runtime& rt, const StoredMessage& message, const RouteDecision& d, int64_t ticket_id) const;
+  // For a ticket routed to a team with members: the on-duty member with the fewest open
+  // tickets (then the one given a ticket least recently, then by id); everyone when nobody is
+  // on duty. Counts the choice in *loads, so later tickets of the batch see it.
+  static void ChooseMember(const Config& config, const StoredMessage& message, int64_t ticket_id,
+                           std::map<std::string, StaffLoad>* loads, RouteDecision* d);
 
   Store* store_;
   const Clock* clock_;

@@ -53,4 +53,25 @@ std::vector<const OrgUnit*> OrgIndex::Ancestry(const Grid& grid) const {
   return out;
 }
 
+bool OnDuty(const Team& team, const std::string& member, int64_t unix_s) {
+  auto it = team.rota.find(member);
+  if (it == team.rota.end()) return true;
+  // China time is UTC+8 with no DST (as in gateway/workflow/calendar.h); 1970-01-01 was a Thursday.
+  const int64_t local = unix_s + 8 * 3600;
+  int64_t days = local / 86400;
+  int64_t secs = local % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  const int weekday = static_cast<int>(((days + 3) % 7 + 7) % 7);  // 0 = Monday
+  const int minute = static_cast<int>(secs / 60);
+  for (const DutySpan& s : it->second) {
+    const bool day_in = s.first_day <= s.last_day ? (weekday >= s.first_day && weekday <= s.last_day)
+                                                  : (weekday >= s.first_day || weekday <= s.last_day);
+    if (day_in && minute >= s.begin_min && minute < s.end_min) return true;
+  }
+  return false;
+}
+
 }  // namespace gridrelay

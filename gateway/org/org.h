@@ -4,6 +4,7 @@
 // belongs to, who a platform account is, a grid's ancestry for supervision and escalation).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -53,12 +54,24 @@ struct OrgUnit {
   std::string where;
 };
 
+// One stretch of the week a team member is on duty, in China time (a fixed UTC+8, no DST):
+// days first_day..last_day (0 = Monday … 6 = Sunday; wraps past Sunday when last < first),
+// from begin_min to end_min minutes after midnight on each of those days.
+struct DutySpan {
+  int first_day = 0;
+  int last_day = 6;
+  int begin_min = 0;
+  int end_min = 24 * 60;
+};
+
 struct Team {
   std::string id;
   std::string name;
   std::string serves_category;         // legal_aid | anti_fraud | appeal
   std::vector<std::string> members;    // staff ids
   std::vector<std::string> scope;      // community or street ids it serves; empty = everywhere
+  // member id -> when she is on duty; a member without an entry is always on duty.
+  std::map<std::string, std::vector<DutySpan>> rota;
   NotifyTarget notify;
   std::string where;
 };
@@ -76,6 +89,9 @@ struct Routing {
   std::vector<std::string> escalation = {"grid", "community", "street", "district"};
   NotifyTarget admin;                  // triage and operational reports
 };
+
+// True when `member` of `team` is on duty at Unix time `unix_s` (China time, UTC+8).
+bool OnDuty(const Team& team, const std::string& member, int64_t unix_s);
 
 // Indexed lookups over a Routing. Refers to `routing`, which must outlive the index and not
 // change. Immutable once built, so thread-safe.

@@ -94,6 +94,13 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
     n.message.mention_mobiles = d.mention_mobiles;
     out.push_back(std::move(n));
   }
+  // The copies (the team of a chosen member, the next level's duty on an urgent ticket), each
+  // with its own key.
+  for (const RouteDecision::Copy& copy : d.copies) {
+    if (!copy.target || copy.target->channel.empty()) continue;
+    out.push_back(Notification(*copy.target, outbound_kind::kStaffNotify, c.urgent ? priority::kUrgent : priority::kStaff,
+                               RenderTemplate(t.staff_notify, vars), Key(sm.id, outbound_kind::kStaffNotify, copy.who)));
+  }
   // The group acknowledgement: never the resident's words.
   std::map<std::string, std::string> group_vars = vars;
   group_vars.erase("text");

@@ -64,15 +64,28 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
   std::string route;
   if (auto it = config_.routing.routes.find(c.intent); it != config_.routing.routes.end()) {
     route = it->second;
+    d.rule = "routes." + c.intent;
   } else if (auto jt = config_.routing.routes.find(c.category); jt != config_.routing.routes.end()) {
     route = jt->second;
+    d.rule = "routes." + c.category;
   } else {
     route = c.category == "appeal" ? "grid" : "team";
+    d.rule = "default";
   }
   d.kind = RouteDecision::Kind::kTicket;
   d.grid = grid;
+  // An urgent ticket is copied at once to the duty officer of the next level up.
+  if (c.urgent) {
+    for (const OrgUnit* unit : org_.Ancestry(*grid)) {
+      if (const StaffMember* duty = unit->duty.empty() ? nullptr : config_.FindStaff(unit->duty)) {
+        if (!duty->notify.channel.empty()) d.copies.push_back({duty->id, &duty->notify});
+        break;
+      }
+    }
+  }
   if (route != "grid") {
     if (const Team* team = TeamFor(route, c.category, *grid)) {
+      d.team = team;
       d.assignee_kind = "team";
       d.assignee_id = team->id;
       d.assignee_name = team->name;
@@ -81,6 +94,7 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
       return d;
     }
     d.note = "no team serves " + c.category + " here: routed to the grid worker";
+    d.rule += " (no team here: grid worker)";
   }
   const StaffMember* worker = config_.FindStaff(grid->worker);  // LoadConfig checked it exists
   d.assignee_kind = "staff";

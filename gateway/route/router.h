@@ -5,11 +5,15 @@
 // Order: the bot's own and staff messages open nothing; category `none` opens nothing; a
 // group that maps to no grid goes to triage (never guessed); otherwise the route for the
 // intent, else for the category (routing.yaml `routes`), names the grid worker or a team.
+// `rule` says which key chose. Which member of a team takes a ticket depends on the store
+// (open tickets) and the rota, so the Inbox decides that, not the router. An urgent ticket
+// is also copied to the duty officer of the level above the grid (its community's duty).
 #pragma once
 
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "gateway/config/config.h"
 #include "gateway/store/store.h"
@@ -27,6 +31,16 @@ struct RouteDecision {
   std::string assignee_name;
   const NotifyTarget* notify = nullptr;
   std::vector<std::string> mention_mobiles;  // the assignee's mobile, for platforms that @ by mobile
+  std::string rule;                   // the routes key that chose: "routes.appeal", "routes.legal_aid.divorce", "default"
+  const Team* team = nullptr;         // the team that owns the ticket (set also once a member is chosen)
+  // Told as well as the assignee: (who, for the idempotency key; where). The team's target
+  // when a member is chosen; the next level's duty officer for an urgent ticket.
+  struct Copy {
+    std::string who;
+    const NotifyTarget* target = nullptr;
+  };
+  std::vector<Copy> copies;
+  std::string dispatch_note;          // how the assignee was picked (a team member), for the event
 };
 
 class Router {

@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
+#include "gateway/core/clock.h"
 #include "util/metrics.h"
 #include "tests/support/test_gateway.h"
 
@@ -390,6 +393,132 @@ TEST_SUITE("e2e server") {
     auto page2 = t.Api("/api/v1/tickets?limit=3&before=" + std::to_string(page1["next_before"].get<int64_t>()));
     CHECK(page2["tickets"].size() == 2);
     CHECK(page2["next_before"].is_null());
+  }
+}
+
+}  // namespace gridrelay::testing
+
+namespace gridrelay::testing {
+
+namespace {
+
+const char* kScam = "刚才有个自称公安局的打电话说我涉嫌洗钱，让我把钱转到安全账户配合调查，这是不是诈骗？";
+
+// The anti-fraud team with two members, p-1 and p-2, and `rota` (YAML, may be empty).
+TestGatewayOptions TwoMemberTeam(const std::string& rota = "") {
+  TestGatewayOptions o;
+  o.extra_staff =
+      "  - {id: p-1, name: 民警甲, notify: {channel: staff, to: p-1}}\n"
+      "  - {id: p-2, name: 民警乙, notify: {channel: staff, to: p-2}}\n";
+  o.teams =
+      "  - {id: legal, name: 法律服务队, serves: legal_aid, notify: {channel: staff, to: legal-team}}\n"
+      "  - id: fraud\n    name: 反诈队\n    serves: anti_fraud\n    members: [p-1, p-2]\n"
+      "    notify: {channel: staff, to: fraud-team}\n" +
+      rota;
+  return o;
+}
+
+// The assignees of every ticket, oldest first.
+std::vector<std::string> Assignees(const TestGateway& t) {
+  auto tickets = t.Api("/api/v1/tickets?limit=500")["tickets"];
+  std::vector<std::pair<int64_t, std::string>> rows;
+  for (const auto& k : tickets) rows.emplace_back(k["id"].get<int64_t>(), k["assignee"]["id"].get<std::string>());
+  std::sort(rows.begin(), rows.end());
+  std::vector<std::string> out;
+  for (auto& [id, who] : rows) out.push_back(who);
+  return out;
+}
+
+std::string DispatchRuleOf(const TestGateway& t, int64_t ticket_id) {
+  auto detail = t.Api("/api/v1/tickets/" + std::to_string(ticket_id));
+  for (const auto& e : detail["events"])
+    if (e["action"] == "dispatched") return e["detail"].value("rule", "");
+  return "";
+}
+
+int64_t NewestTicketId(const TestGateway& t) {
+  int64_t id = 0;
+  const auto list = t.Api("/api/v1/tickets?limit=500");
+  for (const auto& k : list["tickets"]) id = std::max(id, k["id"].get<int64_t>());
+  return id;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e dispatch") {
+  TEST_CASE("the dispatched event says which group, grid and rule chose the grid worker") {
+    TestGateway t;
+    REQUIRE(t.PostGeneric(TestGateway::Message("r-1", "g1", kFacilities)));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
+    CHECK(DispatchRuleOf(t, NewestTicketId(t)) == "g1 → grid-a → w-a, rule: routes.appeal");
+  }
+
+  TEST_CASE("a team's tickets go to the member with the fewest open tickets, ties to whoever waited longest") {
+    TestGateway t(TwoMemberTeam());
+    for (int i = 1; i <= 3; ++i)
+      REQUIRE(t.PostGeneric(TestGateway::Message("f-" + std::to_string(i), "g1", kScam, "u" + std::to_string(i))));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 3; }));
+    // Both free: p-1 by id; then p-2 has fewer; then a tie, and p-1 was given one longer ago.
+    CHECK(Assignees(t) == std::vector<std::string>{"p-1", "p-2", "p-1"});
+    auto tickets = t.Api("/api/v1/tickets")["tickets"];
+    for (const auto& k : tickets) {
+      CHECK(k["team"] == "fraud");
+      CHECK(k["assignee"]["kind"] == "staff");
+    }
+    // Each member hears of her tickets and the team of all three.
+    REQUIRE(t.receiver().WaitFor(6, "/staff"));
+    std::map<std::string, int> told;
+    for (const auto& r : t.receiver().Requests("/staff")) ++told[r.Json()["user_id"].get<std::string>()];
+    CHECK(told["p-1"] == 2);
+    CHECK(told["p-2"] == 1);
+    CHECK(told["fraud-team"] == 3);
+    CHECK(DispatchRuleOf(t, NewestTicketId(t)).starts_with("g1 → grid-a → fraud → p-1, rule: routes.anti_fraud"));
+
+    // p-1 now has more open tickets than p-2, so she is skipped.
+    REQUIRE(t.PostGeneric(TestGateway::Message("f-4", "g1", kScam, "u4")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 4; }));
+    CHECK(Assignees(t).back() == "p-2");
+  }
+
+  TEST_CASE("a member off duty by the rota is skipped, and when nobody is on duty the least loaded gets it") {
+    // 1'800'000'000 s is Friday 2027-01-15 16:00 China time; 18 hours later is Saturday 10:00.
+    ManualClock clock(1'800'000'000'000'000);
+    TestGatewayOptions o = TwoMemberTeam("    rota: {p-1: \"mon-fri 09:00-18:00\", p-2: \"sat-sun 09:00-12:00, fri 20:00-24:00\"}\n");
+    o.clock = &clock;
+    TestGateway t(o);
+    // Friday 16:00: only p-1 is on duty, so she gets both.
+    REQUIRE(t.PostGeneric(TestGateway::Message("d-1", "g1", kScam, "u1")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
+    REQUIRE(t.PostGeneric(TestGateway::Message("d-2", "g1", kScam, "u2")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 2; }));
+    CHECK(Assignees(t) == std::vector<std::string>{"p-1", "p-1"});
+    // Friday 19:00: nobody is on duty; p-2 has fewer open tickets.
+    clock.AdvanceMicros(int64_t{3} * 3600 * 1'000'000);
+    REQUIRE(t.PostGeneric(TestGateway::Message("d-3", "g1", kScam, "u3")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 3; }));
+    CHECK(Assignees(t).back() == "p-2");
+    CHECK(DispatchRuleOf(t, NewestTicketId(t)).find("nobody on duty") != std::string::npos);
+    // Saturday 10:00: p-2 is on duty, p-1 is not.
+    clock.AdvanceMicros(int64_t{15} * 3600 * 1'000'000);
+    REQUIRE(t.PostGeneric(TestGateway::Message("d-4", "g1", kScam, "u4")));
+    REQUIRE(WaitUntil([&] { return TicketCount(t) == 4; }));
+    CHECK(Assignees(t).back() == "p-2");
+    CHECK(DispatchRuleOf(t, NewestTicketId(t)).find("nobody on duty") == std::string::npos);
+  }
+
+  TEST_CASE("an urgent ticket is also sent to the community's duty officer, under its own key") {
+    TestGateway t;
+    REQUIRE(t.PostGeneric(TestGateway::Message("urg-9", "g1", "救命！楼下着火了，烟很大，好多人困在楼上")));
+    REQUIRE(t.receiver().WaitFor(2, "/staff"));
+    std::map<std::string, std::string> keys;
+    for (const auto& r : t.receiver().Requests("/staff"))
+      keys[r.Json()["user_id"].get<std::string>()] = r.Json()["idempotency_key"].get<std::string>();
+    REQUIRE(keys.count("w-a") == 1);
+    REQUIRE(keys.count("c-1") == 1);
+    CHECK(keys["w-a"] != keys["c-1"]);
+    const std::string rule = DispatchRuleOf(t, NewestTicketId(t));
+    CHECK(rule.starts_with("g1 → grid-a → w-a, rule: "));
+    CHECK(rule.find("urgent: copied to c-1") != std::string::npos);
   }
 }
 

@@ -62,10 +62,12 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
             "  - {id: w-b, name: 网格员乙, notify: {channel: staff, to: w-b}}\n"
             "  - {id: c-1, name: 社区主任, notify: {channel: staff, to: c-1}}\n"
             "  - {id: s-1, name: 街道科长, notify: {channel: staff, to: s-1}}\n"
-            "  - {id: d-1, name: 中心主任, notify: {channel: staff, to: d-1}}\n"
-            "teams:\n"
-            "  - {id: legal, name: 法律服务队, serves: legal_aid, notify: {channel: staff, to: legal-team}}\n"
-            "  - {id: fraud, name: 反诈队, serves: anti_fraud, notify: {channel: staff, to: fraud-team}}\n"
+            "  - {id: d-1, name: 中心主任, notify: {channel: staff, to: d-1}}\n" +
+            options_.extra_staff + "teams:\n" +
+            (options_.teams.empty()
+                 ? std::string("  - {id: legal, name: 法律服务队, serves: legal_aid, notify: {channel: staff, to: legal-team}}\n"
+                               "  - {id: fraud, name: 反诈队, serves: anti_fraud, notify: {channel: staff, to: fraud-team}}\n")
+                 : options_.teams) +
             "routes: {appeal: grid, legal_aid: team, anti_fraud: team}\n"
             "admin:\n  notify: {channel: staff, to: admin}\n" +
             (options_.loop.empty() ? std::string(kLoop) : options_.loop) +

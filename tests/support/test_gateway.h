@@ -23,6 +23,8 @@ struct TestGatewayOptions {
   std::string delivery;        // YAML for the `delivery:` section body (indent by 2); default: fast retries
   std::string extra_grids;     // YAML appended under `grids:`
   std::string extra_routing;   // YAML appended at the end of routing.yaml (top-level keys)
+  std::string extra_staff;     // YAML appended under `staff:`
+  std::string teams;           // YAML replacing the entries under `teams:` (default: legal, fraud without members)
   std::string loop;            // routing.yaml's `loop` section, key included; default: 3 bounces, 72 h
   bool start = true;
   // Opens the store (default: OpenStore); tests wrap the engine in a FaultStore here.

@@ -91,6 +91,8 @@ TEST_SUITE("config") {
         {"a grid whose worker does not exist", "routing.yaml", "worker: w-wang", "worker: w-nobody", "routing.yaml:28: grid 'grid-hexie-1' names worker 'w-nobody'"},
         {"a group on an unknown channel", "routing.yaml", "{channel: demo, group: grid-demo-1}", "{channel: nowhere, group: grid-demo-1}", "unknown channel 'nowhere'"},
         {"a community in no street", "routing.yaml", "street: street-east\n    duty: c-sun", "street: street-west\n    duty: c-sun", "street 'street-west'"},
+        {"a bad rota", "routing.yaml", "members: [p-liu]\n", "members: [p-liu]\n    rota: {p-liu: \"weekdays 9-18\"}\n", "routing.yaml:85: rota of 'p-liu'"},
+        {"a rota for someone not in the team", "routing.yaml", "members: [p-liu]\n", "members: [p-liu]\n    rota: {v-zhao: \"mon-fri 09:00-18:00\"}\n", "routing.yaml:85: rota of team 'anti-fraud' names 'v-zhao'"},
         {"a bad route", "routing.yaml", "appeal: grid", "appeal: somewhere", "routing.yaml:"},
         {"a missing template", "templates.yaml", "  anti_fraud: \"⚠️反诈提醒", "  anti_fraudx: \"⚠️反诈提醒", "group_ack needs a template for 'anti_fraud'"},
         {"a bad safety pattern", "templates.yaml", "text_pattern: \"(着火", "text_pattern: \"((着火", "bad text_pattern"},

@@ -143,16 +143,20 @@ TEST_SUITE("replies") {
     RouteDecision d = r.Route(m);
     auto no_private = TicketReplies(Shipped(), m, d, 5, ReplyChannels{false});
     auto with_private = TicketReplies(Shipped(), m, d, 5, ReplyChannels{true});
-    REQUIRE(no_private.size() == 2);
-    REQUIRE(with_private.size() == 3);
+    // Urgent: the team, the community's duty officer (c-sun) under its own key, the group.
+    REQUIRE(no_private.size() == 3);
+    REQUIRE(with_private.size() == 4);
+    CHECK(no_private[1].message.kind == outbound_kind::kStaffNotify);
+    CHECK(no_private[1].message.user_id == "c-sun");
+    CHECK(no_private[1].message.idempotency_key != no_private[0].message.idempotency_key);
     for (const auto& row : with_private) {
       if (row.message.kind == outbound_kind::kStaffNotify) continue;
       CHECK(row.message.text.find("家暴") == std::string::npos);
       CHECK(row.message.text.find("原文内容") == std::string::npos);
       CHECK(row.message.mention_user_ids.empty());  // nobody is pointed at in the group
     }
-    CHECK(with_private[2].message.audience == Audience::kUser);
-    CHECK(with_private[2].message.user_id == "u1");
+    CHECK(with_private[3].message.audience == Audience::kUser);
+    CHECK(with_private[3].message.user_id == "u1");
   }
 }
 
