@@ -55,6 +55,11 @@ std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, 
   return out;
 }
 
+std::string IntentLabel(const Templates& templates, const std::string& intent) {
+  auto it = templates.intent_labels.find(intent);
+  return it == templates.intent_labels.end() ? intent : it->second;
+}
+
 std::string TicketNumber(int64_t ticket_id) { return "#" + std::to_string(ticket_id); }
 
 std::optional<std::string> SafetyReplyText(const Templates& templates, const Classification& c,
@@ -73,13 +78,12 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
   const InboundMessage& m = sm.message;
   const Classification& c = sm.classification;
   const Templates& t = config.templates;
-  auto label = t.intent_labels.find(c.intent);
   std::map<std::string, std::string> vars = {
       {"ticket", TicketNumber(ticket_id)},
       {"assignee", d.assignee_name},
       {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
       {"intent", c.intent},
-      {"intent_label", label != t.intent_labels.end() ? label->second : c.intent},
+      {"intent_label", IntentLabel(t, c.intent)},
       {"category", c.category},
       {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
       {"text", TruncateUtf8(m.text, 600, "…")},

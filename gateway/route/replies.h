@@ -21,6 +21,9 @@ namespace gridrelay {
 // Replaces each "{name}" with vars[name]; unknown names are left as they are.
 std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, std::string>& vars);
 
+// The 中文 label staff read for an intent (templates.yaml intent_labels), or the intent itself.
+std::string IntentLabel(const Templates& templates, const std::string& intent);
+
 // How tickets are named to people: "#42".
 std::string TicketNumber(int64_t ticket_id);
 

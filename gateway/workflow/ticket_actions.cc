@@ -224,7 +224,7 @@ class Planner {
             {"actor", actor_.name.empty() ? actor_.id : actor_.name},
             {"bounces", std::to_string(after_.bounces)},
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
-            {"intent_label", Label(rt_.config.templates.intent_labels, before_.intent)}};
+            {"intent_label", IntentLabel(rt_.config.templates, before_.intent)}};
   }
 
   std::string Render(const std::string& key) const {

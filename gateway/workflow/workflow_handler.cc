@@ -11,14 +11,9 @@ namespace {
 
 constexpr int kMineLimit = 20;
 
-std::string IntentLabel(const Runtime& rt, const std::string& intent) {
-  auto it = rt.config.templates.intent_labels.find(intent);
-  return it == rt.config.templates.intent_labels.end() ? intent : it->second;
-}
-
 // One line about a ticket for staff; the resident's words only when `with_words`.
 std::string Summary(const Runtime& rt, const Ticket& t, bool with_words) {
-  std::string line = TicketNumber(t.id) + " " + std::string(ChineseName(t.status)) + "｜" + IntentLabel(rt, t.intent);
+  std::string line = TicketNumber(t.id) + " " + std::string(ChineseName(t.status)) + "｜" + IntentLabel(rt.config.templates, t.intent);
   if (const Grid* g = rt.router->org().FindGrid(t.grid_id)) line += "｜" + (g->name.empty() ? g->id : g->name);
   if (!t.assignee_name.empty()) line += "｜" + t.assignee_name;
   if (t.supervised) line += "｜督办";

@@ -11,23 +11,10 @@
 namespace gridrelay::workflow {
 namespace {
 
+using testing::ShippedCalendar;
 using testing::ShippedConfig;
+using testing::T;
 using testing::TempFile;
-
-const Calendar& Shipped() {
-  static const Calendar cal = [] {
-    auto c = Calendar::Load(ShippedConfig() / "calendar.yaml");
-    REQUIRE(c.ok());
-    return *c;
-  }();
-  return cal;
-}
-
-int64_t T(const char* iso) {
-  auto t = ParseIsoTime(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
 
 struct DueCase {
   const char* what;
@@ -62,7 +49,7 @@ const DueCase kDue[] = {
 void CheckDueTable() {
   for (const DueCase& c : kDue) {
     INFO(c.what);
-    auto due = Shipped().AddWorkingTime(T(c.from), c.working_seconds);
+    auto due = ShippedCalendar().AddWorkingTime(T(c.from), c.working_seconds);
     REQUIRE(due.ok());
     CHECK(FormatChinaTime(due->due) == c.due);
     CHECK(due->past_calendar_end == c.past_end);
@@ -96,7 +83,7 @@ TEST_SUITE("Calendar") {
   }
 
   TEST_CASE("the periods used are reported in order") {
-    auto due = Shipped().AddWorkingTime(T("2026-10-09T17:00:00+08:00"), 7200);
+    auto due = ShippedCalendar().AddWorkingTime(T("2026-10-09T17:00:00+08:00"), 7200);
     REQUIRE(due.ok());
     REQUIRE(due->used.size() == 2);
     CHECK(FormatChinaTime(due->used[0].begin) == "2026-10-09T17:00:00+08:00");
@@ -122,34 +109,34 @@ TEST_SUITE("Calendar") {
     for (const Day& d : kDays) {
       CAPTURE(d.d.year * 10000 + d.d.month * 100 + d.d.day);
       bool past = false;
-      CHECK(Shipped().IsWorkingDay(d.d, &past) == d.working);
+      CHECK(ShippedCalendar().IsWorkingDay(d.d, &past) == d.working);
       CHECK(past == d.past_end);
     }
-    CHECK(Shipped().KindOf({2026, 10, 10}) == Calendar::DayKind::kMakeUpWorkday);
-    CHECK(Shipped().KindOf({2026, 10, 2}) == Calendar::DayKind::kHoliday);
-    CHECK(Shipped().KindOf({2026, 10, 12}) == Calendar::DayKind::kNormal);
+    CHECK(ShippedCalendar().KindOf({2026, 10, 10}) == Calendar::DayKind::kMakeUpWorkday);
+    CHECK(ShippedCalendar().KindOf({2026, 10, 2}) == Calendar::DayKind::kHoliday);
+    CHECK(ShippedCalendar().KindOf({2026, 10, 12}) == Calendar::DayKind::kNormal);
   }
 
   TEST_CASE("the shipped calendar has 2026's 33 holidays and 6 make-up days") {
     int holidays = 0, makeup = 0;
     for (int64_t d = DaysFromCivil({2026, 1, 1}); d <= DaysFromCivil({2026, 12, 31}); ++d) {
-      holidays += Shipped().KindOf(CivilFromDays(d)) == Calendar::DayKind::kHoliday;
-      makeup += Shipped().KindOf(CivilFromDays(d)) == Calendar::DayKind::kMakeUpWorkday;
+      holidays += ShippedCalendar().KindOf(CivilFromDays(d)) == Calendar::DayKind::kHoliday;
+      makeup += ShippedCalendar().KindOf(CivilFromDays(d)) == Calendar::DayKind::kMakeUpWorkday;
     }
     CHECK(holidays == 3 + 9 + 3 + 5 + 3 + 3 + 7);
     CHECK(makeup == 6);
-    CHECK(Shipped().first_year() == 2026);
+    CHECK(ShippedCalendar().first_year() == 2026);
   }
 
   TEST_CASE("working seconds between two times") {
-    auto w = Shipped().WorkingSecondsBetween(T("2026-10-09T00:00:00+08:00"), T("2026-10-12T00:00:00+08:00"));
+    auto w = ShippedCalendar().WorkingSecondsBetween(T("2026-10-09T00:00:00+08:00"), T("2026-10-12T00:00:00+08:00"));
     REQUIRE(w.ok());
     CHECK(w->seconds == 2 * 7 * 3600);  // Friday and make-up Saturday, 7 hours each
     CHECK_FALSE(w->past_calendar_end);
-    auto lunch = Shipped().WorkingSecondsBetween(T("2026-03-09T11:30:00+08:00"), T("2026-03-09T14:00:00+08:00"));
+    auto lunch = ShippedCalendar().WorkingSecondsBetween(T("2026-03-09T11:30:00+08:00"), T("2026-03-09T14:00:00+08:00"));
     REQUIRE(lunch.ok());
     CHECK(lunch->seconds == 3600);
-    auto backwards = Shipped().WorkingSecondsBetween(T("2026-03-10T00:00:00+08:00"), T("2026-03-09T00:00:00+08:00"));
+    auto backwards = ShippedCalendar().WorkingSecondsBetween(T("2026-03-10T00:00:00+08:00"), T("2026-03-09T00:00:00+08:00"));
     REQUIRE(backwards.ok());
     CHECK(backwards->seconds == 0);
   }
@@ -166,9 +153,9 @@ TEST_SUITE("Calendar") {
     for (int i = 0; i < 2000; ++i) {
       const int64_t start = base + static_cast<int64_t>(next() % (400ull * 86400));
       const int64_t d = static_cast<int64_t>(next() % (60ull * 3600));
-      auto due = Shipped().AddWorkingTime(start, d);
+      auto due = ShippedCalendar().AddWorkingTime(start, d);
       REQUIRE(due.ok());
-      auto back = Shipped().WorkingSecondsBetween(start, due->due);
+      auto back = ShippedCalendar().WorkingSecondsBetween(start, due->due);
       REQUIRE(back.ok());
       CAPTURE(FormatChinaTime(start));
       CHECK(back->seconds == d);
@@ -176,19 +163,19 @@ TEST_SUITE("Calendar") {
   }
 
   TEST_CASE("calendar time is plain addition") {
-    auto due = Shipped().AddCalendarTime(T("2026-09-30T23:00:00+08:00"), 2 * 3600);
+    auto due = ShippedCalendar().AddCalendarTime(T("2026-09-30T23:00:00+08:00"), 2 * 3600);
     REQUIRE(due.ok());
     CHECK(FormatChinaTime(due->due) == "2026-10-01T01:00:00+08:00");
     CHECK_FALSE(due->past_calendar_end);
-    CHECK(Shipped().AddCalendarTime(T("2026-12-31T23:00:00+08:00"), 7200)->past_calendar_end);
+    CHECK(ShippedCalendar().AddCalendarTime(T("2026-12-31T23:00:00+08:00"), 7200)->past_calendar_end);
   }
 
   TEST_CASE("bad durations are errors, never a hang") {
-    CHECK(Shipped().AddWorkingTime(0, -1).status().code() == StatusCode::kInvalidArgument);
-    CHECK(Shipped().AddCalendarTime(0, -1).status().code() == StatusCode::kInvalidArgument);
-    CHECK(Shipped().AddWorkingTime(T("2026-01-01T00:00:00+08:00"), int64_t{1} << 50).status().code() ==
+    CHECK(ShippedCalendar().AddWorkingTime(0, -1).status().code() == StatusCode::kInvalidArgument);
+    CHECK(ShippedCalendar().AddCalendarTime(0, -1).status().code() == StatusCode::kInvalidArgument);
+    CHECK(ShippedCalendar().AddWorkingTime(T("2026-01-01T00:00:00+08:00"), int64_t{1} << 50).status().code() ==
           StatusCode::kInvalidArgument);
-    CHECK_FALSE(Shipped().WorkingSecondsBetween(0, int64_t{1} << 50).ok());
+    CHECK_FALSE(ShippedCalendar().WorkingSecondsBetween(0, int64_t{1} << 50).ok());
   }
 }
 

@@ -12,7 +12,9 @@
 namespace gridrelay::workflow {
 namespace {
 
+using testing::ShippedCalendar;
 using testing::ShippedConfig;
+using testing::T;
 using testing::TempFile;
 using S = TicketStatus;
 
@@ -22,21 +24,6 @@ constexpr std::array<std::string_view, 8> kIntents = {
     "appeal.facilities",   "appeal.neighbor_dispute", "appeal.welfare",   "appeal.noise",
     "legal_aid.labor",     "anti_fraud.romance",      "appeal.sanitation", "legal_aid.other",
 };
-
-const Calendar& Cal() {
-  static const Calendar cal = [] {
-    auto c = Calendar::Load(ShippedConfig() / "calendar.yaml");
-    REQUIRE(c.ok());
-    return *c;
-  }();
-  return cal;
-}
-
-int64_t T(const char* iso) {
-  auto t = ParseIsoTime(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
 
 constexpr int64_t kH = 3600, kD = 86400;
 
@@ -152,7 +139,7 @@ TEST_SUITE("DeadlineClock") {
   const Deadline kResolve2h{2 * kH, ClockKind::kWorking};
 
   ClockReading Read(Deadline d, DeadlineKind kind, const std::vector<StatusChange>& h, const char* now) {
-    auto r = ReadDeadlineClock(Cal(), d, kind, h, T(now));
+    auto r = ReadDeadlineClock(ShippedCalendar(), d, kind, h, T(now));
     REQUIRE(r.ok());
     return *r;
   }
@@ -237,7 +224,7 @@ TEST_SUITE("DeadlineClock") {
   TEST_CASE("a history out of time order is refused") {
     const std::vector<StatusChange> h = {{T("2026-03-09T10:00:00+08:00"), S::kDispatched},
                                          {T("2026-03-09T09:00:00+08:00"), S::kAccepted}};
-    CHECK(ReadDeadlineClock(Cal(), kResolve2h, DeadlineKind::kResolution, h, T("2026-03-09T11:00:00+08:00"))
+    CHECK(ReadDeadlineClock(ShippedCalendar(), kResolve2h, DeadlineKind::kResolution, h, T("2026-03-09T11:00:00+08:00"))
               .status()
               .code() == StatusCode::kInvalidArgument);
   }

@@ -8,9 +8,30 @@
 #include <fstream>
 #include <string>
 
+#include <doctest/doctest.h>
+
+#include "gateway/workflow/calendar.h"
+
 namespace gridrelay::workflow::testing {
 
 inline std::filesystem::path ShippedConfig() { return std::filesystem::path(GRIDRELAY_SOURCE_DIR) / "config"; }
+
+// The shipped config/calendar.yaml, loaded once.
+inline const Calendar& ShippedCalendar() {
+  static const Calendar cal = [] {
+    auto c = Calendar::Load(ShippedConfig() / "calendar.yaml");
+    REQUIRE(c.ok());
+    return *c;
+  }();
+  return cal;
+}
+
+// An ISO 8601 time with its offset, as Unix microseconds.
+inline int64_t T(const char* iso) {
+  auto t = ParseIsoTime(iso);
+  REQUIRE(t.ok());
+  return *t;
+}
 
 // A file `name` holding `text` in a fresh directory, removed with the object.
 class TempFile {
