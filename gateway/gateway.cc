@@ -38,7 +38,7 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
   Gateway* self = g.get();
   auto current = [self] { return self->runtime(); };
   g->dispatcher_ = std::make_unique<Dispatcher>(g->store_.get(), o.clock, &g->metrics_, current, config.delivery, o.log);
-  g->timers_ = std::make_unique<workflow::TimerRunner>(g->store_.get(), o.clock, current, o.log,
+  g->timers_ = std::make_unique<workflow::TimerRunner>(g->store_.get(), o.clock, &g->metrics_, current, o.log,
                                                        [self] { self->dispatcher_->Wake(); });
   g->workflow_ = std::make_unique<workflow::WorkflowHandler>(g->store_.get(), o.clock);
   g->inbox_ = std::make_unique<Inbox>(

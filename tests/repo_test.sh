@@ -41,6 +41,7 @@ check "check-deps refuses <sqlite3.h> in gateway/core" planted gateway/core/stat
 check "check-deps refuses a room's header in intents/" planted intents/normaliser.h '#include "gateway/ingest/inbox.h"' 'intents/normaliser.h'
 check "check-deps refuses one platform including another" planted adapters/feishu/feishu_wire.h '#include "adapters/wecom/msg_crypt.h"' 'adapters/feishu/feishu_wire.h'
 check "check-deps refuses a store engine outside the store" planted gateway/ingest/inbox.cc '#include "gateway/store/sqlite/sqlite_store.h"' 'gateway/ingest/inbox.cc'
+check "check-deps refuses the workflow in the calendar (below the runtime)" planted gateway/workflow/calendar.cc '#include "gateway/workflow/actor.h"' 'gateway/workflow/calendar.cc'
 check "check-deps refuses <httplib.h> outside the server" planted gateway/api/api.cc '#include <httplib.h>' 'gateway/api/api.cc'
 if [ $fail -eq 0 ]; then echo "repo checks: ok"; fi
 exit $fail

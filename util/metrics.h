@@ -67,6 +67,10 @@ inline constexpr const char* kDeliveryDeferred = "gridrelay_delivery_rate_limite
 inline constexpr const char* kReloads = "gridrelay_config_reloads_total";
 inline constexpr const char* kIngestLatency = "gridrelay_ingest_latency_seconds";
 inline constexpr const char* kEndToEndLatency = "gridrelay_end_to_end_latency_seconds";
+// A deadline counted past the last year of calendar.yaml (plain weekends only): add next year.
+inline constexpr const char* kPastCalendarEnd = "gridrelay_deadlines_past_calendar_end_total";
+// Tickets escalated, by the level they reached ("beyond_district" when there is none above).
+inline constexpr const char* kEscalations = "gridrelay_escalations_total";
 }  // namespace metric
 
 }  // namespace gridrelay

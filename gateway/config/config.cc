@@ -310,6 +310,24 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
     }
   }
   GR_RETURN_IF_ERROR(f.Read(root, "escalation", &r->escalation));
+  // The chain climbs: each level above the one before it, none twice (a repeated level would
+  // send a ticket round in a cycle), from the grid up.
+  static const std::vector<std::string> kLevelOrder = {"grid", "community", "street", "district"};
+  const YAML::Node chain = root["escalation"];
+  for (size_t i = 0; chain && i < r->escalation.size(); ++i) {
+    const YAML::Node at = chain[i];
+    auto rank = std::find(kLevelOrder.begin(), kLevelOrder.end(), r->escalation[i]);
+    if (rank == kLevelOrder.end())
+      return f.Error(at, "unknown escalation level '" + r->escalation[i] + "' (grid, community, street, district)");
+    for (size_t j = 0; j < i; ++j)
+      if (r->escalation[j] == r->escalation[i])
+        return f.Error(at, "escalation level '" + r->escalation[i] + "' appears twice: the chain would cycle");
+    if (i > 0 && rank <= std::find(kLevelOrder.begin(), kLevelOrder.end(), r->escalation[i - 1]))
+      return f.Error(at, "escalation must climb grid -> community -> street -> district: '" + r->escalation[i] +
+                             "' cannot follow '" + r->escalation[i - 1] + "'");
+  }
+  if (chain && !r->escalation.empty() && r->escalation.front() != "grid")
+    return f.Error(chain, "escalation must start at 'grid', where tickets open");
   if (YAML::Node admin = root["admin"]; admin) {
     GR_RETURN_IF_ERROR(f.CheckKeys(admin, {"notify"}, "admin"));
     GR_RETURN_IF_ERROR(ReadNotify(f, admin, &r->admin));
@@ -420,10 +438,6 @@ Status CrossCheck(Config* c) {
       return Status::InvalidArgument(c->dir.string() + "/routing.yaml: route for '" + what + "' names unknown team '" + to.substr(5) + "'");
   }
   GR_RETURN_IF_ERROR(check_notify(r.admin, "admin"));
-  static const std::set<std::string> kLevels = {"grid", "community", "street", "district"};
-  for (const auto& level : r.escalation)
-    if (!kLevels.count(level))
-      return Status::InvalidArgument(c->dir.string() + "/routing.yaml: unknown escalation level '" + level + "'");
   return Status::Ok();
 }
 

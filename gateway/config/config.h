@@ -96,6 +96,7 @@ inline constexpr const char* kLoopTemplateKeys[] = {
     "rejected",           // to the resident ({reason})
     "assigned",           // to staff: a ticket was transferred or returned to you
     "supervised",         // to the assignee: a supervisor is watching (督办)
+    "escalated",          // to the duty officer of the level a ticket climbed to ({level}, {deadline})
     "bounced",            // to the supervisor: bounced too often, please decide
     "unsatisfied",        // to the assignee and supervisor: the resident was not satisfied
 };

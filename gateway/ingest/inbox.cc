@@ -1,5 +1,7 @@
 #include "gateway/ingest/inbox.h"
 
+#include "gateway/workflow/ticket_clock.h"
+
 #include "gateway/route/replies.h"
 
 namespace gridrelay {
@@ -88,15 +90,17 @@ StatusOr<int> Inbox::ProcessPending() {
     if (!read.ok()) return read.status();
     loads = std::move(*read);
   }
+  // The dispatch time, for the deadlines planned and for the events that record it.
+  const int64_t dispatched_at = clock_->NowMicros();
   for (size_t i = 0; i < pending->size(); ++i) {
     if (handled[i]) continue;
     const bool opens = decisions[i].kind == RouteDecision::Kind::kTicket;
     const int64_t id = opens ? next_id++ : 0;
     if (opens && decisions[i].team) ChooseMember(rt->config, (*pending)[i], id, &loads, &decisions[i]);
-    plans[i] = Route(*rt, (*pending)[i], decisions[i], id);
+    plans[i] = Route(*rt, (*pending)[i], decisions[i], id, dispatched_at);
   }
   // One transaction (one fsync) for the whole batch.
-  auto applied = store_->Apply(plans, clock_->NowMicros());
+  auto applied = store_->Apply(plans, dispatched_at);
   if (!applied.ok()) return applied.status();
   const int64_t now = clock_->NowMicros();
   int completed = 0;
@@ -160,7 +164,8 @@ void Inbox::ChooseMember(const Config& config, const StoredMessage& sm, int64_t 
   if (!member->mobile.empty()) d->mention_mobiles.push_back(member->mobile);
 }
 
-ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id) const {
+ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id,
+                       int64_t now) const {
   ChangeSet c;
   MessageUpdate update{sm.id, MessageState::kReceived, MessageState::kProcessed, d.note, 0};
   // Links each row to the message and fills in its rate-limit key from the adapter that sends it.
@@ -215,6 +220,16 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   t.assignee_name = d.assignee_name;
   t.text = m.text;
   t.entities = cl.entities;
+  // The deadline clocks start at dispatch. A deadline that cannot be computed (it would need
+  // more than the calendar's bound) leaves the ticket without one rather than losing it.
+  const workflow::StatusChange dispatched{now / 1000000, TicketStatus::kDispatched, std::nullopt};
+  auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &t, std::span(&dispatched, 1), now);
+  if (clocks.ok()) {
+    c.schedule_timers = std::move(clocks->schedule);
+    if (clocks->past_calendar_end) metrics_->Inc(metric::kPastCalendarEnd, {});
+  } else if (log_) {
+    log_("error", "deadlines not set", {{"ticket_id", ticket_id}, {"why", clocks.status().message()}});
+  }
   c.new_tickets.push_back(std::move(t));
   c.events.push_back({0, ticket_id, 0, "system", "created",
                       {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},

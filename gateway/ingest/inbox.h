@@ -43,7 +43,9 @@ class Inbox {
   // One pass of the worker loop; returns when to run the next.
   int64_t Step();
   // The change set that opens a ticket, puts the message in triage or closes it.
-  ChangeSet Route(const Runtime& rt, const StoredMessage& message, const RouteDecision& d, int64_t ticket_id) const;
+  // `now` is the dispatch time: the deadline clocks start there.
+  ChangeSet Route(const Runtime& rt, const StoredMessage& message, const RouteDecision& d, int64_t ticket_id,
+                  int64_t now) const;
   // For a ticket routed to a team with members: the on-duty member with the fewest open
   // tickets (then the one given a ticket least recently, then by id); everyone when nobody is
   // on duty. Counts the choice in *loads, so later tickets of the batch see it.

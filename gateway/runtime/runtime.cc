@@ -1,5 +1,7 @@
 #include "gateway/runtime/runtime.h"
 
+#include "intents/taxonomy.h"
+
 namespace gridrelay {
 
 StatusOr<std::shared_ptr<const Runtime>> BuildRuntime(const std::filesystem::path& dir, const ConfigOverrides& overrides,
@@ -22,6 +24,12 @@ StatusOr<std::shared_ptr<const Runtime>> BuildRuntime(const std::filesystem::pat
   auto engine = intents::IntentEngine::Load(dir);
   if (!engine.ok()) return engine.status();
   rt->engine = std::move(*engine);
+  auto calendar = workflow::Calendar::Load(dir / "calendar.yaml");
+  if (!calendar.ok()) return calendar.status();
+  rt->calendar = std::make_shared<const workflow::Calendar>(std::move(*calendar));
+  auto deadlines = workflow::DeadlineTable::Load(dir / "deadlines.yaml", intents::kTaxonomyIntents);
+  if (!deadlines.ok()) return deadlines.status();
+  rt->deadlines = std::make_shared<const workflow::DeadlineTable>(std::move(*deadlines));
   return std::shared_ptr<const Runtime>(std::move(rt));
 }
 

@@ -1,5 +1,6 @@
 // Runtime: everything built from the config directory that a reload replaces at once: the
-// config, the router, one adapter per channel and the intent engine. Immutable once built;
+// config, the router, one adapter per channel, the intent engine, the working calendar and
+// the deadline table. Immutable once built;
 // readers hold a shared_ptr, so a reload never changes anything under a request in flight.
 #pragma once
 
@@ -11,6 +12,8 @@
 #include "gateway/config/config.h"
 #include "gateway/core/adapter.h"
 #include "gateway/route/router.h"
+#include "gateway/workflow/calendar.h"
+#include "gateway/workflow/deadlines.h"
 #include "intents/intent_engine.h"
 
 namespace gridrelay {
@@ -20,6 +23,9 @@ struct Runtime {
   std::unique_ptr<Router> router;  // refers to `config`
   std::map<std::string, std::unique_ptr<Adapter>> adapters;
   std::shared_ptr<const intents::IntentEngine> engine;
+  // calendar.yaml and deadlines.yaml: every ticket's response and resolution due times.
+  std::shared_ptr<const workflow::Calendar> calendar;
+  std::shared_ptr<const workflow::DeadlineTable> deadlines;
 
   const Adapter* FindAdapter(const std::string& channel) const {
     auto it = adapters.find(channel);

@@ -120,6 +120,11 @@ int LevelRank(std::string_view level) {
   return -1;
 }
 
+std::string_view LevelLabel(std::string_view level) {
+  const int rank = LevelRank(level);
+  return rank < 0 ? level : LevelAt(rank).chinese;
+}
+
 Actor ActorForStaff(const OrgIndex& org, const StaffMember& staff) {
   const Routing& r = org.routing();
   Actor a;

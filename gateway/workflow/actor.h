@@ -44,6 +44,8 @@ constexpr std::optional<Role> ParseRole(std::string_view s) { return ParseIn(kRo
 
 // The escalation levels, lowest first: grid < community < street < district. -1 for anything else.
 int LevelRank(std::string_view level);
+// 网格, 社区, 街道, 区; the id itself for anything else.
+std::string_view LevelLabel(std::string_view level);
 
 struct Actor {
   std::string id;    // the staff id, or the token's name

@@ -170,7 +170,7 @@ StatusOr<ClockReading> ReadDeadlineClock(const Calendar& cal, Deadline d, Deadli
       if (!m.ok()) return m.status();
       out.elapsed += *m;
     }
-    if (c.status == S::kReopened) {  // the clock starts again from zero
+    if (c.status == S::kReopened || c.restarts == kind) {  // the clock starts again from zero
       out.elapsed = 0;
       stopped = false;
     }

@@ -75,10 +75,13 @@ class DeadlineTable {
 
 enum class DeadlineKind { kResponse, kResolution };
 
-// One entry of a ticket's status history: it entered `status` at `at` (Unix seconds).
+// One entry of a ticket's status history: it entered `status` at `at` (Unix seconds). An
+// escalation for a lapsed deadline is an entry too, with the status unchanged and `restarts`
+// naming the deadline that starts again from zero at the new level.
 struct StatusChange {
   int64_t at = 0;
   TicketStatus status = TicketStatus::kNew;
+  std::optional<DeadlineKind> restarts;
 };
 
 struct ClockReading {

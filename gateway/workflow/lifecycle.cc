@@ -41,7 +41,7 @@ constexpr std::array<Row, 16> kTable = {{
   {Action::kReject,       "reject",        "驳回",   Bit(S::kNew) | Bit(S::kDispatched) | Bit(S::kTransferred) | Bit(S::kAccepted) | Bit(S::kInProgress),
                                                                                                                                     S::kRejected,          {true,  false, false, false}, false, false, false, Outcome::kNone},
   {Action::kReopen,       "reopen",        "重开",   Bit(S::kResolved) | Bit(S::kClosed) | Bit(S::kRejected),                      S::kReopened,          {false, false, false, false}, false, false, true,  Outcome::kNone},
-  {Action::kSupervise,    "supervise",     "督办",   kOpen | Bit(S::kResolved),                                                     std::nullopt,          {false, false, false, false}, true,  false, false, Outcome::kNone},
+  {Action::kSupervise,    "supervise",     "督办",   kOpen | Bit(S::kResolved),                                                     std::nullopt,          {false, false, false, false}, true,  true,  false, Outcome::kNone},
   {Action::kNote,         "note",          "备注",   kAny,                                                                          std::nullopt,          {false, false, true,  false}, false, false, false, Outcome::kNone},
   {Action::kSatisfied,    "satisfied",     "满意",   Bit(S::kResolved),                                                             S::kClosed,            {false, false, false, true},  false, false, false, Outcome::kSatisfied},
   {Action::kUnsatisfied,  "unsatisfied",   "不满意", Bit(S::kResolved),                                                             S::kReopened,          {false, false, false, true},  true,  false, true,  Outcome::kNone},

@@ -17,6 +17,7 @@
 
 #include "gateway/core/status.h"
 #include "gateway/core/ticket_status.h"
+#include "gateway/workflow/deadlines.h"
 
 namespace gridrelay::workflow {
 
@@ -31,12 +32,13 @@ enum class Action {
   kResolve,       // 办结
   kReject,        // 驳回: not a real request, with a reason code
   kReopen,        // 重开
-  kSupervise,     // 督办: sets the supervised flag, status unchanged
+  kSupervise,     // 督办: escalation by hand: level + 1, supervised, status unchanged
   kNote,          // 备注: status unchanged
   kSatisfied,     // system: the resident answered "1"
   kUnsatisfied,   // system: the resident answered "2": reopens, supervised
   kNoAnswer,      // system: no answer within the configured time: closes as no-answer
-  kEscalate,      // system: a deadline lapsed: level + 1, supervised, status unchanged
+  kEscalate,      // system: a deadline lapsed: level + 1, supervised, status unchanged, the
+                  // lapsed deadline restarts
   kMerge,         // system or staff: folded into another ticket (target = that ticket)
 };
 
@@ -68,6 +70,8 @@ struct ActionArgs {
   std::string target;
   std::string reason;
   std::string note;
+  // escalate: the deadline that lapsed; it starts again from zero at the new level.
+  std::optional<DeadlineKind> lapsed;
 };
 
 // InvalidArgument naming the missing part ("转办需要理由 (transfer needs a reason)"), or OK.

@@ -43,9 +43,16 @@ std::string NextLevel(const Config& config, const std::string& level) {
 
 class Planner {
  public:
-  Planner(const Runtime& rt, const Actor& actor, const Ticket& before, Action action, const ActionArgs& args,
+  Planner(const Runtime& rt, const Actor& actor, const TicketState& state, Action action, const ActionArgs& args,
           int64_t now)
-      : rt_(rt), org_(rt.router->org()), actor_(actor), before_(before), action_(action), args_(args), now_(now) {}
+      : rt_(rt),
+        org_(rt.router->org()),
+        actor_(actor),
+        before_(state.ticket),
+        history_(state.history),
+        action_(action),
+        args_(args),
+        now_(now) {}
 
   StatusOr<PlannedAction> Plan() {
     const ActionNeeds needs = Needs(action_);
@@ -79,6 +86,7 @@ class Planner {
     if (!system) detail_["role"] = Name(actor_.role);
 
     GR_RETURN_IF_ERROR(Apply());
+    GR_RETURN_IF_ERROR(PlanDeadlines());
 
     PlannedAction out;
     out.change.ticket_updates.push_back({after_, before_.version});
@@ -137,7 +145,8 @@ class Planner {
         cancel_.push_back(SatisfactionTimerKey(before_.id));
         return Status::Ok();
       case Action::kSupervise:
-        ToAssignee("supervised");
+      case Action::kEscalate:
+        Escalate();
         return Status::Ok();
       case Action::kSatisfied:
         after_.satisfaction = "satisfied";
@@ -156,15 +165,39 @@ class Planner {
         after_.satisfaction = "no_answer";
         after_.closed_at = now_;
         return Status::Ok();
-      case Action::kEscalate:
-        if (const StaffMember* s = SupervisorOf(org_, after_)) ToStaff(*s, "supervised");
-        detail_["level"] = after_.level;
-        return Status::Ok();
       case Action::kMerge:
       case Action::kDispatch:
         break;
     }
     return Status::Internal("unhandled action " + std::string(Name(action_)));
+  }
+
+  // 督办 by hand, or a lapsed deadline: the ticket climbs one level (grid → community → street →
+  // district). The duty officer of that level now answers for it and hears so; the assignee keeps
+  // the work and is urged. Above the district there is nowhere to go: the district hears again,
+  // and the event says so, so that nothing is dropped.
+  void Escalate() {
+    detail_["level"] = after_.level;
+    if (after_.level == before_.level) detail_["beyond_top"] = true;
+    if (args_.lapsed) detail_["deadline"] = std::string(Name(*args_.lapsed));
+    const StaffMember* owner = SupervisorOf(org_, before_);
+    if (owner) ToStaff(*owner, "escalated");
+    if (!owner || owner->id != after_.assignee_id) ToAssignee("supervised");
+  }
+
+  // A status change (or a lapsed deadline restarting) moves the deadline clocks: the history
+  // with this change is read again, and the timers follow.
+  Status PlanDeadlines() {
+    if (after_.status == before_.status && !args_.lapsed) return Status::Ok();
+    std::vector<StatusChange> history = history_;
+    // A clock that stepped back must not put the history out of order.
+    const int64_t at = std::max(now_ / 1000000, history.empty() ? int64_t{0} : history.back().at);
+    history.push_back({at, after_.status, action_ == Action::kEscalate ? args_.lapsed : std::nullopt});
+    auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &after_, history, now_);
+    if (!clocks.ok()) return clocks.status();
+    timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
+    cancel_.insert(cancel_.end(), clocks->cancel.begin(), clocks->cancel.end());
+    return Status::Ok();
   }
 
   // 转办: to a staff member or a team by id.
@@ -224,7 +257,9 @@ class Planner {
             {"actor", actor_.name.empty() ? actor_.id : actor_.name},
             {"bounces", std::to_string(after_.bounces)},
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
-            {"intent_label", IntentLabel(rt_.config.templates, before_.intent)}};
+            {"intent_label", IntentLabel(rt_.config.templates, before_.intent)},
+            {"level", std::string(LevelLabel(after_.level))},
+            {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"}};
   }
 
   std::string Render(const std::string& key) const {
@@ -310,6 +345,7 @@ class Planner {
   const OrgIndex& org_;
   const Actor& actor_;
   const Ticket& before_;
+  const std::vector<StatusChange>& history_;
   const Action action_;
   const ActionArgs& args_;
   const int64_t now_;
@@ -333,9 +369,18 @@ Actor SystemActor() {
   return a;
 }
 
-StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const Ticket& ticket, Action action,
+StatusOr<std::optional<TicketState>> ReadTicketState(TicketStore* store, int64_t ticket_id) {
+  auto ticket = store->GetTicket(ticket_id);
+  if (!ticket.ok()) return ticket.status();
+  if (!ticket->has_value()) return std::optional<TicketState>();
+  auto events = store->TicketEvents(ticket_id);
+  if (!events.ok()) return events.status();
+  return std::optional<TicketState>(TicketState{std::move(**ticket), StatusHistory(*events)});
+}
+
+StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const TicketState& state, Action action,
                                    const ActionArgs& args, int64_t now) {
-  return Planner(rt, actor, ticket, action, args, now).Plan();
+  return Planner(rt, actor, state, action, args, now).Plan();
 }
 
 ChangeSet RefusalEvent(const Actor& actor, const Ticket& ticket, Action action, const Status& why) {
@@ -350,21 +395,21 @@ StatusOr<Ticket> PerformAction(Store* store, const Clock* clock, const Runtime& 
                                int64_t ticket_id, Action action, const ActionArgs& args) {
   // A lost race is planned again from the fresh ticket; a few rounds settle any real contention.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto read = store->GetTicket(ticket_id);
+    auto read = ReadTicketState(store, ticket_id);
     if (!read.ok()) return read.status();
-    if (!read->has_value() || !InScope(actor, **read))
+    if (!read->has_value() || !InScope(actor, (*read)->ticket))
       return Status::NotFound("没有工单" + TicketNumber(ticket_id) + " (no ticket " + std::to_string(ticket_id) + ")");
     const int64_t now = clock->NowMicros();
     auto plan = PlanAction(rt, actor, **read, action, args, now);
     if (!plan.ok()) {
-      Status recorded = store->Apply(RefusalEvent(actor, **read, action, plan.status()), now);
+      Status recorded = store->Apply(RefusalEvent(actor, (*read)->ticket, action, plan.status()), now);
       (void)recorded;  // the refusal is the answer; failing to record it must not hide it
       return plan.status();
     }
     Status s = store->Apply(plan->change, now);
     if (s.code() == StatusCode::kAborted) continue;
     if (!s.ok()) return s;
-    plan->ticket.version = (*read)->version + 1;
+    plan->ticket.version = (*read)->ticket.version + 1;
     plan->ticket.updated_at = now;
     return plan->ticket;
   }

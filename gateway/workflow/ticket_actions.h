@@ -16,12 +16,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gateway/core/clock.h"
 #include "gateway/runtime/runtime.h"
 #include "gateway/store/store.h"
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/lifecycle.h"
+#include "gateway/workflow/ticket_clock.h"
 
 namespace gridrelay::workflow {
 
@@ -32,16 +34,26 @@ std::string SatisfactionTimerKey(int64_t ticket_id);
 // The gateway itself, for system actions.
 Actor SystemActor();
 
+// A ticket as an action reads it: the row, and its status history from its events (which the
+// deadline clocks are read from).
+struct TicketState {
+  Ticket ticket;
+  std::vector<StatusChange> history;
+};
+// nullopt when there is no such ticket.
+StatusOr<std::optional<TicketState>> ReadTicketState(TicketStore* store, int64_t ticket_id);
+
 struct PlannedAction {
   ChangeSet change;    // the ticket update, its event, outbox rows and timers
   Ticket ticket;       // the ticket as it will be
   std::string answer;  // a one-line confirmation for the actor (chat), never a resident's words
 };
 
-// Plans `action` by `actor` on `ticket` at `now`. Refusals: PermissionDenied (not the actor's
-// ticket), FailedPrecondition (not from this status), InvalidArgument (a missing or unknown
-// reason, an unknown transfer target).
-StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const Ticket& ticket, Action action,
+// Plans `action` by `actor` on `state` at `now`. A status change (or an escalation for a lapsed
+// deadline) also brings the deadline timers up to date (ticket_clock.h). Refusals:
+// PermissionDenied (not the actor's ticket), FailedPrecondition (not from this status),
+// InvalidArgument (a missing or unknown reason, an unknown transfer target).
+StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const TicketState& state, Action action,
                                    const ActionArgs& args, int64_t now);
 
 // A ChangeSet recording a refused action as an event on the ticket (the audit trail keeps

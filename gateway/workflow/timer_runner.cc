@@ -12,10 +12,11 @@ constexpr int64_t kPollMicros = int64_t{5} * 1000000;
 
 }  // namespace
 
-TimerRunner::TimerRunner(Store* store, const Clock* clock, RuntimeFn runtime, LogFn log,
+TimerRunner::TimerRunner(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, LogFn log,
                          std::function<void()> on_enqueued)
     : store_(store),
       clock_(clock),
+      metrics_(metrics),
       runtime_(std::move(runtime)),
       log_(std::move(log)),
       on_enqueued_(std::move(on_enqueued)),
@@ -46,20 +47,10 @@ StatusOr<int> TimerRunner::FireDue() {
   std::shared_ptr<const Runtime> rt = runtime_();
   std::vector<ChangeSet> changes;
   for (const Timer& t : *timers) {
-    ChangeSet c;
-    if (t.kind == kSatisfactionTimer) {
-      auto ticket = store_->GetTicket(t.ticket_id);
-      if (!ticket.ok()) return ticket.status();
-      if (ticket->has_value() && (*ticket)->status == TicketStatus::kResolved) {
-        auto plan = PlanAction(*rt, SystemActor(), **ticket, Action::kNoAnswer, {}, now);
-        if (plan.ok()) c = std::move(plan->change);
-        else if (log_) log_("warn", "no-answer timer refused", {{"ticket_id", t.ticket_id}, {"why", plan.status().message()}});
-      }
-    } else if (log_) {
-      log_("warn", "unknown timer kind: deleted", {{"kind", t.kind}, {"key", t.key}});
-    }
-    c.fired_timers.push_back(t.id);
-    changes.push_back(std::move(c));
+    auto c = Fire(*rt, t, now);
+    if (!c.ok()) return c.status();
+    c->fired_timers.push_back(t.id);
+    changes.push_back(std::move(*c));
   }
   auto applied = store_->Apply(changes, now);
   if (!applied.ok()) return applied.status();
@@ -68,10 +59,62 @@ StatusOr<int> TimerRunner::FireDue() {
   for (size_t i = 0; i < changes.size(); ++i) {
     if (!(*applied)[i]) continue;  // the ticket changed meanwhile: its lease ends, and it is tried again
     ++fired;
+    Report(changes[i]);
     enqueued = enqueued || !changes[i].outbox.empty();
   }
   if (enqueued && on_enqueued_) on_enqueued_();
   return fired;
+}
+
+StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t now) {
+  ChangeSet c;
+  const std::optional<DeadlineKind> deadline = DeadlineKindOfTimer(t.kind);
+  if (t.kind != kSatisfactionTimer && !deadline) {
+    if (log_) log_("warn", "unknown timer kind: deleted", {{"kind", t.kind}, {"key", t.key}});
+    return c;
+  }
+  auto state = ReadTicketState(store_, t.ticket_id);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) return c;
+  const TicketState& ticket = **state;
+  auto plan_into = [&](Action action, const ActionArgs& args) {
+    auto plan = PlanAction(rt, SystemActor(), ticket, action, args, now);
+    if (plan.ok()) c = std::move(plan->change);
+    else if (log_)
+      log_("warn", "timer's action refused", {{"ticket_id", t.ticket_id}, {"key", t.key}, {"why", plan.status().message()}});
+    return plan.ok();
+  };
+  if (!deadline) {
+    if (ticket.ticket.status == TicketStatus::kResolved) plan_into(Action::kNoAnswer, {});
+    return c;
+  }
+  // The clock is read again: the ticket may have paused or moved on since the timer was set.
+  auto reading = ReadTicketClock(*rt.calendar, *rt.deadlines, ticket.ticket, *deadline, ticket.history, now);
+  if (!reading.ok()) return reading.status();
+  if (reading->state != ClockReading::State::kRunning) return c;
+  if (!reading->overdue) {  // due later than the timer said: it moves
+    Timer moved = t;
+    moved.due_at = *reading->due * 1000000;
+    c.schedule_timers.push_back(std::move(moved));
+    return c;
+  }
+  ActionArgs args;
+  args.lapsed = deadline;
+  plan_into(Action::kEscalate, args);
+  return c;
+}
+
+void TimerRunner::Report(const ChangeSet& fired) {
+  for (const TicketEvent& e : fired.events) {
+    if (e.action != Name(Action::kEscalate)) continue;
+    const std::string level = e.detail.value("level", "");
+    const bool beyond = e.detail.value("beyond_top", false);
+    if (metrics_) metrics_->Inc(metric::kEscalations, {{"level", beyond ? "beyond_" + level : level}});
+    if (log_)
+      log_(beyond ? "warn" : "info",
+           beyond ? "deadline lapsed at the top level: its duty officer is told again" : "deadline lapsed: escalated",
+           {{"ticket_id", e.ticket_id}, {"deadline", e.detail.value("deadline", "")}, {"level", level}});
+  }
 }
 
 }  // namespace gridrelay::workflow

@@ -2,9 +2,13 @@
 // due timer is leased, then acted on by a change set that also deletes it (fired_timers), so a
 // timer fires exactly once even with several processes or a crash between lease and commit.
 //
-// Kinds: `satisfaction` — the resident did not answer after 办结: the ticket closes as
-// no_answer (counted apart, never as satisfied). A timer whose ticket has moved on (answered,
-// reopened) is simply deleted. The deadline issue adds its kinds here.
+// Kinds:
+//  - `satisfaction`: the resident did not answer after 办结: the ticket closes as no_answer
+//    (counted apart, never as satisfied).
+//  - `response_deadline`, `resolution_deadline` (ticket_clock.h): the clock is read again from
+//    the ticket's history; if it has lapsed, the ticket escalates one level (and the lapsed
+//    deadline restarts there); if it was paused meanwhile and is due later, the timer moves.
+// A timer whose ticket has moved on (answered, reopened, accepted) is simply deleted.
 #pragma once
 
 #include <functional>
@@ -14,6 +18,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/runtime/runtime.h"
 #include "gateway/store/store.h"
+#include "util/metrics.h"
 #include "util/worker_loop.h"
 
 namespace gridrelay::workflow {
@@ -22,8 +27,10 @@ class TimerRunner {
  public:
   using RuntimeFn = std::function<std::shared_ptr<const Runtime>()>;
 
-  // `on_enqueued` runs after outbox rows were committed. Store and clock outlive the runner.
-  TimerRunner(Store* store, const Clock* clock, RuntimeFn runtime, LogFn log, std::function<void()> on_enqueued);
+  // `on_enqueued` runs after outbox rows were committed. Store, clock and metrics (which may be
+  // null) outlive the runner.
+  TimerRunner(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, LogFn log,
+              std::function<void()> on_enqueued);
   ~TimerRunner();
 
   void Start();
@@ -35,9 +42,14 @@ class TimerRunner {
 
  private:
   int64_t Step();
+  // The change that fires one timer (its deletion included).
+  StatusOr<ChangeSet> Fire(const Runtime& rt, const Timer& t, int64_t now);
+  // Counts and logs the escalations a committed change made.
+  void Report(const ChangeSet& fired);
 
   Store* store_;
   const Clock* clock_;
+  Metrics* metrics_;
   RuntimeFn runtime_;
   LogFn log_;
   std::function<void()> on_enqueued_;

@@ -94,16 +94,16 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
       break;
   }
   const int64_t id = cmd.ticket.value_or(0);
-  auto read = store_->GetTicket(id);
+  auto read = ReadTicketState(store_, id);
   if (!read.ok()) return read.status();
-  if (!read->has_value() || !InScope(actor, **read))
+  if (!read->has_value() || !InScope(actor, (*read)->ticket))
     return finish("没有工单" + TicketNumber(id) + "，或不在您的管辖范围。", "command: no such ticket in scope");
-  const Ticket& ticket = **read;
+  const Ticket& ticket = (*read)->ticket;
   update.ticket_id = ticket.id;
   if (cmd.spec->kind == CommandKind::kQuery) return finish(Summary(rt, ticket, private_chat), "command: query");
 
   const Action action = *cmd.spec->action;
-  auto plan = PlanAction(rt, actor, ticket, action, cmd.Args(), clock_->NowMicros());
+  auto plan = PlanAction(rt, actor, **read, action, cmd.Args(), clock_->NowMicros());
   if (!plan.ok()) {
     // Nothing changes; the refusal is recorded on the ticket and answered.
     ChangeSet refusal = RefusalEvent(actor, ticket, action, plan.status());
@@ -139,7 +139,10 @@ StatusOr<bool> WorkflowHandler::PlanSatisfaction(const Runtime& rt, const Stored
     }
   }
   if (!ticket) return false;
-  auto plan = PlanAction(rt, SystemActor(), *ticket, *answer, {}, clock_->NowMicros());
+  auto state = ReadTicketState(store_, ticket->id);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) return false;
+  auto plan = PlanAction(rt, SystemActor(), **state, *answer, {}, clock_->NowMicros());
   if (!plan.ok()) return false;  // not waiting for an answer after all: an ordinary message
   *change = std::move(plan->change);
   for (OutboxEntry& e : change->outbox) e.message_id = sm.id;

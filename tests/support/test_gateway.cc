@@ -34,7 +34,8 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
   std::filesystem::copy(src / "intents", config_dir_ / "intents", std::filesystem::copy_options::recursive);
   if (std::filesystem::exists(src / "models"))
     std::filesystem::copy(src / "models", config_dir_ / "models", std::filesystem::copy_options::recursive);
-  std::filesystem::copy_file(src / "templates.yaml", config_dir_ / "templates.yaml");
+  for (const char* file : {"templates.yaml", "calendar.yaml", "deadlines.yaml"})
+    std::filesystem::copy_file(src / file, config_dir_ / file);
 
   std::string delivery = options_.delivery.empty()
                              ? "  workers: 2\n  max_attempts: 4\n  backoff_initial_ms: 50\n  backoff_max_ms: 200\n"

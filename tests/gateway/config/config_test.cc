@@ -96,6 +96,17 @@ TEST_SUITE("config") {
         {"a bad route", "routing.yaml", "appeal: grid", "appeal: somewhere", "routing.yaml:"},
         {"a missing template", "templates.yaml", "  anti_fraud: \"⚠️反诈提醒", "  anti_fraudx: \"⚠️反诈提醒", "group_ack needs a template for 'anti_fraud'"},
         {"a bad safety pattern", "templates.yaml", "text_pattern: \"(着火", "text_pattern: \"((着火", "bad text_pattern"},
+        {"an escalation chain with a cycle", "routing.yaml", "escalation: [grid, community, street, district]",
+         "escalation: [grid, community, grid]", "routing.yaml:93: escalation level 'grid' appears twice"},
+        {"an escalation chain that climbs down", "routing.yaml", "escalation: [grid, community, street, district]",
+         "escalation: [grid, street, community]", "'community' cannot follow 'street'"},
+        {"a make-up day that is also a holiday", "calendar.yaml", "{date: 2026-10-10, for: 国庆节}",
+         "{date: 2026-10-05, for: 国庆节}", "calendar.yaml:"},
+        {"a date that does not exist", "calendar.yaml", "to: 2026-02-23}", "to: 2026-02-30}", "calendar.yaml:"},
+        {"an unknown intent in the deadline table", "deadlines.yaml", "appeal.welfare:", "appeal.welfarex:",
+         "deadlines.yaml:"},
+        {"a non-positive deadline", "deadlines.yaml", "resolution: {within: 24h, clock: calendar}",
+         "resolution: {within: 0h, clock: calendar}", "deadlines.yaml:"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/workflow/deadlines.h"
+#include "gateway/workflow/ticket_clock.h"
 #include "tests/gateway/workflow/workflow_test_util.h"
 
 namespace gridrelay::workflow {
@@ -229,10 +230,78 @@ TEST_SUITE("DeadlineClock") {
               .code() == StatusCode::kInvalidArgument);
   }
 
+  TEST_CASE("an escalation restarts only the deadline that lapsed") {
+    const std::vector<StatusChange> h = {{T("2026-03-09T09:00:00+08:00"), S::kDispatched},
+                                         {T("2026-03-09T11:00:00+08:00"), S::kDispatched, DeadlineKind::kResponse}};
+    ClockReading response = Read(kResolve2h, DeadlineKind::kResponse, h, "2026-03-09T11:30:00+08:00");
+    CHECK(response.elapsed == 1800);  // counted from the escalation
+    CHECK(FormatChinaTime(*response.due) == "2026-03-09T14:30:00+08:00");
+    ClockReading resolution = Read(kResolve2h, DeadlineKind::kResolution, h, "2026-03-09T11:30:00+08:00");
+    CHECK(resolution.elapsed == 2 * kH + 1800);  // unaffected: it keeps counting from dispatch
+    CHECK(resolution.overdue);
+  }
+
   TEST_CASE("a running clock past the calendar's end carries the flag") {
     ClockReading r = Read(kResolve2h, DeadlineKind::kResolution, {{T("2026-12-31T17:00:00+08:00"), S::kDispatched}},
                           "2026-12-31T17:10:00+08:00");
     CHECK(r.past_calendar_end);
+  }
+}
+
+TEST_SUITE("ticket clocks") {
+  TicketEvent Event(const char* at, const char* action, nlohmann::json detail) {
+    return {0, 7, T(at) * 1000000, "w-a", action, std::move(detail)};
+  }
+
+  TEST_CASE("the status history keeps dispatch, real status changes and escalations for a lapsed deadline") {
+    const std::vector<TicketEvent> events = {
+        Event("2026-03-09T09:00:00+08:00", "created", {{"intent", "appeal.facilities"}}),
+        Event("2026-03-09T09:00:00+08:00", "dispatched", {{"level", "grid"}}),
+        Event("2026-03-09T09:30:00+08:00", "accept", {{"from", "dispatched"}, {"to", "accepted"}}),
+        // A note keeps the status: it must not count as entering it again (reopened would reset).
+        Event("2026-03-09T09:40:00+08:00", "note", {{"from", "accepted"}, {"to", "accepted"}}),
+        Event("2026-03-09T09:50:00+08:00", "supervise", {{"from", "accepted"}, {"to", "accepted"}, {"level", "community"}}),
+        Event("2026-03-10T09:00:00+08:00", "escalate",
+              {{"from", "accepted"}, {"to", "accepted"}, {"deadline", "resolution"}}),
+        Event("2026-03-10T10:00:00+08:00", "refused", {{"action", "resolve"}}),
+        Event("2026-03-10T11:00:00+08:00", "wait_resident", {{"from", "accepted"}, {"to", "waiting_resident"}}),
+    };
+    const std::vector<StatusChange> h = StatusHistory(events);
+    REQUIRE(h.size() == 4);
+    CHECK(h[0].status == S::kDispatched);
+    CHECK(h[1].status == S::kAccepted);
+    CHECK(h[1].at == T("2026-03-09T09:30:00+08:00"));
+    CHECK(h[2].status == S::kAccepted);
+    CHECK(h[2].restarts == DeadlineKind::kResolution);
+    CHECK(h[3].status == S::kWaitingResident);
+    CHECK_FALSE(h[3].restarts.has_value());
+  }
+
+  TEST_CASE("PlanClocks schedules the running deadlines and cancels the stopped ones, keeping their due times") {
+    auto table = DeadlineTable::Load(ShippedConfig() / "deadlines.yaml", kIntents);
+    REQUIRE(table.ok());
+    Ticket t;
+    t.id = 7;
+    t.intent = "appeal.noise";  // the defaults: response 2 working hours, resolution 7 days
+    std::vector<StatusChange> h = {{T("2026-10-09T17:00:00+08:00"), S::kDispatched}};
+    auto plan = PlanClocks(ShippedCalendar(), *table, &t, h, T("2026-10-09T17:00:00+08:00") * 1000000);
+    REQUIRE(plan.ok());
+    REQUIRE(plan->schedule.size() == 2);
+    CHECK(plan->schedule[0].key == "t7:response");
+    CHECK(plan->schedule[0].kind == std::string(kResponseDeadlineTimer));
+    // Friday 17:00 + 2 working hours: half an hour on Friday, then the 调休 Saturday from 09:00.
+    CHECK(FormatChinaTime(t.response_due_at / 1000000) == "2026-10-10T10:30:00+08:00");
+    CHECK(plan->schedule[0].due_at == t.response_due_at);
+    CHECK(FormatChinaTime(t.resolve_due_at / 1000000) == "2026-10-16T17:00:00+08:00");
+
+    h.push_back({T("2026-10-10T09:30:00+08:00"), S::kAccepted});
+    const int64_t response_due = t.response_due_at;
+    plan = PlanClocks(ShippedCalendar(), *table, &t, h, T("2026-10-10T09:30:00+08:00") * 1000000);
+    REQUIRE(plan.ok());
+    CHECK(plan->cancel == std::vector<std::string>{"t7:response"});
+    REQUIRE(plan->schedule.size() == 1);
+    CHECK(plan->schedule[0].key == "t7:resolution");
+    CHECK(t.response_due_at == response_due);  // the report judges "on time" against it
   }
 }
 
