@@ -310,7 +310,9 @@ int main(int argc, char** argv) {
     if (!config.ok()) return Fail(config.status());
     auto store = CommandStore(*config, report_data);
     if (!store.ok()) return Fail(store.status());
-    return RunReport(**store, report_args, SystemClock::Get().NowMicros(), std::cout, std::cerr);
+    auto calendar = workflow::Calendar::Load(std::filesystem::path(config_dir) / "calendar.yaml");
+    if (!calendar.ok()) return Fail(calendar.status());
+    return RunReport(**store, report_args, &*calendar, SystemClock::Get().NowMicros(), std::cout, std::cerr);
   }
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";

@@ -54,7 +54,8 @@ std::string Label(const ReportFigures& f) { return f.key.empty() ? "(none)" : f.
 
 }  // namespace
 
-int RunReport(TicketStore& store, const ReportArgs& args, int64_t now, std::ostream& out, std::ostream& err) {
+int RunReport(TicketStore& store, const ReportArgs& args, const workflow::Calendar* calendar, int64_t now,
+              std::ostream& out, std::ostream& err) {
   auto window = workflow::ParseReportWindow(args.from, args.to, now);
   if (!window.ok()) {
     err << "error: " << window.status().message() << "\n";
@@ -65,7 +66,7 @@ int RunReport(TicketStore& store, const ReportArgs& args, int64_t now, std::ostr
     err << "error: --group-by must be grid, community, team or intent, not '" << args.group_by << "'\n";
     return workflow::kExitUsage;
   }
-  auto report = workflow::BuildReport(store, *group_by, *window, std::nullopt, now);
+  auto report = workflow::BuildReport(store, *group_by, *window, std::nullopt, now, calendar);
   if (!report.ok()) {
     err << "error: " << report.status().message() << "\n";
     return 1;
@@ -86,12 +87,15 @@ int RunReport(TicketStore& store, const ReportArgs& args, int64_t now, std::ostr
 
   std::vector<std::vector<std::string>> figures = {{std::string(Name(*group_by)), "total", "response", "resolution",
                                                     "satisfaction", "no_answer", "median_response", "p90_response",
-                                                    "median_resolution", "overdue", "merged"}};
+                                                    "median_resolution", "on_time", "working_response",
+                                                    "working_resolution", "overdue", "escalated", "merged"}};
   for (const ReportFigures* f : rows)
     figures.push_back({label(f), std::to_string(f->total), Percent(f->response_rate), Percent(f->resolution_rate),
                        Percent(f->satisfaction_rate), std::to_string(f->no_answer), Duration(f->median_response_s),
-                       Duration(f->p90_response_s), Duration(f->median_resolution_s), std::to_string(f->overdue),
-                       std::to_string(f->merged)});
+                       Duration(f->p90_response_s), Duration(f->median_resolution_s),
+                       Percent(f->resolution_on_time_rate), Duration(f->median_response_working_s),
+                       Duration(f->median_resolution_working_s), std::to_string(f->overdue),
+                       std::to_string(f->escalated), std::to_string(f->merged)});
   PrintTable(figures, out);
   out << "\n";
 

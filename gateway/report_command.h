@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gateway/store/store.h"
+#include "gateway/workflow/calendar.h"
 
 namespace gridrelay {
 
@@ -20,6 +21,8 @@ struct ReportArgs {
 
 // Prints the report for tickets in `store` at `now` (Unix microseconds). Returns the exit code:
 // 0; 1 when the store fails; 2 (with the reason on `err`) for a malformed window or group.
-int RunReport(TicketStore& store, const ReportArgs& args, int64_t now, std::ostream& out, std::ostream& err);
+// `calendar` (may be null) counts the working-time figures.
+int RunReport(TicketStore& store, const ReportArgs& args, const workflow::Calendar* calendar, int64_t now,
+              std::ostream& out, std::ostream& err);
 
 }  // namespace gridrelay

@@ -7,7 +7,8 @@
 // The SQLite file is built once with batched Ingest and Apply and reused while it holds the
 // expected number of tickets (delete it to rebuild):
 //
-//   report_bench [--db FILE] [--tickets N] [google benchmark flags]
+//   report_bench [--db FILE] [--tickets N] [--calendar config/calendar.yaml] [google benchmark flags]
+// With --calendar the report also counts the working-time figures, as the route does.
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,7 @@ constexpr int kGrids = 400, kCommunities = 40, kTeams = 20, kIntents = 30;
 std::string g_db = "report-1m.db";
 int64_t g_tickets = 1'000'000;
 std::unique_ptr<Store> g_store;
+std::unique_ptr<workflow::Calendar> g_calendar;  // --calendar: working-time figures too
 
 uint64_t Next(uint64_t& x) {
   x ^= x << 13;
@@ -181,7 +184,7 @@ void BM_Report(benchmark::State& state, workflow::ReportGroupBy by) {
   int64_t rows = 0;
   size_t groups = 0;
   for (auto _ : state) {
-    auto r = workflow::BuildReport(*g_store, by, kWindow, std::nullopt, kNow);
+    auto r = workflow::BuildReport(*g_store, by, kWindow, std::nullopt, kNow, g_calendar.get());
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       break;
@@ -203,6 +206,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--db") && i + 1 < argc) {
       g_db = argv[++i];
+    } else if (!std::strcmp(argv[i], "--calendar") && i + 1 < argc) {
+      auto cal = workflow::Calendar::Load(argv[++i]);
+      if (!cal.ok()) {
+        std::fprintf(stderr, "%s\n", cal.status().ToString().c_str());
+        return 1;
+      }
+      g_calendar = std::make_unique<workflow::Calendar>(std::move(*cal));
     } else if (!std::strcmp(argv[i], "--tickets") && i + 1 < argc) {
       g_tickets = std::atoll(argv[++i]);
     } else {

@@ -124,7 +124,14 @@ nlohmann::json FiguresJson(const workflow::ReportFigures& f) {
           {"median_response_s", OrNull(f.median_response_s)},
           {"p90_response_s", OrNull(f.p90_response_s)},
           {"median_resolution_s", OrNull(f.median_resolution_s)},
-          {"overdue", f.overdue}};
+          {"resolution_on_time_rate", OrNull(f.resolution_on_time_rate)},
+          {"resolved_on_time", f.resolved_on_time},
+          {"median_response_working_s", OrNull(f.median_response_working_s)},
+          {"median_resolution_working_s", OrNull(f.median_resolution_working_s)},
+          {"overdue", f.overdue},
+          {"escalated", f.escalated},
+          {"by_level",
+           {{"grid", f.by_level[0]}, {"community", f.by_level[1]}, {"street", f.by_level[2]}, {"district", f.by_level[3]}}}};
 }
 
 }  // namespace

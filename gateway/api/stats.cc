@@ -20,7 +20,9 @@ void AddStatsRoutes(std::vector<ApiRoute>& routes) {
                         return ApiResponse::Error(Status::InvalidArgument(
                             "'group_by' must be grid, community, team or intent, not '" + by + "'"));
                       // A supervisor's rates cover her area, a worker's her grids and teams.
-                      auto report = workflow::BuildReport(*call.deps.store, *group_by, *window, call.actor.scope, now);
+                      const auto rt = call.deps.runtime();
+                      auto report = workflow::BuildReport(*call.deps.store, *group_by, *window, call.actor.scope, now,
+                                                          rt->calendar.get());
                       if (!report.ok()) return ApiResponse::Error(report.status());
                       return ApiResponse::Ok(ReportJson(*report));
                     }});

@@ -234,6 +234,7 @@ struct ReportRow {
   std::string_view community_id;
   std::string_view team_id;
   std::string_view intent;
+  std::string_view level;         // grid | community | street | district: how far it escalated
   std::string_view satisfaction;  // "" | satisfied | unsatisfied | no_answer
   int64_t created_at = 0;
   int64_t accepted_at = 0;

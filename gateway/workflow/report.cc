@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "gateway/workflow/actor.h"
 #include "gateway/workflow/calendar.h"
 
 namespace gridrelay::workflow {
@@ -72,8 +73,15 @@ StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view
 
 int64_t ReportFigures::count(TicketStatus s) const { return by_status[StatusIndex(s)]; }
 
-ReportBuilder::ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_t now)
-    : group_by_(group_by), window_(window), now_(now) {}
+ReportBuilder::ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_t now, const Calendar* calendar)
+    : group_by_(group_by), window_(window), now_(now), calendar_(calendar) {}
+
+std::optional<int64_t> ReportBuilder::Working(int64_t a, int64_t b) const {
+  if (!calendar_) return std::nullopt;
+  auto w = calendar_->WorkingSecondsBetween(a / kMicros, b / kMicros);
+  if (!w.ok()) return std::nullopt;
+  return w->seconds;
+}
 
 std::string_view ReportBuilder::KeyOf(const ReportRow& row) const {
   switch (group_by_) {
@@ -104,14 +112,22 @@ void ReportBuilder::Add(const ReportRow& row) {
     ++f.needed_response;
     if (accepted && (row.response_due_at == 0 || row.accepted_at <= row.response_due_at)) ++f.responded_on_time;
   }
-  if (accepted) t.response_us.push_back(row.accepted_at - row.created_at);
+  if (accepted) {
+    t.response_us.push_back(row.accepted_at - row.created_at);
+    if (auto w = Working(row.created_at, row.accepted_at)) t.response_working_s.push_back(*w);
+  }
+  const int level = LevelRank(row.level);
+  if (level >= 0) ++f.by_level[static_cast<size_t>(level)];
+  if (level > 0) ++f.escalated;
 
   ++f.needed_resolution;
   const bool resolved = row.resolved_at != 0 &&
                         (row.status == TicketStatus::kResolved || row.status == TicketStatus::kClosed);
   if (resolved) {
     ++f.resolved;
+    if (row.resolve_due_at == 0 || row.resolved_at <= row.resolve_due_at) ++f.resolved_on_time;
     t.resolution_us.push_back(row.resolved_at - row.created_at);
+    if (auto w = Working(row.created_at, row.resolved_at)) t.resolution_working_s.push_back(*w);
   }
 
   if (row.satisfaction == "satisfied") ++f.satisfied;
@@ -134,6 +150,9 @@ void ReportBuilder::Complete(Tally& t) {
     f.p90_response_s = Percentile(t.response_us, 90) / kMicros;
   }
   if (!t.resolution_us.empty()) f.median_resolution_s = Percentile(t.resolution_us, 50) / kMicros;
+  f.resolution_on_time_rate = Rate(f.resolved_on_time, f.resolved);
+  if (!t.response_working_s.empty()) f.median_response_working_s = Percentile(t.response_working_s, 50);
+  if (!t.resolution_working_s.empty()) f.median_resolution_working_s = Percentile(t.resolution_working_s, 50);
 }
 
 Report ReportBuilder::Finish() && {
@@ -157,8 +176,16 @@ Report ReportBuilder::Finish() && {
     a.unsatisfied += g.unsatisfied;
     a.no_answer += g.no_answer;
     a.overdue += g.overdue;
-    total.response_us.insert(total.response_us.end(), t.response_us.begin(), t.response_us.end());
-    total.resolution_us.insert(total.resolution_us.end(), t.resolution_us.begin(), t.resolution_us.end());
+    a.resolved_on_time += g.resolved_on_time;
+    a.escalated += g.escalated;
+    for (size_t i = 0; i < a.by_level.size(); ++i) a.by_level[i] += g.by_level[i];
+    auto append = [](std::vector<int64_t>& to, const std::vector<int64_t>& from) {
+      to.insert(to.end(), from.begin(), from.end());
+    };
+    append(total.response_us, t.response_us);
+    append(total.resolution_us, t.resolution_us);
+    append(total.response_working_s, t.response_working_s);
+    append(total.resolution_working_s, t.resolution_working_s);
     Complete(t);
     t.figures.key = key;
     r.groups.push_back(std::move(t.figures));
@@ -170,8 +197,8 @@ Report ReportBuilder::Finish() && {
 }
 
 StatusOr<Report> BuildReport(TicketStore& store, ReportGroupBy group_by, ReportWindow window,
-                             const std::optional<TicketScope>& scope, int64_t now) {
-  ReportBuilder builder(group_by, window, now);
+                             const std::optional<TicketScope>& scope, int64_t now, const Calendar* calendar) {
+  ReportBuilder builder(group_by, window, now, calendar);
   Status s = store.ReportRows(window.from, window.to, scope, [&](const ReportRow& row) { builder.Add(row); });
   if (!s.ok()) return s;
   return std::move(builder).Finish();

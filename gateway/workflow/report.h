@@ -31,6 +31,14 @@
 //  - overdue: open tickets past response_due_at without acceptance, or past resolve_due_at
 //    without resolution. Open means not resolved, closed, rejected or merged; a ticket waiting
 //    for the resident is not overdue either, because its deadline clock is paused.
+//  - resolution_on_time_rate (按时办结率) = resolved_on_time / resolved: resolved tickets whose
+//    resolved_at is within their resolution deadline (the one in force when it was resolved:
+//    pauses for the resident moved it, an escalation restarted it at the new level).
+//  - median_response_working_s / median_resolution_working_s: the same durations counted in
+//    working time on calendar.yaml (nights, weekends, holidays and lunch excluded), as staff
+//    are judged; absent without a calendar.
+//  - escalated: valid tickets above the grid level now; by_level counts each level (grid,
+//    community, street, district).
 // Deadlines at 0 (none set) never make a ticket late.
 #pragma once
 
@@ -46,6 +54,7 @@
 #include "gateway/core/status.h"
 #include "gateway/core/ticket_status.h"
 #include "gateway/store/store.h"
+#include "gateway/workflow/calendar.h"
 
 namespace gridrelay::workflow {
 
@@ -88,12 +97,18 @@ struct ReportFigures {
   int64_t unsatisfied = 0;
   int64_t no_answer = 0;
   int64_t overdue = 0;
+  int64_t resolved_on_time = 0;
+  int64_t escalated = 0;
+  std::array<int64_t, 4> by_level{};  // grid, community, street, district
   std::optional<double> response_rate;
   std::optional<double> resolution_rate;
   std::optional<double> satisfaction_rate;
   std::optional<int64_t> median_response_s;
   std::optional<int64_t> p90_response_s;
   std::optional<int64_t> median_resolution_s;
+  std::optional<double> resolution_on_time_rate;
+  std::optional<int64_t> median_response_working_s;
+  std::optional<int64_t> median_resolution_working_s;
 
   int64_t count(TicketStatus s) const;
 };
@@ -110,7 +125,8 @@ struct Report {
 // Memory: a few counters per group and one duration per accepted or resolved ticket.
 class ReportBuilder {
  public:
-  ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_t now);
+  // `calendar` (may be null: no working-time figures) outlives the builder.
+  ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_t now, const Calendar* calendar);
   void Add(const ReportRow& row);
   Report Finish() &&;
 
@@ -119,22 +135,28 @@ class ReportBuilder {
     ReportFigures figures;
     std::vector<int64_t> response_us;
     std::vector<int64_t> resolution_us;
+    std::vector<int64_t> response_working_s;
+    std::vector<int64_t> resolution_working_s;
   };
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::string_view KeyOf(const ReportRow& row) const;
+  // Working seconds in [a, b) (Unix microseconds); nullopt without a calendar.
+  std::optional<int64_t> Working(int64_t a, int64_t b) const;
   static void Complete(Tally& t);
 
   ReportGroupBy group_by_;
   ReportWindow window_;
   int64_t now_;
+  const Calendar* calendar_;
   std::unordered_map<std::string, Tally, KeyHash, std::equal_to<>> groups_;
 };
 
 // GET /api/v1/stats: reads the window's rows in `scope` (nullopt: every ticket) and aggregates.
 [[nodiscard]] StatusOr<Report> BuildReport(TicketStore& store, ReportGroupBy group_by, ReportWindow window,
-                                           const std::optional<TicketScope>& scope, int64_t now);
+                                           const std::optional<TicketScope>& scope, int64_t now,
+                                           const Calendar* calendar);
 
 }  // namespace gridrelay::workflow

@@ -157,26 +157,27 @@ TEST_SUITE("stats") {
     StatsFixture fx;
     std::ostringstream out, err;
     ReportArgs args{.from = "2026-11-01", .to = "2026-11-30", .group_by = "grid", .json = true};
-    REQUIRE(RunReport(*fx.t.gateway().store(), args, fx.clock.NowMicros(), out, err) == 0);
+    REQUIRE(RunReport(*fx.t.gateway().store(), args, fx.t.gateway().runtime()->calendar.get(), fx.clock.NowMicros(), out, err) == 0);
     const auto api = fx.t.Api("/api/v1/stats?from=2026-11-01&to=2026-11-30&group_by=grid");
     CHECK(nlohmann::json::parse(out.str()) == api);
 
     std::ostringstream table;
     args.json = false;
-    REQUIRE(RunReport(*fx.t.gateway().store(), args, fx.clock.NowMicros(), table, err) == 0);
+    REQUIRE(RunReport(*fx.t.gateway().store(), args, fx.t.gateway().runtime()->calendar.get(), fx.clock.NowMicros(), table, err) == 0);
     const std::string text = table.str();
     CAPTURE(text);
     CHECK(text.find("tickets created 2026-11-01T00:00:00+08:00 .. 2026-12-01T00:00:00+08:00, by grid") !=
           std::string::npos);
     // grid-b: 2 tickets, 50% responded and resolved, no satisfaction figure, 1 no answer,
-    // 1 h median and p90 response, 3 h median resolution, 1 overdue, none merged.
-    CHECK(text.find("grid-b      2     50.0%       50.0%             -          1             1h0m          1h0m               3h0m        1       0") !=
+    // 1 h median and p90 response, 3 h median resolution, all resolved on time, 1 h and 2 h in
+    // working time (the rest fell outside working hours), 1 overdue, none escalated or merged.
+    CHECK(text.find("grid-b      2     50.0%       50.0%             -          1             1h0m          1h0m               3h0m   100.0%              1h0m                2h0m        1          0       0") !=
           std::string::npos);
-    CHECK(text.find("total       5     50.0%       75.0%        100.0%          1             1h0m          3h0m               5h0m        1       0") != std::string::npos);
+    CHECK(text.find("total       5     50.0%       75.0%        100.0%          1             1h0m          3h0m               5h0m   100.0%              1h0m               3h30m        1          0       0") != std::string::npos);
 
     std::ostringstream bad_out, bad_err;
     args.group_by = "street";
-    CHECK(RunReport(*fx.t.gateway().store(), args, fx.clock.NowMicros(), bad_out, bad_err) == 2);
+    CHECK(RunReport(*fx.t.gateway().store(), args, fx.t.gateway().runtime()->calendar.get(), fx.clock.NowMicros(), bad_out, bad_err) == 2);
     CHECK(bad_err.str().find("--group-by") != std::string::npos);
   }
 

@@ -102,7 +102,7 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
   // Served by tickets_created; the scope is an OR of IN lists, as in ListTickets.
   std::string sql =
       "SELECT id, status, grid_id, community_id, team_id, intent, satisfaction, created_at, accepted_at, "
-      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into FROM tickets "
+      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into, level FROM tickets "
       "WHERE created_at >= ?1 AND created_at < ?2";
   std::vector<std::string> scope_values;
   sql += ScopeClause(scope, 3, &scope_values);
@@ -132,6 +132,7 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
     r.response_due_at = s.Int(11);
     r.resolve_due_at = s.Int(12);
     r.merged_into = s.Int(13);
+    r.level = s.TextView(14);
     visit(r);
   }
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/workflow/report.h"
+#include "tests/gateway/workflow/workflow_test_util.h"
 
 namespace gridrelay::workflow {
 namespace {
@@ -26,7 +27,7 @@ ReportRow Row(TicketStatus status = TicketStatus::kDispatched) {
 
 Report Build(const std::vector<ReportRow>& rows, int64_t now = kT0 + 10 * kHour,
              ReportGroupBy by = ReportGroupBy::kGrid) {
-  ReportBuilder b(by, kWindow, now);
+  ReportBuilder b(by, kWindow, now, &testing::ShippedCalendar());
   for (const ReportRow& r : rows) b.Add(r);
   return std::move(b).Finish();
 }
@@ -34,6 +35,48 @@ Report Build(const std::vector<ReportRow>& rows, int64_t now = kT0 + 10 * kHour,
 }  // namespace
 
 TEST_SUITE("Report") {
+  TEST_CASE("deadlines' figures: resolved on time, working-time durations, escalations by level") {
+    using testing::T;
+    constexpr int64_t kS = 1'000'000;
+    // Created Friday 2026-10-09 17:00: the next working time is the 调休 Saturday 10-10 at 09:00.
+    const int64_t created = T("2026-10-09T17:00:00+08:00") * kS;
+    const ReportWindow window{created, created + 30 * 24 * kHour};
+    ReportRow on_time;
+    on_time.id = 1;
+    on_time.status = TicketStatus::kClosed;
+    on_time.grid_id = "grid-a";
+    on_time.level = "grid";
+    on_time.created_at = created;
+    on_time.accepted_at = T("2026-10-10T09:30:00+08:00") * kS;   // 30 + 30 working minutes
+    on_time.resolved_at = T("2026-10-10T14:00:00+08:00") * kS;   // 30 + 180 + 30 working minutes
+    on_time.resolve_due_at = T("2026-10-11T17:00:00+08:00") * kS;
+    ReportRow late = on_time;
+    late.id = 2;
+    late.level = "street";
+    late.resolve_due_at = T("2026-10-10T12:00:00+08:00") * kS;  // resolved after its deadline
+    ReportRow open = on_time;
+    open.id = 3;
+    open.status = TicketStatus::kInProgress;
+    open.level = "community";
+    open.resolved_at = 0;
+    ReportBuilder b(ReportGroupBy::kGrid, window, created + 48 * kHour, &testing::ShippedCalendar());
+    for (const ReportRow& r : {on_time, late, open}) b.Add(r);
+    Report r = std::move(b).Finish();
+    CHECK(r.total.resolved == 2);
+    CHECK(r.total.resolved_on_time == 1);
+    CHECK(r.total.resolution_on_time_rate == doctest::Approx(0.5));
+    CHECK(r.total.median_response_working_s == 3600);
+    CHECK(r.total.median_resolution_working_s == 4 * 3600);
+    CHECK(r.total.escalated == 2);
+    CHECK(r.total.by_level == std::array<int64_t, 4>{1, 1, 1, 0});
+    // Without a calendar the working-time figures are absent, not zero.
+    ReportBuilder plain(ReportGroupBy::kGrid, window, created + 48 * kHour, nullptr);
+    plain.Add(on_time);
+    Report p = std::move(plain).Finish();
+    CHECK_FALSE(p.total.median_response_working_s.has_value());
+    CHECK(p.total.median_response_s == 16 * 3600 + 1800);
+  }
+
   TEST_CASE("a merged ticket counts only as merged: its survivor carries the request") {
     ReportRow merged = Row(TicketStatus::kMerged);
     ReportRow folded = Row(TicketStatus::kAccepted);  // merged_into set before the status says so
