@@ -62,6 +62,7 @@ class Gateway {
   Status Reload();
 
   int port() const { return server_ ? server_->port() : 0; }
+  int metrics_port() const { return server_ ? server_->metrics_port() : 0; }
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
   Store* store() { return store_.get(); }
   Metrics* metrics() { return &metrics_; }

@@ -8,6 +8,8 @@ GRIDRELAY_PACKAGES=(
   # libraries (shared/docs/build-notes.md says how each is found and linked)
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libre2-dev doctest-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libopencc-dev libpugixml-dev
+  # the inbound HTTP server: Boost.Beast and Asio (header-only)
+  libboost-dev
   # benchmarks: the Hyperscan reference, the HTTP load generator, Google Benchmark (reports)
   libhyperscan-dev wrk libbenchmark-dev
 )

@@ -21,7 +21,7 @@ for s in run test bench; do
   check "scripts/$s installs missing packages" grep -q 'gridrelay_install_deps' "scripts/$s"
 done
 check "only scripts/deps.sh names packages" bash -c '! grep -lE "apt-get install" scripts/run scripts/test scripts/bench .ci/run'
-for p in build-essential cmake pkg-config curl ca-certificates python3 libcpp-httplib-dev libre2-dev doctest-dev wrk; do
+for p in build-essential cmake pkg-config curl ca-certificates python3 libcpp-httplib-dev libboost-dev libre2-dev doctest-dev wrk; do
   check "the package list has $p" grep -qw "$p" scripts/deps.sh
 done
 check "the dependency rule holds" scripts/check-deps
@@ -42,6 +42,7 @@ check "check-deps refuses a room's header in intents/" planted intents/normalise
 check "check-deps refuses one platform including another" planted adapters/feishu/feishu_wire.h '#include "adapters/wecom/msg_crypt.h"' 'adapters/feishu/feishu_wire.h'
 check "check-deps refuses a store engine outside the store" planted gateway/ingest/inbox.cc '#include "gateway/store/sqlite/sqlite_store.h"' 'gateway/ingest/inbox.cc'
 check "check-deps refuses the workflow in the calendar (below the runtime)" planted gateway/workflow/calendar.cc '#include "gateway/workflow/actor.h"' 'gateway/workflow/calendar.cc'
-check "check-deps refuses <httplib.h> outside the server" planted gateway/api/api.cc '#include <httplib.h>' 'gateway/api/api.cc'
+check "check-deps refuses <httplib.h> outside the outbound client" planted gateway/api/api.cc '#include <httplib.h>' 'gateway/api/api.cc'
+check "check-deps refuses Boost outside the server" planted gateway/ingest/inbox.cc "#include <boost/asio.hpp>" "gateway/ingest/inbox.cc"
 if [ $fail -eq 0 ]; then echo "repo checks: ok"; fi
 exit $fail

@@ -12,7 +12,9 @@
 namespace gridrelay::generic {
 namespace {
 
-// Reads an optional string field; numbers are accepted for ids (platforms often send them).
+// Reads an optional string field; integers are accepted for ids (platforms often send them)
+// and kept exact: 18446744073709551615 stays that, never -1, so two different ids can never
+// share a dedup key. A number that is not an exact integer (1.5, 1e30) is refused.
 Status ReadId(const nlohmann::json& body, const char* key, bool required, std::string* out) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) {
@@ -21,10 +23,12 @@ Status ReadId(const nlohmann::json& body, const char* key, bool required, std::s
   }
   if (it->is_string()) {
     *out = it->get<std::string>();
+  } else if (it->is_number_unsigned()) {
+    *out = std::to_string(it->get<uint64_t>());
   } else if (it->is_number_integer()) {
     *out = std::to_string(it->get<int64_t>());
   } else {
-    return Status::InvalidArgument(std::string("field '") + key + "' must be a string");
+    return Status::InvalidArgument(std::string("field '") + key + "' must be a string or an integer (at most 64 bits)");
   }
   if (required && out->empty()) return Status::InvalidArgument(std::string("field '") + key + "' must not be empty");
   if (out->size() > 256) return Status::InvalidArgument(std::string("field '") + key + "' is longer than 256 bytes");
@@ -84,7 +88,12 @@ class GenericAdapter final : public Adapter {
       for (const auto& a : *att) {
         if (!a.is_object() || !a.contains("ref") || !a["ref"].is_string())
           return Status::InvalidArgument("each attachment must be {\"kind\": ..., \"ref\": \"...\"}");
-        m.attachments.push_back({a.value("kind", std::string("file")), a["ref"].get<std::string>()});
+        std::string kind = "file";
+        if (auto k = a.find("kind"); k != a.end() && !k->is_null()) {
+          if (!k->is_string()) return Status::InvalidArgument("an attachment's 'kind' must be a string");
+          kind = k->get<std::string>();
+        }
+        m.attachments.push_back({std::move(kind), a["ref"].get<std::string>()});
       }
     }
     return out;

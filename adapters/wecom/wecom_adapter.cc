@@ -214,11 +214,11 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseWebhook(const WebhookRequest& request
   if (!inner_format.ok()) return Status::InvalidArgument("decrypted message: " + inner_format.status().message());
   auto message = ParsePayload(*inner_format, *plaintext);
   if (!message.ok()) return Status::InvalidArgument("decrypted message: " + message.status().message());
-  return ParseMessage(*message, *inner_format, *ts);
+  return ParseMessage(*message, *inner_format, *ts, *plaintext);
 }
 
 StatusOr<ParsedWebhook> WecomAdapter::ParseMessage(const PayloadNode& msg, PayloadFormat format,
-                                                   int64_t timestamp) const {
+                                                   int64_t timestamp, std::string_view plaintext) const {
   InboundMessage m;
   m.channel = channel_;
   m.sent_at = timestamp;
@@ -235,9 +235,13 @@ StatusOr<ParsedWebhook> WecomAdapter::ParseMessage(const PayloadNode& msg, Paylo
     return parsed;
   }
   if (m.sender_id.empty()) return Status::InvalidArgument("decrypted message has no sender");
-  // MsgId where WeCom gives one; otherwise sender + CreateTime, as WeCom's docs prescribe.
-  m.dedup_key = !m.platform_msg_id.empty() ? m.platform_msg_id
-                                           : "from:" + m.sender_id + ":" + std::to_string(m.sent_at);
+  // MsgId where WeCom gives one; otherwise sender + CreateTime, as WeCom's docs prescribe, and
+  // the digest of the decrypted callback: two different messages from one sender in the same
+  // second are two messages, while a re-delivery (the same callback again) is still one.
+  m.dedup_key = !m.platform_msg_id.empty()
+                    ? m.platform_msg_id
+                    : "from:" + m.sender_id + ":" + std::to_string(m.sent_at) + ":" +
+                          crypto::Sha256Hex(plaintext).substr(0, 32);
   parsed.kind = ParsedWebhook::Kind::kMessage;
   parsed.message = std::move(m);
   return parsed;

@@ -76,7 +76,9 @@ class WecomAdapter final : public Adapter {
  private:
   WecomAdapter(std::string channel, WecomSettings settings, MsgCrypt crypt, const AdapterEnv& env);
 
-  StatusOr<ParsedWebhook> ParseMessage(const PayloadNode& msg, PayloadFormat format, int64_t timestamp) const;
+  // `plaintext` is the decrypted callback, whose digest tells apart messages without a MsgId.
+  StatusOr<ParsedWebhook> ParseMessage(const PayloadNode& msg, PayloadFormat format, int64_t timestamp,
+                                       std::string_view plaintext) const;
   // Fill `out` from a decrypted callback; false when it is not a message (an event, a click).
   bool FillRobotMessage(const PayloadNode& msg, InboundMessage& out) const;
   bool FillAppMessage(const PayloadNode& msg, InboundMessage& out) const;

@@ -25,8 +25,11 @@ Status LoadMain(const YamlFile& f, Config* c) {
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"server", "store", "delivery", "processing", "channels"}, "gridrelay.yaml"));
 
   if (YAML::Node s = root["server"]) {
-    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"listen", "max_body_bytes", "threads", "keep_alive_seconds",
-                                       "read_timeout_seconds", "keep_alive_max_count"}, "server"));
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"listen", "max_body_bytes", "threads", "io_threads", "keep_alive_seconds",
+                                       "read_timeout_seconds", "request_timeout_seconds", "keep_alive_max_count",
+                                       "max_header_bytes", "max_headers", "max_connections",
+                                       "max_connections_per_source", "listen_backlog", "metrics_listen",
+                                       "metrics_token"}, "server"));
     std::string listen;
     GR_RETURN_IF_ERROR(f.Read(s, "listen", &listen));
     if (!listen.empty()) {
@@ -42,6 +45,34 @@ Status LoadMain(const YamlFile& f, Config* c) {
     if (c->server.threads < 2 || c->server.threads > 4096) return f.Error(s["threads"], "threads must be 2..4096");
     if (c->server.keep_alive_seconds < 1) return f.Error(s["keep_alive_seconds"], "keep_alive_seconds must be >= 1");
     if (c->server.read_timeout_seconds < 1) return f.Error(s["read_timeout_seconds"], "read_timeout_seconds must be >= 1");
+    ServerOptions& o = c->server;
+    GR_RETURN_IF_ERROR(f.Read(s, "io_threads", &o.io_threads));
+    GR_RETURN_IF_ERROR(f.Read(s, "request_timeout_seconds", &o.request_timeout_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_header_bytes", &o.max_header_bytes));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_headers", &o.max_headers));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_connections", &o.max_connections));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_connections_per_source", &o.max_connections_per_source));
+    GR_RETURN_IF_ERROR(f.Read(s, "listen_backlog", &o.listen_backlog));
+    GR_RETURN_IF_ERROR(f.Read(s, "metrics_listen", &o.metrics_listen));
+    GR_RETURN_IF_ERROR(f.Read(s, "metrics_token", &o.metrics_token));
+    if (o.io_threads < 1 || o.io_threads > 64) return f.Error(s["io_threads"], "io_threads must be 1..64");
+    if (o.request_timeout_seconds < 1 || o.request_timeout_seconds > 3600)
+      return f.Error(s["request_timeout_seconds"], "request_timeout_seconds must be 1..3600");
+    if (o.max_header_bytes < 1024 || o.max_header_bytes > (size_t{1} << 20))
+      return f.Error(s["max_header_bytes"], "max_header_bytes must be 1024..1048576");
+    if (o.max_headers < 8 || o.max_headers > 10000) return f.Error(s["max_headers"], "max_headers must be 8..10000");
+    if (o.max_connections < 16 || o.max_connections > 1000000)
+      return f.Error(s["max_connections"], "max_connections must be 16..1000000");
+    if (o.max_connections_per_source < 1 || o.max_connections_per_source > o.max_connections)
+      return f.Error(s["max_connections_per_source"], "max_connections_per_source must be 1..max_connections");
+    if (o.listen_backlog < 1024 || o.listen_backlog > 65535)
+      return f.Error(s["listen_backlog"], "listen_backlog must be 1024..65535");
+    if (!o.metrics_listen.empty()) {
+      Status st = ParseListen(o.metrics_listen, &o.metrics_host, &o.metrics_port);
+      if (!st.ok()) return f.Error(s["metrics_listen"], st.message());
+    }
+    if (!o.metrics_token.empty() && o.metrics_token.size() < 16)
+      return f.Error(s["metrics_token"], "metrics_token must be at least 16 characters");
   }
   if (YAML::Node s = root["store"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"data_dir", "dedup_window_days", "group_commit_max_batch"}, "store"));

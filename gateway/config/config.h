@@ -26,13 +26,26 @@ namespace gridrelay {
 struct ServerOptions {
   std::string host = "127.0.0.1";      // Default: loopback only
   int port = 8080;
-  size_t max_body_bytes = 1 << 20;     // Default: 1 MiB; larger bodies get 413
-  // An idle keep-alive connection holds a thread in cpp-httplib, so the pool must be larger
-  // than the connections expected, and idle connections are closed after a few seconds.
-  int threads = 256;                   // Default: 256
-  int keep_alive_seconds = 5;          // Default: 5
-  int read_timeout_seconds = 5;        // Default: 5
+  size_t max_body_bytes = 1 << 20;     // Default: 1 MiB; larger bodies get 413, however framed (chunked too)
+  // The server is event-driven: a connection costs a socket and buffers, not a thread. These
+  // threads run the handlers, which wait on their commit.
+  int threads = 64;                    // Default: 64 handler threads
+  int io_threads = 2;                  // Default: 2 threads reading and writing sockets
+  int keep_alive_seconds = 5;          // Default: 5; an idle kept-alive connection is closed after it
+  int read_timeout_seconds = 5;        // Default: 5; a new connection must start its request within it
+  int request_timeout_seconds = 10;    // Default: 10; a whole request, first byte to last, within it
   int keep_alive_max_count = 100000;   // Default: 100000 requests per connection
+  size_t max_header_bytes = 16384;     // Default: 16 KiB for the request line and all headers (431)
+  int max_headers = 100;               // Default: 100 header fields (431)
+  int max_connections = 10000;         // Default: 10000 open connections in all; more are closed at accept
+  int max_connections_per_source = 256;  // Default: 256 open connections from one address
+  int listen_backlog = 1024;           // Default: 1024 (at least 1024)
+  // /metrics on an address of its own (HOST:PORT; "" = on the main listener), and a bearer
+  // token it requires ("" = none).
+  std::string metrics_listen;          // Default: "" (served on `listen`)
+  std::string metrics_host;            // from metrics_listen
+  int metrics_port = 0;                // from metrics_listen
+  std::string metrics_token;           // Default: "" (no token)
 };
 
 struct StoreOptions {

@@ -284,6 +284,13 @@ TEST_SUITE("e2e bad input") {
         {"no secret", TestGateway::Message("a", "g1", "x").dump(), "", "demo", 401, "Bearer"},
         {"an unknown channel", TestGateway::Message("a", "g1", "x").dump(), secret, "nope", 404, "nope"},
         {"a body over the limit", std::string(70000, 'x'), secret, "demo", 413, "max_body_bytes"},
+        {"an attachment kind of the wrong type",
+         R"({"msg_id":"a","group_id":"g1","sender_id":"u","text":"x","attachments":[{"kind":42,"ref":"r"}]})", secret,
+         "demo", 400, "kind"},
+        {"a msg_id that is not an exact integer", R"({"msg_id":1.5,"group_id":"g1","sender_id":"u","text":"x"})", secret,
+         "demo", 400, "msg_id"},
+        {"a msg_id beyond 64 bits", R"({"msg_id":18446744073709551616,"group_id":"g1","sender_id":"u","text":"x"})",
+         secret, "demo", 400, "msg_id"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);
@@ -300,6 +307,40 @@ TEST_SUITE("e2e bad input") {
     // The server is still up and the earlier message is intact.
     REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));
     CHECK(t.Api("/api/v1/tickets")["tickets"][0]["text"] == kFacilities);
+  }
+}
+
+TEST_SUITE("e2e dedup keys") {
+  TEST_CASE("integer msg_ids are kept exact: 18446744073709551615 and -1 are two messages, each deduplicated") {
+    TestGateway t;
+    auto body = [](nlohmann::json id) {
+      nlohmann::json m = TestGateway::Message("", "g1", kFacilities);
+      m["msg_id"] = std::move(id);
+      return m;
+    };
+    const std::vector<nlohmann::json> ids = {nlohmann::json(uint64_t{18446744073709551615u}), nlohmann::json(int64_t{-1}),
+                                             nlohmann::json(int64_t{9223372036854775807}),
+                                             nlohmann::json(uint64_t{9223372036854775808u})};
+    std::set<int64_t> message_ids;
+    for (const auto& id : ids) {
+      CAPTURE(id.dump());
+      auto res = t.PostGeneric(body(id));
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      auto j = nlohmann::json::parse(res->body);
+      CHECK(j["duplicate"] == false);
+      message_ids.insert(j["message_id"].get<int64_t>());
+    }
+    CHECK(message_ids.size() == ids.size());
+    // Each one again is its own duplicate, and the same integer written as a string is the same id.
+    for (const auto& id : ids) {
+      auto res = t.PostGeneric(body(id));
+      REQUIRE(res);
+      CHECK(nlohmann::json::parse(res->body)["duplicate"] == true);
+    }
+    auto as_string = t.PostGeneric(body("18446744073709551615"));
+    REQUIRE(as_string);
+    CHECK(nlohmann::json::parse(as_string->body)["duplicate"] == true);
   }
 }
 

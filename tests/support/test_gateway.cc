@@ -42,7 +42,7 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
                              : options_.delivery;
   WriteFile(config_dir_ / "gridrelay.yaml",
             "server:\n  listen: 127.0.0.1:0\n  threads: 160\n  keep_alive_seconds: 2\n  read_timeout_seconds: 2\n"
-            "  max_body_bytes: 65536\n"
+            "  max_body_bytes: 65536\n" + options_.extra_server +
             "store:\n  data_dir: " + data_dir_.string() + "\n"
             "processing:\n  poll_ms: 50\n"
             "delivery:\n" + delivery +

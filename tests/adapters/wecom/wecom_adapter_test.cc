@@ -384,6 +384,42 @@ TEST_CASE("a byte-identical retry parses to the same dedup key") {
   CHECK(second->message.dedup_key == first->message.dedup_key);
 }
 
+TEST_CASE("messages without a MsgId from one sender in the same second keep apart; a retry still matches") {
+  // Robot mode keys them by sender and the callback's time; app mode by sender and CreateTime.
+  struct Mode {
+    const char* name;
+    json settings;
+    std::string receive_id;
+    std::string first, second;
+  };
+  const std::vector<Mode> modes = {
+      {"robot", RobotSettings(), "",
+       "<xml><ChatId>C</ChatId><ChatType>group</ChatType><From><UserId>u</UserId></From>"
+       "<MsgType>text</MsgType><Text><Content>3栋电梯坏了</Content></Text></xml>",
+       "<xml><ChatId>C</ChatId><ChatType>group</ChatType><From><UserId>u</UserId></From>"
+       "<MsgType>text</MsgType><Text><Content>5栋也停水了</Content></Text></xml>"},
+      {"app", AppSettings(), kCorpId,
+       "<xml><ToUserName>corp</ToUserName><FromUserName>u</FromUserName><CreateTime>1699999999</CreateTime>"
+       "<MsgType>text</MsgType><Content>3栋电梯坏了</Content><AgentID>1</AgentID></xml>",
+       "<xml><ToUserName>corp</ToUserName><FromUserName>u</FromUserName><CreateTime>1699999999</CreateTime>"
+       "<MsgType>text</MsgType><Content>5栋也停水了</Content><AgentID>1</AgentID></xml>"},
+  };
+  for (const auto& mode : modes) {
+    CAPTURE(mode.name);
+    auto adapter = MakeAdapter(mode.settings);
+    auto a = adapter->ParseWebhook(EncryptedPost(mode.first, mode.receive_id, kNow), kNow);
+    auto b = adapter->ParseWebhook(EncryptedPost(mode.second, mode.receive_id, kNow), kNow);
+    auto retry = adapter->ParseWebhook(EncryptedPost(mode.first, mode.receive_id, kNow, false, "99"), kNow + 5);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE(retry.ok());
+    REQUIRE(a->kind == ParsedWebhook::Kind::kMessage);
+    CHECK(a->message.dedup_key.rfind("from:u:", 0) == 0);
+    CHECK(a->message.dedup_key != b->message.dedup_key);
+    CHECK(retry->message.dedup_key == a->message.dedup_key);
+  }
+}
+
 // Opens a passive reply the way WeCom would: verify the signature, decrypt, parse.
 PayloadNode OpenReply(const WebhookReply& reply, const std::string& receive_id, bool json_format) {
   auto crypt = MsgCrypt::Create(kToken, kAesKey, receive_id);

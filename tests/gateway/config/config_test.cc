@@ -83,9 +83,16 @@ TEST_SUITE("config") {
   TEST_CASE("a broken config is refused with the file and the line") {
     const std::vector<BrokenCase> cases = {
         {"a YAML syntax error", "gridrelay.yaml", "server:\n", "server:\n  listen: [oops\n", "gridrelay.yaml:"},
-        {"an unknown key", "gridrelay.yaml", "  threads: 256", "  thread: 256", "gridrelay.yaml:9: unknown key 'thread'"},
+        {"an unknown key", "gridrelay.yaml", "  threads: 64", "  thread: 64", "gridrelay.yaml:9: unknown key 'thread'"},
         {"a bad listen address", "gridrelay.yaml", "listen: 127.0.0.1:8080", "listen: nowhere", "gridrelay.yaml:7:"},
         {"a number of the wrong type", "gridrelay.yaml", "max_attempts: 8", "max_attempts: many", "max_attempts"},
+        {"a listen backlog under 1024", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  listen_backlog: 128\n", "gridrelay.yaml:12: listen_backlog must be 1024..65535"},
+        {"no request deadline", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  request_timeout_seconds: 0\n", "gridrelay.yaml:12: request_timeout_seconds must be 1..3600"},
+        {"a header limit too small", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  max_header_bytes: 10\n", "gridrelay.yaml:12: max_header_bytes must be"},
+        {"no header fields allowed", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  max_headers: 0\n", "gridrelay.yaml:12: max_headers must be"},
+        {"a per-source cap of 0", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  max_connections_per_source: 0\n", "gridrelay.yaml:12: max_connections_per_source must be"},
+        {"a bad metrics address", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  metrics_listen: nowhere\n", "gridrelay.yaml:12: listen address 'nowhere'"},
+        {"a short metrics token", "gridrelay.yaml", "  read_timeout_seconds: 5\n", "  read_timeout_seconds: 5\n  metrics_token: abc\n", "gridrelay.yaml:12: metrics_token must be at least 16"},
         {"an unknown channel type", "gridrelay.yaml", "type: generic", "type: telegraph", "unknown type 'telegraph'"},
         {"a short generic secret", "gridrelay.yaml", "secret: gridrelay-demo-secret\n\n  # Where", "secret: short\n\n  # Where", "at least 16"},
         {"a grid whose worker does not exist", "routing.yaml", "worker: w-wang", "worker: w-nobody", "routing.yaml:28: grid 'grid-hexie-1' names worker 'w-nobody'"},
