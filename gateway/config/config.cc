@@ -53,15 +53,23 @@ Status LoadMain(const YamlFile& f, Config* c) {
   }
   if (YAML::Node s = root["delivery"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"workers", "max_attempts", "backoff_initial_ms", "backoff_max_ms",
-                                       "lease_seconds", "global_per_second"}, "delivery"));
+                                       "lease_seconds", "global_per_second", "retry_horizon_seconds",
+                                       "channel_concurrency"}, "delivery"));
     GR_RETURN_IF_ERROR(f.Read(s, "workers", &c->delivery.workers));
     GR_RETURN_IF_ERROR(f.Read(s, "max_attempts", &c->delivery.max_attempts));
     GR_RETURN_IF_ERROR(f.Read(s, "backoff_initial_ms", &c->delivery.backoff_initial_ms));
     GR_RETURN_IF_ERROR(f.Read(s, "backoff_max_ms", &c->delivery.backoff_max_ms));
     GR_RETURN_IF_ERROR(f.Read(s, "lease_seconds", &c->delivery.lease_seconds));
     GR_RETURN_IF_ERROR(f.Read(s, "global_per_second", &c->delivery.global_per_second));
+    GR_RETURN_IF_ERROR(f.Read(s, "retry_horizon_seconds", &c->delivery.retry_horizon_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "channel_concurrency", &c->delivery.channel_concurrency));
     if (c->delivery.workers < 0 || c->delivery.workers > 64) return f.Error(s["workers"], "workers must be 0..64");
-    if (c->delivery.max_attempts < 1) return f.Error(s["max_attempts"], "max_attempts must be >= 1");
+    if (c->delivery.max_attempts < 0)
+      return f.Error(s["max_attempts"], "max_attempts must be >= 0 (0: no count, retry_horizon_seconds decides)");
+    if (c->delivery.retry_horizon_seconds < 1 || c->delivery.retry_horizon_seconds > 30 * 86400)
+      return f.Error(s["retry_horizon_seconds"], "retry_horizon_seconds must be 1..2592000 (30 days)");
+    if (c->delivery.channel_concurrency < 1 || c->delivery.channel_concurrency > 64)
+      return f.Error(s["channel_concurrency"], "channel_concurrency must be 1..64");
     if (c->delivery.backoff_initial_ms < 1 || c->delivery.backoff_max_ms < c->delivery.backoff_initial_ms)
       return f.Error(s, "backoff_initial_ms must be >= 1 and <= backoff_max_ms");
     if (c->delivery.lease_seconds < 1) return f.Error(s["lease_seconds"], "lease_seconds must be >= 1");

@@ -43,7 +43,9 @@ struct StoreOptions {
 
 struct DeliveryOptions {
   int workers = 4;                     // Default: 4 sender threads; 0 pauses delivery
-  int max_attempts = 8;                // Default: 8, then the row is dead-lettered
+  int max_attempts = 0;                // Default: 0 = no count; the horizon decides (>0: also dead after this many)
+  int64_t retry_horizon_seconds = 86400;  // Default: 24 h from creation (or requeue), then a failing row is dead
+  int channel_concurrency = 2;         // Default: 2; senders one channel (platform endpoint) may occupy at once
   int64_t backoff_initial_ms = 1000;   // Default: 1 s before the second attempt
   int64_t backoff_max_ms = 300000;     // Default: 5 min at most between attempts
   int lease_seconds = 60;              // Default: 60; a row leased by a crashed sender is retried after it
