@@ -329,7 +329,7 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
-                                        "intent_labels", "loop"}, "templates.yaml"));
+                                        "intent_labels", "loop", "sensitive_group_notice"}, "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
     if (!n) return Status::Ok();
@@ -346,6 +346,13 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
       return f.Error(root["loop"] ? root["loop"] : root, std::string("loop needs a template for '") + key + "'");
   GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
   GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
+  if (YAML::Node n = root["sensitive_group_notice"]; n) {
+    if (!n.IsScalar() || n.Scalar().empty())
+      return f.Error(n, "'sensitive_group_notice' must be a non-empty text");
+    if (n.Scalar().find('{') != std::string::npos)
+      return f.Error(n, "'sensitive_group_notice' takes no placeholders: it must not name the ticket, the topic or the sender");
+    t->sensitive_group_notice = n.Scalar();
+  }
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))
       return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");

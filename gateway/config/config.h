@@ -79,6 +79,9 @@ struct Templates {
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
   std::string staff_notify;
   std::string triage_notify;
+  // Said in the group instead of a legal_aid (domestic violence included) safety reply when the
+  // platform cannot message the resident privately: no mention, no topic.
+  std::string sensitive_group_notice = "您好，消息已收到。请留意私信，或直接联系网格员。";
   std::vector<SafetyRule> safety;
   std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
   // The closed loop's messages (templates.yaml `loop`): progress notes to the resident, the
