@@ -22,7 +22,8 @@ const char* kFacilities = "3栋楼道灯坏了好几天了,晚上太黑";
 
 size_t CountStatus(const TestGateway& t, const char* status, const char* kind) {
   size_t n = 0;
-  for (const auto& row : t.Api(std::string("/api/v1/outbox?limit=500&status=") + status)["outbox"])
+  const nlohmann::json listed = t.Api(std::string("/api/v1/outbox?limit=500&status=") + status);
+  for (const auto& row : listed["outbox"])
     if (row["kind"] == kind) ++n;
   return n;
 }

@@ -65,10 +65,11 @@ TEST_SUITE("dispatcher") {
       return most;
     };
     CHECK(most_in_a_second(slots_of(RateLimit{100, 5}, 30, 0)) == 6);  // the old limit
+    CHECK(most_in_a_second(slots_of(RateLimit{100, 5, 5}, 30, 0)) == 5);
     for (int64_t step : {int64_t{0}, int64_t{50'000}, int64_t{250'000}}) {
       CAPTURE(step);
       const auto feishu = slots_of(RateLimit{100, 5, 5}, 40, step);
-      CHECK(most_in_a_second(feishu) == 5);
+      CHECK(most_in_a_second(feishu) <= 5);  // arrivals spread out may fill a second less
       for (size_t i = 1; i < feishu.size(); ++i) CHECK(feishu[i] >= feishu[i - 1]);
       // The per-minute rate still holds over the long run: 40 sends take about (40 - 5) x 0.6 s.
       CHECK(feishu.back() >= 20'000'000);
