@@ -117,7 +117,8 @@ class FeishuAdapter final : public Adapter {
   std::string DestinationKey(const OutboundMessage& message) const override {
     return UsesAppApi() ? Adapter::DestinationKey(message) : "bot:" + channel_;
   }
-  RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 5}; }
+  // Feishu allows 5 per second on both the custom bot and the IM API (error 11232 beyond).
+  RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 5, 5}; }
 
   StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
   Status Send(const OutboundMessage& message) const override;

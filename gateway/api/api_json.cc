@@ -83,6 +83,7 @@ nlohmann::json OutboxJson(const OutboxEntry& e) {
       {"idempotency_key", m.idempotency_key},
       {"channel", m.channel},
       {"kind", m.kind},
+      {"destination", e.rate_key},
       {"priority", e.priority},
       {"to", {{"audience", std::string(Name(m.audience))}, {"group_id", m.group_id}, {"user_id", m.user_id}}},
       {"text", m.text},

@@ -84,15 +84,23 @@ Status LoadMain(const YamlFile& f, Config* c) {
   }
   if (YAML::Node s = root["delivery"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"workers", "max_attempts", "backoff_initial_ms", "backoff_max_ms",
-                                       "lease_seconds", "global_per_second"}, "delivery"));
+                                       "lease_seconds", "global_per_second", "retry_horizon_seconds",
+                                       "channel_concurrency"}, "delivery"));
     GR_RETURN_IF_ERROR(f.Read(s, "workers", &c->delivery.workers));
     GR_RETURN_IF_ERROR(f.Read(s, "max_attempts", &c->delivery.max_attempts));
     GR_RETURN_IF_ERROR(f.Read(s, "backoff_initial_ms", &c->delivery.backoff_initial_ms));
     GR_RETURN_IF_ERROR(f.Read(s, "backoff_max_ms", &c->delivery.backoff_max_ms));
     GR_RETURN_IF_ERROR(f.Read(s, "lease_seconds", &c->delivery.lease_seconds));
     GR_RETURN_IF_ERROR(f.Read(s, "global_per_second", &c->delivery.global_per_second));
+    GR_RETURN_IF_ERROR(f.Read(s, "retry_horizon_seconds", &c->delivery.retry_horizon_seconds));
+    GR_RETURN_IF_ERROR(f.Read(s, "channel_concurrency", &c->delivery.channel_concurrency));
     if (c->delivery.workers < 0 || c->delivery.workers > 64) return f.Error(s["workers"], "workers must be 0..64");
-    if (c->delivery.max_attempts < 1) return f.Error(s["max_attempts"], "max_attempts must be >= 1");
+    if (c->delivery.max_attempts < 0)
+      return f.Error(s["max_attempts"], "max_attempts must be >= 0 (0: no count, retry_horizon_seconds decides)");
+    if (c->delivery.retry_horizon_seconds < 1 || c->delivery.retry_horizon_seconds > 30 * 86400)
+      return f.Error(s["retry_horizon_seconds"], "retry_horizon_seconds must be 1..2592000 (30 days)");
+    if (c->delivery.channel_concurrency < 1 || c->delivery.channel_concurrency > 64)
+      return f.Error(s["channel_concurrency"], "channel_concurrency must be 1..64");
     if (c->delivery.backoff_initial_ms < 1 || c->delivery.backoff_max_ms < c->delivery.backoff_initial_ms)
       return f.Error(s, "backoff_initial_ms must be >= 1 and <= backoff_max_ms");
     if (c->delivery.lease_seconds < 1) return f.Error(s["lease_seconds"], "lease_seconds must be >= 1");
@@ -370,7 +378,7 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
-                                        "intent_labels", "loop"}, "templates.yaml"));
+                                        "intent_labels", "loop", "sensitive_group_notice"}, "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
     if (!n) return Status::Ok();
@@ -387,6 +395,13 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
       return f.Error(root["loop"] ? root["loop"] : root, std::string("loop needs a template for '") + key + "'");
   GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
   GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
+  if (YAML::Node n = root["sensitive_group_notice"]; n) {
+    if (!n.IsScalar() || n.Scalar().empty())
+      return f.Error(n, "'sensitive_group_notice' must be a non-empty text");
+    if (n.Scalar().find('{') != std::string::npos)
+      return f.Error(n, "'sensitive_group_notice' takes no placeholders: it must not name the ticket, the topic or the sender");
+    t->sensitive_group_notice = n.Scalar();
+  }
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))
       return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");

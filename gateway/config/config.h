@@ -56,7 +56,9 @@ struct StoreOptions {
 
 struct DeliveryOptions {
   int workers = 4;                     // Default: 4 sender threads; 0 pauses delivery
-  int max_attempts = 8;                // Default: 8, then the row is dead-lettered
+  int max_attempts = 0;                // Default: 0 = no count; the horizon decides (>0: also dead after this many)
+  int64_t retry_horizon_seconds = 86400;  // Default: 24 h from creation (or requeue), then a failing row is dead
+  int channel_concurrency = 2;         // Default: 2; senders one channel (platform endpoint) may occupy at once
   int64_t backoff_initial_ms = 1000;   // Default: 1 s before the second attempt
   int64_t backoff_max_ms = 300000;     // Default: 5 min at most between attempts
   int lease_seconds = 60;              // Default: 60; a row leased by a crashed sender is retried after it
@@ -90,6 +92,9 @@ struct Templates {
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
   std::string staff_notify;
   std::string triage_notify;
+  // Said in the group instead of a legal_aid (domestic violence included) safety reply when the
+  // platform cannot message the resident privately: no mention, no topic.
+  std::string sensitive_group_notice = "您好，消息已收到。请留意私信，或直接联系网格员。";
   std::vector<SafetyRule> safety;
   std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
   // The closed loop's messages (templates.yaml `loop`): progress notes to the resident, the

@@ -94,10 +94,13 @@ struct ChannelSpec {
 };
 
 // An outbound rate limit: at most `per_minute` sends per destination, in bursts of up to
-// `burst`. per_minute <= 0 means unlimited.
+// `burst`. per_minute <= 0 means unlimited. `per_second` > 0 adds a strict cap: no window of
+// one second holds more than that many sends (a token bucket alone lets burst + rate through
+// in a second, e.g. 6 in 0.6 s for 100/min with a burst of 5, which Feishu refuses with 11232).
 struct RateLimit {
   double per_minute = 0;
   int burst = 1;
+  int per_second = 0;
 };
 
 // A structured log line: level ("info", "warn", "error"), message, fields.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "util/utf8.h"
+
 namespace gridrelay {
 
 int64_t BackoffMicros(int attempt, const DeliveryOptions& o, double jitter01) {
@@ -30,11 +32,31 @@ Dispatcher::Dispatcher(OutboxStore* store, const Clock* clock, Metrics* metrics,
 Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() { loop_.Start(); }
-void Dispatcher::Stop() { loop_.Stop(); }  // passes in flight finish their sends
+
+void Dispatcher::Stop() {
+  loop_.Stop();  // passes in flight finish their sends
+  // One last try to record what was sent; what stays unrecorded is sent again after a restart.
+  std::vector<OutboxOutcome> pending;
+  {
+    std::lock_guard lock(store_mu_);
+    pending.swap(unrecorded_);
+  }
+  if (!pending.empty()) {
+    Status s = store_->RecordOutcomes(pending, clock_->NowMicros());
+    if (!s.ok() && log_)
+      log_("error", "delivery outcomes lost at shutdown; those rows will be sent again",
+           {{"rows", pending.size()}, {"error", s.ToString()}});
+  }
+}
+
 void Dispatcher::Wake() { loop_.Wake(); }
 
-int64_t Dispatcher::StoreBackoff(const Status& error) {
+size_t Dispatcher::unrecorded() const {
   std::lock_guard lock(store_mu_);
+  return unrecorded_.size();
+}
+
+int64_t Dispatcher::StoreBackoffLocked(const Status& error) {
   ++store_failures_;
   // 100 ms doubling to 10 s: a full disk is not hammered, and recovery is noticed quickly.
   const int64_t delay_ms = std::min<int64_t>(int64_t{100} << std::min(store_failures_ - 1, 7), 10000);
@@ -42,41 +64,91 @@ int64_t Dispatcher::StoreBackoff(const Status& error) {
   // Logged when the backoff grows, not on every pass.
   if (log_ && (store_failures_ & (store_failures_ - 1)) == 0)
     log_("error", "outbox store failed; delivery backs off",
-         {{"error", error.ToString()}, {"failures", store_failures_}, {"retry_in_ms", delay_ms}});
+         {{"error", error.ToString()}, {"failures", store_failures_}, {"retry_in_ms", delay_ms},
+          {"unrecorded_outcomes", unrecorded_.size()}});
   return store_retry_at_;
 }
 
-int64_t Dispatcher::Step(int worker) {
+std::optional<int64_t> Dispatcher::FlushUnrecorded() {
+  std::vector<OutboxOutcome> pending;
   {
     std::lock_guard lock(store_mu_);
-    if (clock_->NowMicros() < store_retry_at_) return store_retry_at_;
+    const int64_t now = clock_->NowMicros();
+    if (now < store_retry_at_) return store_retry_at_;
+    if (flushing_) return now + kFlushWaitMicros;
+    if (unrecorded_.empty()) return std::nullopt;
+    pending.swap(unrecorded_);
+    flushing_ = true;
   }
+  Status s = store_->RecordOutcomes(pending, clock_->NowMicros());
+  std::lock_guard lock(store_mu_);
+  flushing_ = false;
+  if (!s.ok()) {
+    unrecorded_.insert(unrecorded_.begin(), pending.begin(), pending.end());
+    return StoreBackoffLocked(s);
+  }
+  store_failures_ = 0;
+  return std::nullopt;
+}
+
+int64_t Dispatcher::Step(int worker) {
+  // Nothing is leased while outcomes wait to be recorded: their rows' leases may have ended in
+  // the store, and leasing now would send them again.
+  if (auto wait = FlushUnrecorded()) return *wait;
   const int64_t now = clock_->NowMicros();
-  auto leased = store_->LeaseOutbox(now, kLeaseBatch, now + int64_t{options_.lease_seconds} * 1000000);
-  if (!leased.ok()) return StoreBackoff(leased.status());
+  std::string channel;
+  StatusOr<std::vector<OutboxEntry>> leased = std::vector<OutboxEntry>{};
+  LeaseFilter filter;
+  filter.one_channel = true;
+  {
+    std::lock_guard held_lock(held_mu_);
+    for (const auto& [c, n] : held_)
+      if (n >= options_.channel_concurrency) filter.skip_channels.push_back(c);
+    leased = store_->LeaseOutbox(now, kLeaseBatch, now + int64_t{options_.lease_seconds} * 1000000, filter);
+    if (leased.ok() && !leased->empty()) {
+      channel = leased->front().message.channel;
+      ++held_[channel];
+    }
+  }
+  if (!leased.ok()) {
+    std::lock_guard lock(store_mu_);
+    return StoreBackoffLocked(leased.status());
+  }
   if (!leased->empty()) {
     std::shared_ptr<const Runtime> rt = runtime_();
     std::vector<OutboxOutcome> outcomes;
     outcomes.reserve(leased->size());
     for (OutboxEntry& e : *leased) outcomes.push_back(DeliverOne(e, *rt, rngs_[static_cast<size_t>(worker)]));
-    // One transaction for the batch. If it fails, the rows keep their leases until they expire
-    // and are then sent again: at-least-once, with the same idempotency keys, never a storm.
-    Status s = store_->RecordOutcomes(outcomes, clock_->NowMicros());
-    if (!s.ok()) return StoreBackoff(s);
+    bool was_full = false;
     {
-      std::lock_guard lock(store_mu_);
-      store_failures_ = 0;
+      std::lock_guard held_lock(held_mu_);
+      was_full = held_[channel] >= options_.channel_concurrency;
+      if (--held_[channel] <= 0) held_.erase(channel);
     }
+    if (was_full) loop_.Wake();  // senders that had to leave this channel alone may take it now
+    // One transaction for the batch. If it fails, the outcomes are kept and recorded before
+    // anything is leased again: at-least-once, never a storm.
+    Status s = store_->RecordOutcomes(outcomes, clock_->NowMicros());
+    std::lock_guard lock(store_mu_);
+    if (!s.ok()) {
+      unrecorded_.insert(unrecorded_.end(), outcomes.begin(), outcomes.end());
+      return StoreBackoffLocked(s);
+    }
+    store_failures_ = 0;
     return 0;  // more may be due
   }
   {
     std::lock_guard lock(store_mu_);
     store_failures_ = 0;
   }
-  // Nothing due: sleep until the next row is due, a wake-up, or a second at most.
+  // Nothing due (or only rows of busy channels): sleep until the next row is due, a wake-up, or
+  // a second at most.
   int64_t wake_at = clock_->NowMicros() + 1000000;
   if (auto next = store_->NextOutboxDue(); next.ok() && next->has_value()) wake_at = std::min(wake_at, **next);
-  return std::max(wake_at, clock_->NowMicros() + 1000);
+  // Rows of busy channels are due but not ours to take: the sender that frees a channel wakes
+  // the others, so there is no need to poll for them in a tight loop.
+  const int64_t min_wait = filter.skip_channels.empty() ? 1000 : 50000;
+  return std::max(wake_at, clock_->NowMicros() + min_wait);
 }
 
 OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt19937& rng) {
@@ -129,13 +201,21 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
     out.kind = OutboxOutcome::Kind::kSent;
     return out;
   }
-  out.error = sent.ToString();
-  const bool retry = sent.IsTransient() && out.attempts < options_.max_attempts;
+  // A receiver's answer is outside text: stored and shown only as valid UTF-8, and bounded.
+  out.error = TruncateUtf8(SanitizeUtf8(sent.ToString()), kMaxErrorBytes, "…");
+  // Retries run on a time horizon, not a count: a platform that is down for hours gets every
+  // row once it is back, with at most backoff_max_ms between tries. The last try is at the
+  // horizon's end.
+  const int64_t after = clock_->NowMicros();
+  const int64_t horizon_end =
+      (e.retry_from > 0 ? e.retry_from : e.created_at) + options_.retry_horizon_seconds * int64_t{1000000};
+  const bool within_count = options_.max_attempts <= 0 || out.attempts < options_.max_attempts;
+  const bool retry = sent.IsTransient() && within_count && after < horizon_end;
   metrics_->Inc(metric::kDeliveryFailures, {{"channel", m.channel}, {"retry", retry ? "yes" : "no"}});
   if (retry) {
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
     out.kind = OutboxOutcome::Kind::kRetry;
-    out.next_attempt_at = clock_->NowMicros() + BackoffMicros(out.attempts, options_, jitter(rng));
+    out.next_attempt_at = std::min(after + BackoffMicros(out.attempts, options_, jitter(rng)), horizon_end);
     if (log_) log_("warn", "delivery failed, will retry",
                    {{"outbox_id", m.id}, {"channel", m.channel}, {"attempt", out.attempts}, {"error", out.error}});
   } else {

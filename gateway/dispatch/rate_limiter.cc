@@ -13,7 +13,8 @@ int64_t RateLimiter::Reserve(const std::string& key, const RateLimit& limit, int
   if (buckets_.size() > 100000) {
     // Forget buckets that have refilled completely: they behave exactly like new ones.
     std::erase_if(buckets_, [&](const auto& kv) {
-      return kv.second.tokens + static_cast<double>(now - kv.second.updated) * per_micro >= burst;
+      return kv.second.tokens + static_cast<double>(now - kv.second.updated) * per_micro >= burst &&
+             (kv.second.recent.empty() || kv.second.recent.back() + 1000000 <= now);
     });
   }
   auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, now});
@@ -23,8 +24,15 @@ int64_t RateLimiter::Reserve(const std::string& key, const RateLimit& limit, int
     b.updated = now;
   }
   b.tokens -= 1;  // may go into debt: that is the reservation
-  if (b.tokens >= 0) return now;
-  return now + static_cast<int64_t>(std::ceil(-b.tokens / per_micro));
+  int64_t slot = b.tokens >= 0 ? now : now + static_cast<int64_t>(std::ceil(-b.tokens / per_micro));
+  if (limit.per_second > 0) {
+    // The slot per_second sends ago must be at least a second before this one.
+    if (!b.recent.empty()) slot = std::max(slot, b.recent.back());  // slots never go backwards
+    if (static_cast<int>(b.recent.size()) >= limit.per_second) slot = std::max(slot, b.recent.front() + 1000000);
+    b.recent.push_back(slot);
+    while (static_cast<int>(b.recent.size()) > limit.per_second) b.recent.pop_front();
+  }
+  return slot;
 }
 
 }  // namespace gridrelay

@@ -2,10 +2,13 @@
 // finds the bucket empty reserves the next free slot instead of just waiting for the next
 // token: the bucket goes into debt, so the thousandth row queued for a robot that takes 20 a
 // minute is told to come back in 50 minutes, not in 3 seconds with the 999 others. Each
-// deferred row is thus put back once, at its own time, and never churns. Thread-safe.
+// deferred row is thus put back once, at its own time, and never churns. A limit with
+// `per_second` also keeps the last per_second slots of the key, so that no window of one second
+// holds more than that many. Thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -25,6 +28,7 @@ class RateLimiter {
   struct Bucket {
     double tokens = 0;
     int64_t updated = 0;
+    std::deque<int64_t> recent;  // the last per_second slots handed out, oldest first
   };
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;

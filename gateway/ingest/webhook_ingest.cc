@@ -26,7 +26,13 @@ IngestItem PlanIngest(const Runtime& rt, const Adapter& adapter, InboundMessage 
   e.message.user_id = m.sender_id;
   e.message.text = *text;
   e.message.reply_context = m.reply_context;
-  if (!m.sender_id.empty()) e.message.mention_user_ids.push_back(m.sender_id);
+  if (item.classification.category == "legal_aid" && !private_reply) {
+    // It cannot go to her alone: the group hears a neutral notice that names no topic, and
+    // nobody is @-mentioned, so that the group learns neither what nor who.
+    e.message.text = rt.config.templates.sensitive_group_notice;
+  } else if (!m.sender_id.empty()) {
+    e.message.mention_user_ids.push_back(m.sender_id);
+  }
   e.priority = priority::kUrgent;
   e.rate_key = RateKey(adapter, e.message);
   item.safety_reply = std::move(e);

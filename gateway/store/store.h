@@ -73,6 +73,26 @@ struct OutboxEntry {
   int64_t created_at = 0;
   int64_t sent_at = 0;
   std::string last_error;
+  // When its retry horizon started: created_at, or the time it was last requeued.
+  int64_t retry_from = 0;
+};
+
+// Which due rows a lease may take (LeaseOutbox).
+struct LeaseFilter {
+  // Rows of these channels are left for later: their channel has all the senders it may use.
+  std::vector<std::string> skip_channels;
+  // Every row of one lease belongs to the same channel (the first due row's), so that a slow
+  // platform never holds rows meant for another behind its own sends.
+  bool one_channel = false;
+};
+
+// Which dead rows a requeue takes back (OutboxStore::RequeueDead); every set field must match,
+// and at least one must be set.
+struct RequeueFilter {
+  int64_t id = 0;             // 0: any
+  std::string destination;    // the rate key (`channel|destination`), "": any
+  std::string channel;        // "": any
+  bool empty() const { return id == 0 && destination.empty() && channel.empty(); }
 };
 
 // What happened to one leased outbox row.
@@ -315,14 +335,25 @@ class TicketStore {
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
-  // Up to `limit` due pending rows, most urgent first, each leased until `lease_until`.
-  virtual StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) = 0;
+  // Up to `limit` due pending rows, most urgent first, that `filter` lets through, each leased
+  // until `lease_until`. A row that cannot be decoded (an unknown audience written by a newer
+  // or broken writer) is dead-lettered with the reason, never handed out and never fails the
+  // lease for the rows that can be sent.
+  virtual StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until,
+                                                         const LeaseFilter& filter) = 0;
+  StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
+    return LeaseOutbox(now, limit, lease_until, LeaseFilter{});
+  }
   // Records what happened to leased rows, in one transaction, and ends their leases.
   virtual Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) = 0;
   // The earliest next_attempt_at of a pending row not leased, or nullopt when there is none.
   virtual StatusOr<std::optional<int64_t>> NextOutboxDue() = 0;
   virtual StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) = 0;
   virtual StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) = 0;
+  // Puts the dead rows matching `filter` back to pending, due at `now`, with their attempts
+  // reset and their retry horizon restarting at `now`; returns how many. InvalidArgument for an
+  // empty filter.
+  virtual StatusOr<int64_t> RequeueDead(const RequeueFilter& filter, int64_t now) = 0;
 };
 
 class TimerStore {
@@ -366,6 +397,7 @@ class Store : public ChangeStore,
               public HealthStore {
  public:
   using ChangeStore::Apply;
+  using OutboxStore::LeaseOutbox;  // the unfiltered form
   ~Store() override = default;
 };
 

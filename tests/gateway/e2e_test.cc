@@ -244,6 +244,30 @@ TEST_SUITE("e2e") {
     CHECK(tickets[0]["urgent"] == true);
   }
 
+  TEST_CASE("a domestic-violence call for help on a channel that cannot reply privately mentions nobody and names no topic") {
+    TestGateway t;  // the generic channel cannot message one person
+    REQUIRE(t.PostGeneric(TestGateway::Message("dv-1", "g1", "我老公天天打我 我不敢报警 他说我报警就打死我", "u-dv"))
+                ->status == 200);
+    REQUIRE(t.receiver().WaitFor(2, "/group"));
+    bool saw_safety = false;
+    for (const auto& r : t.receiver().Requests("/group")) {
+      auto body = r.Json();
+      CAPTURE(body.dump());
+      CHECK(body["audience"] == "group");
+      CHECK(body["mention_user_ids"].empty());  // the group is not told who asked
+      const std::string text = body["text"];
+      for (const char* topic : {"家暴", "暴力", "危险", "110", "法律", "咨询", "老公"})
+        CHECK(text.find(topic) == std::string::npos);
+      if (body["kind"] == "safety_reply") {
+        saw_safety = true;
+        CHECK(text == "您好，消息已收到。请留意私信，或直接联系网格员。");  // templates.yaml sensitive_group_notice
+      }
+    }
+    CHECK(saw_safety);
+    // The team still hears everything.
+    REQUIRE(t.receiver().WaitFor(1, "/staff"));
+  }
+
   TEST_CASE("a scam report warns the group with the anti-fraud number and goes to the anti-fraud team") {
     TestGateway t;
     REQUIRE(t.PostGeneric(TestGateway::Message(

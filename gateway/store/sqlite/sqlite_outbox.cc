@@ -1,6 +1,8 @@
 // SqliteStore: the outbox. Leases are held in memory (see sqlite_store.h); delivery bookkeeping
 // is committed with synchronous=NORMAL, and synchronous=FULL is restored before any durable
 // commit can run (EnsureDurable), so a failed restore cannot silently drop an fsync.
+#include <algorithm>
+
 #include "gateway/store/sqlite/sqlite_conn.h"
 #include "gateway/store/sqlite/sqlite_rows.h"
 #include "gateway/store/sqlite/sqlite_store.h"
@@ -24,44 +26,85 @@ Status SqliteStore::InsertOutbox(const OutboxEntry& e, int64_t now) {
   return s.Run();
 }
 
-StatusOr<std::vector<OutboxEntry>> SqliteStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
+StatusOr<std::vector<OutboxEntry>> SqliteStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until,
+                                                        const LeaseFilter& filter) {
   // Leases live in memory: this engine serves one process, and a crash ends every lease anyway
   // (the rows are simply due again). Leasing therefore costs no write or fsync.
   std::lock_guard lease_lock(lease_mu_);
-  std::lock_guard lock(read_mu_);
-  std::erase_if(leases_, [&](const auto& kv) { return kv.second <= now; });
-  // Priority by priority, each an index range of due rows: thousands of rows deferred to the
-  // future (a rate-limited robot, a campaign) are never scanned.
-  static const char* kNextPriority =
-      "SELECT MIN(priority) FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority > ?";
-  static const std::string kDue = std::string("SELECT ") + sqlite::kOutboxColumns +
-                                  " FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority = ? "
-                                  "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
   std::vector<OutboxEntry> out;
-  int64_t priority = INT64_MIN;
-  while (static_cast<int>(out.size()) < limit) {
-    {
-      Stmt next(*reader_, kNextPriority);
-      next.Bind(1, priority);
-      auto row = next.Step();
-      if (!row.ok()) return row.status();
-      if (!*row || next.IsNull(0)) break;
-      priority = next.Int(0);
+  std::vector<OutboxOutcome> undecodable;  // dead-lettered below, after the read lock is released
+  {
+    std::lock_guard lock(read_mu_);
+    std::erase_if(leases_, [&](const auto& kv) { return kv.second <= now; });
+    // Priority by priority, each an index range of due rows: thousands of rows deferred to the
+    // future (a rate-limited robot, a campaign) are never scanned.
+    static const char* kNextPriority =
+        "SELECT MIN(priority) FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority > ?";
+    static const std::string kDue = std::string("SELECT ") + sqlite::kOutboxColumns +
+                                    " FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND priority = ? "
+                                    "AND next_attempt_at <= ? AND channel NOT IN (SELECT value FROM json_each(?)) "
+                                    "ORDER BY next_attempt_at, id";
+    const std::string skip = nlohmann::json(filter.skip_channels).dump();
+    // With one_channel, rows of other channels are passed over; once a row is taken, at most
+    // kMaxPassed of them, so that a long backlog of another channel costs a bounded scan.
+    constexpr int kMaxPassed = 64;
+    int passed = 0;
+    std::string channel;  // filter.one_channel: the channel of the first row taken
+    int64_t priority = INT64_MIN;
+    while (static_cast<int>(out.size()) < limit && passed <= kMaxPassed) {
+      {
+        Stmt next(*reader_, kNextPriority);
+        next.Bind(1, priority);
+        auto row = next.Step();
+        if (!row.ok()) return row.status();
+        if (!*row || next.IsNull(0)) break;
+        priority = next.Int(0);
+      }
+      Stmt s(*reader_, kDue.c_str());
+      s.Bind(1, priority).Bind(2, now).Bind(3, skip);
+      while (static_cast<int>(out.size()) < limit && passed <= kMaxPassed) {
+        auto row = s.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (leases_.count(s.Int(0))) continue;  // in flight with another sender
+        if (!channel.empty() && s.Text(2) != channel) {
+          ++passed;
+          continue;
+        }
+        auto entry = sqlite::ReadOutbox(s);
+        if (!entry.ok()) {
+          OutboxOutcome dead;
+          dead.id = s.Int(0);
+          dead.kind = OutboxOutcome::Kind::kDead;
+          dead.attempts = static_cast<int>(s.Int(13));
+          dead.error = "undeliverable: " + entry.status().message();
+          undecodable.push_back(std::move(dead));
+          continue;
+        }
+        if (filter.one_channel && channel.empty()) channel = entry->message.channel;
+        out.push_back(std::move(*entry));
+      }
     }
-    Stmt s(*reader_, kDue.c_str());
-    s.Bind(1, priority).Bind(2, now).Bind(3, static_cast<int64_t>(limit - out.size() + leases_.size()));
-    while (static_cast<int>(out.size()) < limit) {
-      auto row = s.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (leases_.count(s.Int(0))) continue;  // in flight with another sender
-      auto entry = sqlite::ReadOutbox(s);
-      if (!entry.ok()) return entry.status();
-      out.push_back(std::move(*entry));
-    }
+  }
+  if (!undecodable.empty()) {
+    // One bad row must not stop the outbox: it leaves the queue with its reason, visible in the
+    // API, and the rows that can be sent are handed out.
+    GR_RETURN_IF_ERROR(RecordOutcomesLocked(undecodable, now));
   }
   for (const auto& e : out) leases_[e.message.id] = lease_until;
   return out;
+}
+
+StatusOr<int64_t> SqliteStore::RequeueDead(const RequeueFilter& f, int64_t now) {
+  if (f.empty()) return Status::InvalidArgument("a requeue needs an id, a destination or a channel");
+  std::lock_guard lock(write_mu_);
+  GR_RETURN_IF_ERROR(EnsureDurable());
+  Stmt st(*writer_,
+          "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1, retry_from = ?1, sent_at = 0 "
+          "WHERE status = 'dead' AND (?2 = 0 OR id = ?2) AND (?3 = '' OR rate_key = ?3) AND (?4 = '' OR channel = ?4)");
+  st.Bind(1, now).Bind(2, f.id).Bind(3, f.destination).Bind(4, f.channel);
+  GR_RETURN_IF_ERROR(st.Run());
+  return static_cast<int64_t>(sqlite3_changes(writer_->db));
 }
 
 Status SqliteStore::RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) {

@@ -28,7 +28,7 @@ const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
 const char* const kOutboxColumns =
     "id, idempotency_key, channel, kind, priority, audience, group_id, user_id, rate_key, payload, message_id, "
-    "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+    "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, retry_from";
 
 const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
 
@@ -142,6 +142,7 @@ StatusOr<OutboxEntry> ReadOutbox(const Stmt& s) {
   e.last_error = s.Text(15);
   e.created_at = s.Int(16);
   e.sent_at = s.Int(17);
+  e.retry_from = s.Int(18) > 0 ? s.Int(18) : e.created_at;
   return e;
 }
 

@@ -158,6 +158,10 @@ CREATE INDEX tickets_team ON tickets(team_id, id);
 CREATE INDEX tickets_created ON tickets(created_at);
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: retries run on a time horizon from retry_from (0: created_at); a requeue restarts it.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN retry_from INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -235,6 +235,82 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: outbox keys are unique and leases hand a
   CHECK(sent->at(0).sent_at == kT0 + kSecond);
 }
 
+TEST_CASE_TEMPLATE_DEFINE("conformance: a lease can leave channels out or keep to one; dead rows are requeued by id, "
+                          "destination or channel with a fresh retry horizon", Engine, store_conformance_13) {
+  std::unique_ptr<Store> store = Engine::Make();
+  auto on = [](const std::string& key, const std::string& channel, const std::string& group) {
+    OutboxEntry e = Row(key);
+    e.message.channel = channel;
+    e.message.group_id = group;
+    e.rate_key = channel + "|group:" + group;
+    return e;
+  };
+  REQUIRE(store->Apply(WithOutbox({on("a1", "slow", "g1"), on("b1", "fast", "g1"), on("a2", "slow", "g2"),
+                                   on("b2", "fast", "g2")}), kT0).ok());
+  auto all = store->ListOutbox({});
+  REQUIRE(all.ok());
+  for (const auto& e : *all) CHECK(e.retry_from == kT0);  // a new row's horizon starts at its creation
+
+  LeaseFilter skip_slow;
+  skip_slow.skip_channels = {"slow"};
+  auto fast = store->LeaseOutbox(kT0, 10, kT0 + 30 * kSecond, skip_slow);
+  REQUIRE(fast.ok());
+  REQUIRE(fast->size() == 2);
+  for (const auto& e : *fast) CHECK(e.message.channel == "fast");
+
+  LeaseFilter one;
+  one.one_channel = true;
+  auto slow = store->LeaseOutbox(kT0, 1, kT0 + 30 * kSecond, one);
+  REQUIRE(slow.ok());
+  REQUIRE(slow->size() == 1);
+  CHECK(slow->at(0).message.idempotency_key == "a1");
+  REQUIRE(store->Apply(WithOutbox({on("b3", "fast", "g3")}), kT0).ok());
+  auto rest = store->LeaseOutbox(kT0, 10, kT0 + 30 * kSecond, one);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->size() == 1);  // a2 (slow) came first: b3 waits for a lease of its own
+  CHECK(rest->at(0).message.idempotency_key == "a2");
+
+  std::vector<OutboxOutcome> dead;
+  for (const auto* lease : {&*fast, &*slow, &*rest})
+    for (const auto& e : *lease) dead.push_back({e.message.id, OutboxOutcome::Kind::kDead, 3, 0, "HTTP 503"});
+  REQUIRE(store->RecordOutcomes(dead, kT0 + kSecond).ok());
+
+  CHECK(store->RequeueDead(RequeueFilter{}, kT0).status().code() == StatusCode::kInvalidArgument);
+  RequeueFilter by_id;
+  by_id.id = slow->at(0).message.id;
+  auto n = store->RequeueDead(by_id, kT0 + 100 * kSecond);
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  RequeueFilter by_destination;
+  by_destination.destination = "fast|group:g2";
+  n = store->RequeueDead(by_destination, kT0 + 100 * kSecond);
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  RequeueFilter by_channel;
+  by_channel.channel = "fast";
+  n = store->RequeueDead(by_channel, kT0 + 100 * kSecond);
+  REQUIRE(n.ok());
+  CHECK(*n == 1);  // b1; b2 is pending already
+  n = store->RequeueDead(by_id, kT0 + 100 * kSecond);
+  REQUIRE(n.ok());
+  CHECK(*n == 0);  // not dead any more
+
+  auto due = store->LeaseOutbox(kT0 + 100 * kSecond, 10, kT0 + 200 * kSecond);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 4);  // a1, b1, b2 requeued; b3 never leased to the end
+  for (const auto& e : *due) {
+    CAPTURE(e.message.idempotency_key);
+    if (e.message.idempotency_key == "b3") continue;
+    CHECK(e.attempts == 0);
+    CHECK(e.retry_from == kT0 + 100 * kSecond);
+    CHECK(e.last_error == "HTTP 503");  // kept, for whoever looks
+  }
+  auto still_dead = store->ListOutbox(WithStatus(OutboxStatus::kDead));
+  REQUIRE(still_dead.ok());
+  REQUIRE(still_dead->size() == 1);
+  CHECK(still_dead->at(0).message.idempotency_key == "a2");
+}
+
 TEST_CASE_TEMPLATE_DEFINE("conformance: a timer is leased to one worker and fires exactly once", Engine,
                           store_conformance_7) {
   std::unique_ptr<Store> store = Engine::Make();
@@ -585,4 +661,5 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_7, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_8, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_9, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_13, __VA_ARGS__); \
   }

@@ -76,9 +76,15 @@ Status FaultStore::ReportRows(int64_t from, int64_t to, const std::optional<Tick
   return engine_->ReportRows(from, to, scope, row);
 }
 
-StatusOr<std::vector<OutboxEntry>> FaultStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until) {
+StatusOr<std::vector<OutboxEntry>> FaultStore::LeaseOutbox(int64_t now, int limit, int64_t lease_until,
+                                                       const LeaseFilter& filter) {
   GR_RETURN_IF_ERROR(ReadFault());
-  return engine_->LeaseOutbox(now, limit, lease_until);
+  return engine_->LeaseOutbox(now, limit, lease_until, filter);
+}
+
+StatusOr<int64_t> FaultStore::RequeueDead(const RequeueFilter& filter, int64_t now) {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->RequeueDead(filter, now);
 }
 
 Status FaultStore::RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) {

@@ -43,7 +43,10 @@ class FaultStore final : public Store {
   StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
   Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
                     const std::function<void(const ReportRow&)>& row) override;
-  StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until) override;
+  using OutboxStore::LeaseOutbox;
+  StatusOr<std::vector<OutboxEntry>> LeaseOutbox(int64_t now, int limit, int64_t lease_until,
+                                                 const LeaseFilter& filter) override;
+  StatusOr<int64_t> RequeueDead(const RequeueFilter& filter, int64_t now) override;
   Status RecordOutcomes(const std::vector<OutboxOutcome>& outcomes, int64_t now) override;
   StatusOr<std::optional<int64_t>> NextOutboxDue() override;
   StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) override;

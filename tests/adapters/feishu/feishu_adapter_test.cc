@@ -70,10 +70,11 @@ TEST_SUITE("feishu adapter") {
     });
   }
 
-  TEST_CASE("defaults: 100 a minute in bursts of 5 per bot, no private replies") {
+  TEST_CASE("defaults: 100 a minute in bursts of 5 per bot and never more than 5 in a second, no private replies") {
     auto adapter = Make({{"verification_token", "v"}});
     CHECK(adapter->DestinationRateLimit().per_minute == 100);
     CHECK(adapter->DestinationRateLimit().burst == 5);
+    CHECK(adapter->DestinationRateLimit().per_second == 5);  // Feishu's 5/s (error 11232 beyond)
     CHECK_FALSE(adapter->CanReplyPrivately());
     OutboundMessage a, b;
     a.group_id = "oc_1";

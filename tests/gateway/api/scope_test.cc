@@ -155,6 +155,7 @@ const Row kRows[] = {
   {"",          "GET",     "/api/v1/tickets/{a1}",       401},
   {"",          "GET",     "/api/v1/messages/{m:a1}",    401},
   {"",          "GET",     "/api/v1/outbox",             401},
+  {"",          "POST",    "/api/v1/outbox/retry",       401},
   {"",          "POST",    "/api/v1/classify",           401},
   {"",          "POST",    "/api/v1/admin/reload",       401},
   {"",          "GET",     "/api/v1/no-such-thing",      401},
@@ -173,6 +174,7 @@ const Row kRows[] = {
   {"admin",     "GET",     "/api/v1/tickets/{w1}",       200},
   {"admin",     "GET",     "/api/v1/messages/{m:w1}",    200},
   {"admin",     "GET",     "/api/v1/outbox",             200},
+  {"admin",     "POST",    "/api/v1/outbox/retry",       400},  // the table's body is no requeue
   {"admin",     "POST",    "/api/v1/classify",           200},
   // A worker: her grid's tickets and messages; another grid's answer as missing.
   {"w-a",       "GET",     "/api/v1/tickets",            200},
@@ -186,6 +188,7 @@ const Row kRows[] = {
   {"w-a",       "GET",     "/api/v1/outbox",             403},
   {"w-a",       "POST",    "/api/v1/classify",           200},
   {"w-a",       "POST",    "/api/v1/admin/reload",       403},
+  {"w-a",       "POST",    "/api/v1/outbox/retry",       403},
   {"w-b",       "GET",     "/api/v1/tickets/{b1}",       200},
   {"w-b",       "GET",     "/api/v1/tickets/{a1}",       404},
   // A team member: her team's tickets only.
@@ -206,11 +209,13 @@ const Row kRows[] = {
   {"d-1",       "GET",     "/api/v1/tickets/{w1}",       200},
   {"d-1",       "GET",     "/api/v1/tickets/{a1}",       200},
   {"d-1",       "POST",    "/api/v1/admin/reload",       403},
+  {"d-1",       "POST",    "/api/v1/outbox/retry",       403},
   // An organiser reads no tickets and no messages.
   {"organiser", "GET",     "/api/v1/tickets",            403},
   {"organiser", "GET",     "/api/v1/tickets/{a1}",       403},
   {"organiser", "GET",     "/api/v1/messages/{m:a1}",    403},
   {"organiser", "GET",     "/api/v1/outbox",             403},
+  {"organiser", "POST",    "/api/v1/outbox/retry",       403},
   {"organiser", "POST",    "/api/v1/classify",           200},
 };
 // clang-format on

@@ -1,6 +1,9 @@
 // Tests for gateway/dispatch's pure parts: backoff and rate limits.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "gateway/dispatch/dispatcher.h"
 #include "gateway/dispatch/rate_limiter.h"
 
@@ -41,6 +44,39 @@ TEST_SUITE("dispatcher") {
     for (int i = 0; i < 1000; ++i) last = fresh.Reserve("robot", twenty_a_minute, 0);
     CHECK(last == 998 * 3'000'000LL);
     CHECK(limiter.Reserve("anything", RateLimit{}, 42) == 42);  // unlimited
+  }
+
+  TEST_CASE("a per-second cap holds in every one-second window, not only on average (Feishu 5/s)") {
+    // Feishu's custom bot: 100 a minute in bursts of 5, and 5 a second. The bucket alone handed
+    // out 5 slots at 0 and the 6th at 0.6 s: 6 sends in 0.6 s, refused with error 11232.
+    auto slots_of = [](const RateLimit& limit, int n, int64_t step) {
+      RateLimiter limiter;
+      std::vector<int64_t> slots;
+      for (int i = 0; i < n; ++i) slots.push_back(limiter.Reserve("bot", limit, i * step));
+      return slots;
+    };
+    auto most_in_a_second = [](const std::vector<int64_t>& slots) {
+      size_t most = 0;
+      for (size_t i = 0; i < slots.size(); ++i) {
+        size_t n = 0;
+        for (size_t j = i; j < slots.size() && slots[j] < slots[i] + 1'000'000; ++j) ++n;
+        most = std::max(most, n);
+      }
+      return most;
+    };
+    CHECK(most_in_a_second(slots_of(RateLimit{100, 5}, 30, 0)) == 6);  // the old limit
+    CHECK(most_in_a_second(slots_of(RateLimit{100, 5, 5}, 30, 0)) == 5);
+    for (int64_t step : {int64_t{0}, int64_t{50'000}, int64_t{250'000}}) {
+      CAPTURE(step);
+      const auto feishu = slots_of(RateLimit{100, 5, 5}, 40, step);
+      CHECK(most_in_a_second(feishu) <= 5);  // arrivals spread out may fill a second less
+      for (size_t i = 1; i < feishu.size(); ++i) CHECK(feishu[i] >= feishu[i - 1]);
+      // The per-minute rate still holds over the long run: 40 sends take about (40 - 5) x 0.6 s.
+      CHECK(feishu.back() >= 20'000'000);
+      CHECK(feishu.back() <= 22'000'000);
+    }
+    // The IM API's 300 a minute (5 a second on average) may not run 10 in its first second either.
+    CHECK(most_in_a_second(slots_of(RateLimit{300, 5, 5}, 40, 0)) == 5);
   }
 }
 

@@ -55,7 +55,7 @@ TEST_SUITE("sqlite store") {
     REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
     std::string downgrade =
         "DROP INDEX tickets_assignee; DROP INDEX tickets_team; DROP INDEX tickets_created;"
-        "ALTER TABLE api_tokens DROP COLUMN scope;";
+        "ALTER TABLE api_tokens DROP COLUMN scope; ALTER TABLE outbox DROP COLUMN retry_from;";
     for (const char* column : {"community_id", "street_id", "supervised", "team_id", "bounces", "reason", "satisfaction",
                                "accepted_at", "resolved_at", "closed_at", "response_due_at", "resolve_due_at",
                                "merged_into"})
@@ -194,7 +194,7 @@ TEST_SUITE("sqlite store") {
     // The columns hold the names (what the API shows and older files already have).
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
-    auto text_of = [db](const char* sql) {
+    auto text_of = [&db](const char* sql) {
       sqlite3_stmt* st = nullptr;
       REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
       REQUIRE(sqlite3_step(st) == SQLITE_ROW);
@@ -212,7 +212,22 @@ TEST_SUITE("sqlite store") {
     CHECK(bad_message.status().code() == StatusCode::kDataLoss);
     CHECK(t.store->PendingMessages(10).status().code() == StatusCode::kDataLoss);
     CHECK(t.store->ListOutbox(OutboxFilter{}).status().code() == StatusCode::kDataLoss);
-    CHECK(t.store->LeaseOutbox(kT0, 10, kT0 + 30 * kSecond).status().code() == StatusCode::kDataLoss);
+    // A row that cannot be decoded is dead-lettered with the reason instead of failing every
+    // lease (issue #13): the outbox goes on for the rows that can be sent.
+    REQUIRE(t.store->Apply(conformance::WithOutbox({Row("good")}), kT0).ok());
+    auto lease = t.store->LeaseOutbox(kT0 + kSecond, 10, kT0 + 30 * kSecond);
+    REQUIRE(lease.ok());
+    REQUIRE(lease->size() == 1);
+    CHECK(lease->at(0).message.idempotency_key == "good");
+    REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
+    CHECK(text_of("SELECT status FROM outbox WHERE audience = 'everyone'") == "dead");
+    CHECK(text_of("SELECT last_error FROM outbox WHERE audience = 'everyone'").find("outbox.audience") !=
+          std::string::npos);
+    sqlite3_close(db);
+    auto again = t.store->LeaseOutbox(kT0 + 60 * kSecond, 10, kT0 + 90 * kSecond);
+    REQUIRE(again.ok());
+    REQUIRE(again->size() == 1);  // the good row again (its lease ended), never the dead one
+    CHECK(again->at(0).message.idempotency_key == "good");
   }
 }
 
