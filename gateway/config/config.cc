@@ -320,7 +320,7 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
 
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
-  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "urgent_copy", "triage_notify", "safety",
                                         "intent_labels", "loop"}, "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
@@ -337,6 +337,7 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
     if (!t->loop.count(key))
       return f.Error(root["loop"] ? root["loop"] : root, std::string("loop needs a template for '") + key + "'");
   GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
+  GR_RETURN_IF_ERROR(f.Require(root, "urgent_copy", &t->urgent_copy));
   GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))

@@ -76,6 +76,9 @@ struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
   std::string staff_notify;
+  // An urgent ticket's copy to the duty officer one level up: says it is a copy (抄送) and who
+  // handles the ticket, so that she does not take it for her own.
+  std::string urgent_copy;
   std::string triage_notify;
   std::vector<SafetyRule> safety;
   std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
