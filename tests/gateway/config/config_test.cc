@@ -103,7 +103,7 @@ TEST_SUITE("config") {
         {"a reason without a label", "routing.yaml", "spam: 广告或骚扰", "spam: \"\"", "routing.yaml:118: reason 'spam' needs a 中文 label"},
         {"a reason code given twice", "routing.yaml", "wrong_category: 分类有误\n    reject:", "wrong_category: 分类有误\n      not_my_grid: 又不属本网格\n    reject:", "routing.yaml:115: reason code 'not_my_grid' is given twice under 'return'"},
         {"reasons for an unknown action", "routing.yaml", "    return:\n", "    retrun:\n", "routing.yaml:111: unknown key 'retrun'"},
-        {"no reasons for an action", "routing.yaml", "    return:\n      not_my_grid: 不属本网格\n      not_my_duty: 不属本人职责\n      wrong_category: 分类有误\n", "", "routing.yaml:105: reasons: 'return' needs a map"},
+        {"no reasons for an action", "routing.yaml", "    return:\n      not_my_grid: 不属本网格\n      not_my_duty: 不属本人职责\n      wrong_category: 分类有误\n", "", "routing.yaml:106: reasons: 'return' needs a map"},
         {"a missing urgent copy template", "templates.yaml", "urgent_copy:", "# urgent_copy:", "urgent_copy"},
         {"a bad route", "routing.yaml", "appeal: grid", "appeal: somewhere", "routing.yaml:"},
         {"a missing template", "templates.yaml", "  anti_fraud: \"⚠️反诈提醒", "  anti_fraudx: \"⚠️反诈提醒", "group_ack needs a template for 'anti_fraud'"},
