@@ -32,7 +32,7 @@
 namespace {
 
 using namespace gridrelay;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // The replies the gateway POSTs to the demo channel's reply_url, by idempotency key.
 class Receiver {
@@ -42,7 +42,7 @@ class Receiver {
       const auto body = nlohmann::json::parse(req.body, nullptr, false);
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (body.is_object()) arrived_[body.value("idempotency_key", "")] = {Clock::now(), body.value("text", "")};
+        if (body.is_object()) arrived_[body.value("idempotency_key", "")] = {Steady::now(), body.value("text", "")};
       }
       cv_.notify_all();
       res.set_content("{}", "application/json");
@@ -57,7 +57,7 @@ class Receiver {
   int port() const { return port_; }
 
   // Waits for the reply keyed `key`; its arrival time and text, or false after 10 s.
-  bool Wait(const std::string& key, Clock::time_point* at, std::string* text) {
+  bool Wait(const std::string& key, Steady::time_point* at, std::string* text) {
     std::unique_lock<std::mutex> lock(mu_);
     if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return arrived_.count(key) > 0; })) return false;
     *at = arrived_[key].first;
@@ -71,7 +71,7 @@ class Receiver {
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::pair<Clock::time_point, std::string>> arrived_;
+  std::map<std::string, std::pair<Steady::time_point, std::string>> arrived_;
 };
 
 std::string ReadFile(const std::filesystem::path& p) {
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     const std::string msg_id = "loop-" + std::to_string(++seq);
     const nlohmann::json body = {{"msg_id", msg_id}, {"group_id", "grid-demo-1"}, {"sender_id", sender},
                                  {"sender_name", "居民"}, {"text", text}};
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     auto res = client.Post("/webhook/generic/demo", {{"Authorization", "Bearer gridrelay-demo-secret"}}, body.dump(),
                            "application/json");
     if (!res || res->status != 200) {
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     const int64_t message_id = nlohmann::json::parse(res->body)["message_id"];
-    Clock::time_point at;
+    Steady::time_point at;
     if (!receiver.Wait("m" + std::to_string(message_id) + ":" + kind, &at, reply)) {
       std::fprintf(stderr, "no %s for message %lld\n", kind, static_cast<long long>(message_id));
       std::exit(1);
