@@ -8,6 +8,7 @@
 // (ticket texts) to a URL of the forger's choosing.
 #include <charconv>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct Options {
   std::string access_token;                 // Custom robot access_token (outbound). Default: none.
   std::string secret;                       // Custom robot signing secret (SEC…). Default: none.
   std::string api_base = "https://oapi.dingtalk.com";  // Default: DingTalk's API host.
+  std::string app_key;                      // The robot application's AppKey: sends through the app
+                                            // robot API (any group it is in, and privately). Default: none.
+  std::string robot_code;                   // The robot's robotCode. Default: app_key.
+  std::string api_v1_base = "https://api.dingtalk.com";  // Default: DingTalk's new API host.
   bool allow_unauthenticated = false;       // Default: false.
   double rate_limit_per_minute = 20;        // Default: 20 per robot (DingTalk throttles for
                                             // 10 minutes beyond it).
@@ -59,7 +64,8 @@ struct Settings {
 StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
   SettingsReader r(spec);
   GR_RETURN_IF_ERROR(r.CheckKnownKeys({"app_secret", "freshness_window_seconds", "allowed_sources",
-                                      "access_token", "secret", "api_base", "allow_unauthenticated",
+                                      "access_token", "secret", "api_base", "app_key", "robot_code",
+                                      "api_v1_base", "allow_unauthenticated",
                                       "rate_limit_per_minute", "timeout_ms"}, "see adapters/dingtalk/README.md"));
   Options o;
   GR_RETURN_IF_ERROR(r.Read("app_secret", &o.app_secret));
@@ -68,6 +74,13 @@ StatusOr<Settings> ReadSettings(const ChannelSpec& spec) {
   GR_RETURN_IF_ERROR(r.Read("access_token", &o.access_token));
   GR_RETURN_IF_ERROR(r.Read("secret", &o.secret));
   GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_base", &o.api_base));
+  GR_RETURN_IF_ERROR(r.Read("app_key", &o.app_key));
+  GR_RETURN_IF_ERROR(r.Read("robot_code", &o.robot_code));
+  GR_RETURN_IF_ERROR(r.ReadBaseUrl("api_v1_base", &o.api_v1_base));
+  if (o.robot_code.empty()) o.robot_code = o.app_key;
+  if (!o.app_key.empty() && o.app_secret.empty()) {
+    return r.Error("app_key", "'app_key' needs the application's 'app_secret' to get an access token");
+  }
   GR_RETURN_IF_ERROR(r.Read("allow_unauthenticated", &o.allow_unauthenticated));
   GR_RETURN_IF_ERROR(r.Read("rate_limit_per_minute", &o.rate_limit_per_minute));
   GR_RETURN_IF_ERROR(r.Read("timeout_ms", &o.timeout_ms));
@@ -98,6 +111,7 @@ class DingTalkAdapter final : public Adapter {
   const std::string& channel() const override { return channel_; }
   std::string_view type() const override { return kType; }
   bool SeesOnlyMentions() const override { return true; }  // robots get only @-mentions in groups
+  bool CanReplyPrivately() const override { return UsesAppApi(); }
   std::string DestinationKey(const OutboundMessage& message) const override;
   RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 1}; }
 
@@ -111,11 +125,20 @@ class DingTalkAdapter final : public Adapter {
   int64_t NowMillis() const { return (env_.clock != nullptr ? *env_.clock : SystemClock::Get()).NowMillis(); }
   // The reply context's sessionWebhook when it may carry `message` now, else "".
   std::string SessionWebhookFor(const OutboundMessage& message, int64_t now_ms) const;
+  bool UsesAppApi() const { return !options_.app_key.empty(); }
+  // The app's access token, fetched with app_key and app_secret and cached until 5 minutes
+  // before it expires.
+  StatusOr<std::string> AppToken(int64_t now_ms) const;
+  // The app robot API: groupMessages/send into the group, or oToMessages/batchSend to one user.
+  Status SendApp(const OutboundMessage& message, int64_t now_ms) const;
 
   const std::string channel_;
   const Options options_;
   const AddressList sources_;
   const AdapterEnv env_;
+  mutable std::mutex token_mu_;
+  mutable std::string token_;
+  mutable int64_t token_expires_ms_ = 0;
 };
 
 Status DingTalkAdapter::Authenticate(const WebhookRequest& request, int64_t now_seconds) const {
@@ -209,6 +232,7 @@ std::string DingTalkAdapter::DestinationKey(const OutboundMessage& message) cons
   if (!StringField(message.reply_context, "session_webhook").empty() && !conversation.empty()) {
     return "conversation:" + conversation;
   }
+  if (UsesAppApi()) return "app:" + channel_;
   return "robot:" + channel_;  // one custom robot, one bucket
 }
 
@@ -239,12 +263,73 @@ Status SendStatus(const StatusOr<HttpResponse>& result) {
   }
 }
 
+// The new API (api.dingtalk.com) answers 2xx on success and {"code","message"} otherwise.
+Status AppStatus(const StatusOr<HttpResponse>& result, const std::string& what) {
+  if (!result.ok()) return result.status();
+  if (result->status >= 200 && result->status < 300) return Status::Ok();
+  const json body = json::parse(result->body, nullptr, false);
+  std::string detail = "dingtalk " + what + ": HTTP " + std::to_string(result->status);
+  if (body.is_object()) detail += ": " + StringField(body, "code") + " " + StringField(body, "message");
+  return StatusFromHttp(result->status, detail);
+}
+
+StatusOr<std::string> DingTalkAdapter::AppToken(int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(token_mu_);
+  if (!token_.empty() && now_ms < token_expires_ms_ - 5 * 60 * 1000) return token_;
+  HttpRequest request;
+  request.url = options_.api_v1_base + "/v1.0/oauth2/accessToken";
+  request.body = Dump(json{{"appKey", options_.app_key}, {"appSecret", options_.app_secret}});
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  const StatusOr<HttpResponse> result = env_.http->Do(request);
+  GR_RETURN_IF_ERROR(AppStatus(result, "accessToken"));
+  const json body = json::parse(result->body, nullptr, false);
+  const std::string token = StringField(body, "accessToken");
+  if (token.empty()) return Status::Unavailable("dingtalk accessToken: no accessToken in the answer");
+  token_ = token;
+  token_expires_ms_ = now_ms + IntField(body, "expireIn") * 1000;
+  return token_;
+}
+
+Status DingTalkAdapter::SendApp(const OutboundMessage& message, int64_t now_ms) const {
+  StatusOr<std::string> token = AppToken(now_ms);
+  if (!token.ok()) return token.status();
+  HttpRequest request;
+  request.timeout_ms = static_cast<int>(options_.timeout_ms);
+  request.headers.push_back({"x-acs-dingtalk-access-token", *token});
+  // sampleText cannot @-mention: the text names the ticket, and the group sees it.
+  json body = {{"robotCode", options_.robot_code}, {"msgKey", "sampleText"},
+               {"msgParam", Dump(json{{"content", message.text}})}};
+  std::string what;
+  if (message.audience == Audience::kUser) {
+    what = "oToMessages/batchSend";
+    body["userIds"] = json::array({message.user_id});
+  } else {
+    what = "groupMessages/send";
+    const std::string group =
+        message.group_id.empty() ? StringField(message.reply_context, "conversation_id") : message.group_id;
+    if (group.empty()) return Status::InvalidArgument("dingtalk: a group message without a conversation");
+    body["openConversationId"] = group;
+  }
+  request.url = options_.api_v1_base + "/v1.0/robot/" + what;
+  request.body = Dump(body);
+  const StatusOr<HttpResponse> result = env_.http->Do(request);
+  if (result.ok() && result->status == 401) {
+    std::lock_guard<std::mutex> lock(token_mu_);
+    token_.clear();  // expired or revoked early: a new one on the retry
+    return Status::Unavailable("dingtalk " + what + ": access token refused (HTTP 401)");
+  }
+  return AppStatus(result, what);
+}
+
 Status DingTalkAdapter::Send(const OutboundMessage& message) const {
   if (env_.http == nullptr) return Status::FailedPrecondition("dingtalk: no HTTP client");
   const int64_t now_ms = NowMillis();
   HttpRequest request;
   request.timeout_ms = static_cast<int>(options_.timeout_ms);
   request.url = SessionWebhookFor(message, now_ms);
+  // Without a live session: the app robot API where configured (it reaches every group the
+  // robot is in), else the custom robot (which posts only into its own group).
+  if (request.url.empty() && UsesAppApi()) return SendApp(message, now_ms);
   if (request.url.empty()) {
     if (message.audience == Audience::kUser) {
       return Status::FailedPrecondition("dingtalk: no live session with this user; a custom robot posts only into its group");

@@ -146,16 +146,17 @@ Status ReadNotify(const YamlFile& f, const YAML::Node& parent, NotifyTarget* out
   return Status::Ok();
 }
 
-// A rota entry: one or more "<days> <HH:MM>-<HH:MM>" joined by commas, where <days> is a day
-// (mon … sun) or a range of days ("mon-fri"; "sat-mon" wraps past Sunday); the end time is
-// after the start on the same day ("24:00" ends at midnight). China time.
-std::optional<std::vector<DutySpan>> ParseRota(const std::string& text) {
+}  // namespace
+
+StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
   static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  auto bad = [](const std::string& why) { return Status::InvalidArgument(why); };
   auto day = [](std::string_view d) -> int {
     for (int i = 0; i < 7; ++i)
       if (d == kDays[i]) return i;
     return -1;
   };
+  // Minutes after midnight of "HH:MM" (00:00 … 24:00), or -1.
   auto minutes = [](std::string_view t) -> int {
     if (t.size() != 5 || t[2] != ':') return -1;
     for (int i : {0, 1, 3, 4})
@@ -165,34 +166,53 @@ std::optional<std::vector<DutySpan>> ParseRota(const std::string& text) {
     if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
     return h * 60 + m;
   };
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
+  };
   std::vector<DutySpan> out;
   std::string_view rest = text;
   while (true) {
     const size_t comma = rest.find(',');
-    std::string_view part = rest.substr(0, comma);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    const std::string_view part = trim(rest.substr(0, comma));
+    if (part.empty()) return bad("an empty entry (write \"mon-fri 09:00-18:00\", several joined by commas)");
     const size_t space = part.find(' ');
-    if (space == std::string_view::npos) return std::nullopt;
-    std::string_view days = part.substr(0, space);
-    std::string_view hours = part.substr(space + 1);
-    while (!hours.empty() && hours.front() == ' ') hours.remove_prefix(1);
-    DutySpan span;
+    const std::string_view days = part.substr(0, space);
+    const std::string_view hours = space == std::string_view::npos ? std::string_view() : trim(part.substr(space + 1));
     const size_t dash = days.find('-');
-    span.first_day = day(days.substr(0, dash));
-    span.last_day = dash == std::string_view::npos ? span.first_day : day(days.substr(dash + 1));
-    if (span.first_day < 0 || span.last_day < 0) return std::nullopt;
-    if (hours.size() != 11 || hours[5] != '-') return std::nullopt;
+    const std::string_view first = days.substr(0, dash);
+    const std::string_view last = dash == std::string_view::npos ? first : days.substr(dash + 1);
+    DutySpan span;
+    span.first_day = day(first);
+    span.last_day = day(last);
+    for (std::string_view d : {first, last})
+      if (day(d) < 0) return bad("'" + std::string(d) + "' is not a day (mon, tue, wed, thu, fri, sat, sun)");
+    if (hours.size() != 11 || hours[5] != '-')
+      return bad("'" + std::string(part) + "' needs hours as HH:MM-HH:MM after the days");
+    for (std::string_view t : {hours.substr(0, 5), hours.substr(6)})
+      if (minutes(t) < 0) return bad("'" + std::string(t) + "' is not a time HH:MM (00:00 … 24:00)");
     span.begin_min = minutes(hours.substr(0, 5));
     span.end_min = minutes(hours.substr(6));
-    if (span.begin_min < 0 || span.end_min < 0 || span.end_min <= span.begin_min || span.begin_min >= 24 * 60)
-      return std::nullopt;
-    out.push_back(span);
+    if (span.begin_min >= 24 * 60) return bad("'24:00' can only end a range");
+    if (span.end_min == span.begin_min)
+      return bad("'" + std::string(hours) + "' starts and ends at the same time (a whole day is 00:00-24:00)");
+    if (span.end_min > span.begin_min) {
+      out.push_back(span);
+    } else {
+      // Overnight: the named days until midnight, then the next mornings.
+      DutySpan morning{(span.first_day + 1) % 7, (span.last_day + 1) % 7, 0, span.end_min};
+      span.end_min = 24 * 60;
+      out.push_back(span);
+      if (morning.end_min > 0) out.push_back(morning);
+    }
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
   }
   return out;
 }
+
+namespace {
 
 Status ReadRota(const YamlFile& f, const YAML::Node& team, Team* t) {
   YAML::Node rota = team["rota"];
@@ -204,9 +224,9 @@ Status ReadRota(const YamlFile& f, const YAML::Node& team, Team* t) {
       return f.Error(kv.first, "rota of team '" + t->id + "' names '" + member + "', who is not a member");
     if (!kv.second.IsScalar()) return f.Error(kv.second, "rota of '" + member + "' must be a string like \"mon-fri 09:00-18:00\"");
     auto spans = ParseRota(kv.second.as<std::string>());
-    if (!spans)
-      return f.Error(kv.second, "rota of '" + member + "': '" + kv.second.as<std::string>() +
-                                    "' is not like \"mon-fri 09:00-18:00, sat 09:00-12:00\" (days mon..sun, end after start)");
+    if (!spans.ok())
+      return f.Error(kv.second, "rota of '" + member + "': " + spans.status().message() +
+                                    " (like \"mon-fri 09:00-18:00, sat 09:00-12:00, fri 22:00-06:00\")");
     t->rota[member] = std::move(*spans);
   }
   return Status::Ok();
@@ -245,6 +265,8 @@ Status LoadLoop(const YamlFile& f, const YAML::Node& n, LoopOptions* loop) {
       return f.Error(codes ? codes : reasons, std::string("reasons: '") + action + "' needs a map of code: 中文 label");
     for (const auto& kv : codes) {
       const std::string code = kv.first.Scalar();
+      if (loop->reasons[action].count(code))
+        return f.Error(kv.first, std::string("reason code '") + code + "' is given twice under '" + action + "'");
       // Codes are typed in chat after the ticket number, so they must be one word.
       if (code.empty() || code.find_first_of(" \t") != std::string::npos || code.find("\u3000") != std::string::npos)
         return f.Error(kv.first, "reason code '" + code + "' must be one word");
@@ -303,6 +325,13 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
       GR_RETURN_IF_ERROR(f.Require(n, "id", &m.id));
       GR_RETURN_IF_ERROR(f.Read(n, "name", &m.name));
       GR_RETURN_IF_ERROR(f.Read(n, "role", &m.role));
+      if (!m.role.empty() &&
+          std::find_if(std::begin(kStaffRoles), std::end(kStaffRoles), [&](const char* known_role) { return m.role == known_role; }) ==
+              std::end(kStaffRoles)) {
+        std::string known;
+        for (const char* known_role : kStaffRoles) known += std::string(known.empty() ? "" : ", ") + known_role;
+        return f.Error(n["role"], "staff '" + m.id + "' has role '" + m.role + "'; roles are " + known);
+      }
       GR_RETURN_IF_ERROR(f.Read(n, "mobile", &m.mobile));
       if (YAML::Node acc = n["accounts"]; acc) {
         if (!acc.IsMap()) return f.Error(acc, "'accounts' must map channel -> platform user id(s)");
@@ -377,7 +406,7 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
 
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
-  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "triage_notify", "safety",
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "urgent_copy", "triage_notify", "safety",
                                         "intent_labels", "loop", "sensitive_group_notice"}, "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
@@ -394,6 +423,7 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
     if (!t->loop.count(key))
       return f.Error(root["loop"] ? root["loop"] : root, std::string("loop needs a template for '") + key + "'");
   GR_RETURN_IF_ERROR(f.Require(root, "staff_notify", &t->staff_notify));
+  GR_RETURN_IF_ERROR(f.Require(root, "urgent_copy", &t->urgent_copy));
   GR_RETURN_IF_ERROR(f.Require(root, "triage_notify", &t->triage_notify));
   if (YAML::Node n = root["sensitive_group_notice"]; n) {
     if (!n.IsScalar() || n.Scalar().empty())

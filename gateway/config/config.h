@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/core/adapter.h"
@@ -91,6 +92,9 @@ struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
   std::string staff_notify;
+  // An urgent ticket's copy to the duty officer one level up: says it is a copy (抄送) and who
+  // handles the ticket, so that she does not take it for her own.
+  std::string urgent_copy;
   std::string triage_notify;
   // Said in the group instead of a legal_aid (domestic violence included) safety reply when the
   // platform cannot message the resident privately: no mention, no topic.
@@ -140,6 +144,16 @@ struct Config {
 
 // Loads and cross-checks every file in `dir` (except intents/). Errors: "file:line: what".
 StatusOr<Config> LoadConfig(const std::filesystem::path& dir);
+
+// routing.yaml staff roles (`role`; empty: implied by where the staff member appears).
+inline constexpr const char* kStaffRoles[] = {"grid_worker", "community", "street", "district", "volunteer", "admin"};
+
+// A team member's rota (routing.yaml teams[].rota): one or more "<days> <HH:MM>-<HH:MM>" joined
+// by commas, China time. <days> is a day (mon … sun) or a range ("mon-fri"; "sat-mon" wraps
+// past Sunday). "24:00" ends at midnight. An end before the start is an overnight range that
+// runs into the next morning ("fri 22:00-06:00": Friday 22:00 to Saturday 06:00) and becomes
+// two spans. An error says what is wrong with the text (the caller adds the file and line).
+StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text);
 
 // Splits "host:port". Errors name the value.
 Status ParseListen(const std::string& value, std::string* host, int* port);

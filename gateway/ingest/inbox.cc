@@ -16,7 +16,7 @@ std::string DispatchRule(const InboundMessage& m, const RouteDecision& d) {
   s += " → " + d.assignee_id + ", rule: " + d.rule;
   if (!d.dispatch_note.empty()) s += "; " + d.dispatch_note;
   for (const auto& copy : d.copies)
-    if (!d.team || copy.who != d.team->id) s += "; urgent: copied to " + copy.who;
+    if (copy.urgent) s += "; urgent: copied to " + copy.who;
   return s;
 }
 

@@ -100,10 +100,13 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
   }
   // The copies (the team of a chosen member, the next level's duty on an urgent ticket), each
   // with its own key.
+  // An urgent copy says it is one (templates.yaml `urgent_copy`), so that the duty officer
+  // does not take the ticket for her own.
   for (const RouteDecision::Copy& copy : d.copies) {
     if (!copy.target || copy.target->channel.empty()) continue;
     out.push_back(Notification(*copy.target, outbound_kind::kStaffNotify, c.urgent ? priority::kUrgent : priority::kStaff,
-                               RenderTemplate(t.staff_notify, vars), Key(sm.id, outbound_kind::kStaffNotify, copy.who)));
+                               RenderTemplate(copy.urgent ? t.urgent_copy : t.staff_notify, vars),
+                               Key(sm.id, outbound_kind::kStaffNotify, copy.who)));
   }
   // The group acknowledgement: never the resident's words.
   std::map<std::string, std::string> group_vars = vars;

@@ -78,7 +78,7 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
   if (c.urgent) {
     for (const OrgUnit* unit : org_.Ancestry(*grid)) {
       if (const StaffMember* duty = unit->duty.empty() ? nullptr : config_.FindStaff(unit->duty)) {
-        if (!duty->notify.channel.empty()) d.copies.push_back({duty->id, &duty->notify});
+        if (!duty->notify.channel.empty()) d.copies.push_back({duty->id, &duty->notify, true});
         break;
       }
     }

@@ -38,6 +38,7 @@ struct RouteDecision {
   struct Copy {
     std::string who;
     const NotifyTarget* target = nullptr;
+    bool urgent = false;  // the next level's duty officer on an urgent ticket (templates.yaml urgent_copy)
   };
   std::vector<Copy> copies;
   std::string dispatch_note;          // how the assignee was picked (a team member), for the event

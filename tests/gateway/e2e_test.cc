@@ -575,12 +575,21 @@ TEST_SUITE("e2e dispatch") {
     TestGateway t;
     REQUIRE(t.PostGeneric(TestGateway::Message("urg-9", "g1", "救命！楼下着火了，烟很大，好多人困在楼上")));
     REQUIRE(t.receiver().WaitFor(2, "/staff"));
-    std::map<std::string, std::string> keys;
-    for (const auto& r : t.receiver().Requests("/staff"))
+    std::map<std::string, std::string> keys, texts;
+    for (const auto& r : t.receiver().Requests("/staff")) {
       keys[r.Json()["user_id"].get<std::string>()] = r.Json()["idempotency_key"].get<std::string>();
+      texts[r.Json()["user_id"].get<std::string>()] = r.Json()["text"].get<std::string>();
+    }
     REQUIRE(keys.count("w-a") == 1);
     REQUIRE(keys.count("c-1") == 1);
     CHECK(keys["w-a"] != keys["c-1"]);
+    // The duty officer's copy says it is an urgent copy and who handles it (templates.yaml
+    // urgent_copy); the assignee's is her new urgent ticket.
+    CHECK(texts["c-1"].starts_with("【紧急抄送】工单#"));
+    CHECK(texts["c-1"].find("已派网格员甲办理") != std::string::npos);
+    CHECK(texts["c-1"].find("着火") != std::string::npos);  // staff see the resident's words
+    CHECK(texts["w-a"].starts_with("【紧急】【新工单#"));
+    CHECK(texts["w-a"].find("抄送") == std::string::npos);
     const std::string rule = DispatchRuleOf(t, NewestTicketId(t));
     CHECK(rule.starts_with("g1 → grid-a → w-a, rule: "));
     CHECK(rule.find("urgent: copied to c-1") != std::string::npos);

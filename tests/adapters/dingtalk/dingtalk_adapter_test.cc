@@ -66,6 +66,8 @@ TEST_SUITE("dingtalk adapter") {
         {{{"app_secret", "s"}, {"freshness_window_seconds", -1}}, "gridrelay.yaml:32:", ">= 0"},
         {{{"app_secret", "s"}, {"api_base", "oapi.dingtalk.com"}}, "gridrelay.yaml:31:", "http"},
         {{{"app_secret", "s"}, {"app_secrett", "x"}}, "gridrelay.yaml:32:", "unknown dingtalk setting 'app_secrett'"},
+        {{{"allow_unauthenticated", true}, {"app_key", "k"}}, "gridrelay.yaml:32:", "'app_secret'"},
+        {{{"app_secret", "s"}, {"api_v1_base", "api.dingtalk.com"}}, "gridrelay.yaml:31:", "http"},
     });
   }
 
@@ -299,6 +301,80 @@ TEST_SUITE("dingtalk adapter") {
       CHECK(s.code() == c.code);
       if (!s.ok()) CHECK(s.message().find("dingtalk") != std::string::npos);
     }
+  }
+
+  TEST_CASE("with app_key, sends without a live session go through the app robot API, to any group or one user") {
+    FakeHttpServer platform;
+    int tokens = 0;
+    platform.On("/v1.0/oauth2/accessToken", [&tokens](const auto& r) {
+      const json body = json::parse(r.body);
+      if (body["appKey"] != "ding-app-key" || body["appSecret"] != kAppSecret) return FakeResponse{400, R"({"code":"bad"})"};
+      return FakeResponse{200, json{{"accessToken", "tok-" + std::to_string(++tokens)}, {"expireIn", 7200}}.dump()};
+    });
+    for (const char* path : {"/v1.0/robot/groupMessages/send", "/v1.0/robot/oToMessages/batchSend"})
+      platform.On(path, [](const auto&) { return FakeResponse{200, R"({"processQueryKey":"q"})"}; });
+    platform.On("/robot/sendBySession", [](const auto&) { return FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})"}; });
+    HttplibClient http;
+    ManualClock clock(int64_t{kNow} * 1000000);
+    auto adapter = Make({{"app_secret", kAppSecret}, {"api_base", platform.url()}, {"api_v1_base", platform.url()},
+                         {"app_key", "ding-app-key"}, {"access_token", "custom-robot"}},
+                        &http, &clock);
+    CHECK(adapter->CanReplyPrivately());
+    CHECK(!Make({{"app_secret", kAppSecret}})->CanReplyPrivately());
+
+    OutboundMessage note;  // a progress note: no reply context of its own
+    note.group_id = "cid-7";
+    note.text = "工单#7 已办结";
+    note.mention_user_ids = {"staff-1"};
+    REQUIRE(adapter->Send(note).ok());
+    note.group_id = "cid-8";  // another group of the same robot: the custom robot could not reach it
+    REQUIRE(adapter->Send(note).ok());
+    OutboundMessage to_user;
+    to_user.audience = Audience::kUser;
+    to_user.user_id = "staff-9";
+    to_user.text = "请评价";
+    REQUIRE(adapter->Send(to_user).ok());
+
+    const auto groups = platform.Requests("/v1.0/robot/groupMessages/send");
+    REQUIRE(groups.size() == 2);
+    CHECK(groups[0].headers.at("x-acs-dingtalk-access-token") == "tok-1");
+    const json g0 = groups[0].Json();
+    CHECK(g0["robotCode"] == "ding-app-key");
+    CHECK(g0["openConversationId"] == "cid-7");
+    CHECK(g0["msgKey"] == "sampleText");
+    CHECK(json::parse(g0["msgParam"].get<std::string>()) == json{{"content", "工单#7 已办结"}});
+    CHECK(groups[1].Json()["openConversationId"] == "cid-8");
+    const auto users = platform.Requests("/v1.0/robot/oToMessages/batchSend");
+    REQUIRE(users.size() == 1);
+    CHECK(users[0].Json()["userIds"] == json::array({"staff-9"}));
+    CHECK(tokens == 1);  // cached
+    CHECK(platform.Requests("/robot/send").empty());
+
+    // A live session still carries the reply to the message that brought it.
+    OutboundMessage reply = note;
+    reply.group_id = "cid-1";
+    reply.reply_context = {{"conversation_id", "cid-1"}, {"conversation_type", "2"},
+                           {"session_webhook", platform.url() + "/robot/sendBySession?session=s1"},
+                           {"session_webhook_expires_ms", (kNow + 1200) * 1000}};
+    REQUIRE(adapter->Send(reply).ok());
+    CHECK(platform.Requests("/robot/sendBySession").size() == 1);
+    CHECK(platform.Requests("/v1.0/robot/groupMessages/send").size() == 2);
+
+    // Five minutes before the token expires a new one is fetched; a refused token is retried.
+    clock.SetMicros((kNow + 7200 - 299) * int64_t{1000000});
+    REQUIRE(adapter->Send(note).ok());
+    CHECK(tokens == 2);
+    CHECK(platform.Requests("/v1.0/robot/groupMessages/send").back().headers.at("x-acs-dingtalk-access-token") == "tok-2");
+    platform.FailNext("/v1.0/robot/groupMessages/send", 1, 401);
+    Status refused = adapter->Send(note);
+    CHECK(refused.code() == StatusCode::kUnavailable);
+    CHECK(refused.message().find("401") != std::string::npos);
+    REQUIRE(adapter->Send(note).ok());
+    CHECK(tokens == 3);
+    platform.FailNext("/v1.0/robot/groupMessages/send", 1, 403);
+    CHECK(adapter->Send(note).code() == StatusCode::kPermissionDenied);
+    platform.FailNext("/v1.0/robot/groupMessages/send", 1, 429);
+    CHECK(adapter->Send(note).code() == StatusCode::kResourceExhausted);
   }
 
   TEST_CASE("seeded mutations of a signed callback never crash and never answer 5xx") {

@@ -33,7 +33,8 @@ struct WecomGateway {
   gt::FakeHttpServer wecom;
   std::unique_ptr<gt::TestGateway> gateway;
 
-  WecomGateway() {
+  // `worker` is grid-w's worker; `extra_staff` goes under routing.yaml's staff.
+  explicit WecomGateway(const std::string& worker = "w-a", const std::string& extra_staff = "") {
     wecom.On("/cgi-bin/webhook/send", [](const gt::RecordedRequest&) {
       return gt::FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})", "application/json"};
     });
@@ -43,13 +44,15 @@ struct WecomGateway {
                        "\n    robot_key: configured-key\n";
     o.extra_grids = std::string("  - {id: grid-w, name: 企微网格, community: c, worker: w-a, groups: [{channel: ") +
                     kChannel + ", group: " + kGroup + "}]}\n";
+    o.extra_grids.replace(o.extra_grids.find("worker: w-a"), 11, "worker: " + worker);
+    o.extra_staff = extra_staff;
     gateway = std::make_unique<gt::TestGateway>(o);
   }
 
   // The robot callback WeCom would send for `text` by `sender` in kGroup, as an HTTP path + body.
   std::pair<std::string, std::string> Callback(const std::string& msg_id, const std::string& text,
                                                const std::string& sender = "zhangsan") const {
-    const std::string plain = "<xml><WebhookUrl><![CDATA[" + wecom.url("/cgi-bin/webhook/send?key=callback-key") +
+    const std::string plain = "<xml><WebhookUrl><![CDATA[" + wecom.url("/cgi-bin/webhook/send?key=callback-" + sender) +
                               "]]></WebhookUrl><MsgId>" + msg_id + "</MsgId><ChatId><![CDATA[" + kGroup +
                               "]]></ChatId><ChatType>group</ChatType><From><UserId>" + sender +
                               "</UserId><Name><![CDATA[张三]]></Name></From><MsgType>text</MsgType><Text><Content>"
@@ -99,7 +102,7 @@ TEST_CASE("an encrypted robot callback opens a ticket, notifies the worker and r
   CHECK(staff["text"].get<std::string>().find(kFacilities) != std::string::npos);
 
   const gt::RecordedRequest reply = w.wecom.Requests("/cgi-bin/webhook/send")[0];
-  CHECK(reply.query.at("key") == "callback-key");  // the callback's own WebhookUrl, not robot_key
+  CHECK(reply.query.at("key") == "callback-zhangsan");  // the callback's own WebhookUrl, not robot_key
   const auto reply_body = reply.Json();
   CHECK(reply_body["msgtype"] == "text");
   CHECK(reply_body["chatid"] == kGroup);
@@ -197,6 +200,76 @@ TEST_CASE("a simulated callback (gridrelay simulate) is accepted like a real one
   CHECK(w.TicketCount() == 1);
   CHECK(w.wecom.Requests("/cgi-bin/webhook/send")[0].Json()["text"]["mentioned_list"] ==
         nlohmann::json::array({"lisi"}));
+}
+
+TEST_CASE("the closed loop on a WeCom group robot: commands and the answer @-mention the robot") {
+  // grid-w's worker 网格员戊 writes from her WeCom account `wangwu`; the robot hears only @-mentions.
+  WecomGateway w("w-wu", "  - {id: w-wu, name: 网格员戊, role: grid_worker, accounts: {wecom-e2e: wangwu}, "
+                         "notify: {channel: staff, to: w-wu}}\n");
+  REQUIRE(w.gateway->gateway().runtime()->FindAdapter(kChannel)->SeesOnlyMentions());
+  httplib::Client client = w.gateway->Client();
+  auto post = [&](const std::string& msg_id, const std::string& text, const std::string& sender) {
+    auto [path, body] = w.Callback(msg_id, text, sender);
+    auto res = client.Post(path.c_str(), body, "text/xml");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+  };
+  // Messages the robot sent with `key` (a callback's WebhookUrl, or robot_key) containing `needle`.
+  auto sent = [&](const std::string& key, const std::string& needle) {
+    nlohmann::json found;
+    gt::WaitUntil([&] {
+      for (const auto& r : w.wecom.Requests("/cgi-bin/webhook/send")) {
+        const nlohmann::json b = r.Json();
+        if (r.query.at("key") == key && b["text"]["content"].get<std::string>().find(needle) != std::string::npos) {
+          found = b;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  };
+  auto status = [&](int64_t id) {
+    return w.gateway->Api("/api/v1/tickets/" + std::to_string(id))["status"].get<std::string>();
+  };
+
+  post("loop-1", kFacilities, "zhangsan");
+  REQUIRE(gt::WaitUntil([&] { return w.TicketCount() == 1; }));
+  const nlohmann::json tickets = w.gateway->Api("/api/v1/tickets")["tickets"];
+  const int64_t id = tickets[0]["id"];
+  const std::string n = std::to_string(id);
+  CHECK(tickets[0]["assignee"]["id"] == "w-wu");
+
+  post("loop-2", "接单 " + n, "wangwu");
+  REQUIRE(gt::WaitUntil([&] { return status(id) == "accepted"; }));
+  // Her answer through her message's WebhookUrl; the resident's note, which has no callback
+  // of its own, through the configured robot, @-mentioning her.
+  CHECK(sent("callback-wangwu", "已受理工单#" + n)["text"]["mentioned_list"] == nlohmann::json::array({"wangwu"}));
+  const nlohmann::json progress = sent("configured-key", "工单#" + n + " 已由网格员戊受理");
+  REQUIRE(progress.is_object());
+  CHECK(progress["chatid"] == kGroup);
+  CHECK(progress["text"]["mentioned_list"] == nlohmann::json::array({"zhangsan"}));
+
+  post("loop-3", "办结 " + n + " 灯已更换", "wangwu");
+  REQUIRE(gt::WaitUntil([&] { return status(id) == "resolved"; }));
+  const nlohmann::json asked = sent("configured-key", "满意请@我回复1");
+  REQUIRE(asked.is_object());
+  CHECK(asked["text"]["content"].get<std::string>().find("已办结：灯已更换") != std::string::npos);
+
+  // A bare "1" never reaches the gateway on this platform; her "@网格助手 1" does, and the
+  // adapter strips the mention.
+  post("loop-4", "1", "zhangsan");
+  REQUIRE(gt::WaitUntil([&] { return status(id) == "closed"; }));
+  CHECK(w.gateway->Api("/api/v1/tickets/" + std::to_string(id))["satisfaction"] == "satisfied");
+  CHECK(sent("configured-key", "感谢您的评价").is_object());
+
+  const nlohmann::json stats = w.gateway->Api("/api/v1/stats?group_by=grid");
+  REQUIRE(stats["groups"].size() == 1);
+  const nlohmann::json row = stats["groups"][0];
+  CHECK(row["key"] == "grid-w");
+  CHECK(row["response_rate"] == 1.0);
+  CHECK(row["resolution_rate"] == 1.0);
+  CHECK(row["satisfaction_rate"] == 1.0);
 }
 
 }  // TEST_SUITE
