@@ -54,7 +54,19 @@ void ClassifyStream(const IntentEngine& engine, std::istream& in, std::ostream& 
     } else {
       text = line;
     }
-    json j = engine.Classify(text);
+    json j;
+    if (const auto* compiled = dynamic_cast<const CompiledEngine*>(&engine)) {
+      CompiledEngine::Judged judged = compiled->Judge(text);
+      j = judged.classification;
+      j["decision"] = judged.decision.decision;
+      j["warn"] = judged.decision.warn;
+      j["decision_reason"] = judged.decision.reason;
+    } else {
+      Classification c = engine.Classify(text);
+      j = c;
+      j["decision"] = c.urgent ? "act" : c.category == "none" ? "ignore" : "act";
+      j["warn"] = false;
+    }
     if (!id.is_null()) j["id"] = id;
     int invalid = 0;
     RepairUtf8(text, &invalid);
@@ -105,10 +117,35 @@ StatusOr<IntentCheckReport> CheckEngine(const CompiledEngine& engine, bool requi
     ++report.intents;
     report.patterns += static_cast<int>(spec.patterns.size());
     if (spec.examples.empty()) report.warnings.push_back(spec.file + ":" + std::to_string(spec.line) + ": " + spec.name + " has no examples");
+    if (spec.frame) {
+      // A frame decides the category; a specific intent of that category may take the subtype.
+      for (const auto* list : {&spec.examples, &spec.counter_examples}) {
+        bool must_be = list == &spec.examples;
+        for (const auto& e : *list) {
+          ++report.examples_checked;
+          auto ex = engine.Explain(e.text, nullptr);
+          if ((ex.result.category == spec.category) != must_be)
+            failures.push_back(where(e) + ": frame " + (must_be ? "example " : "counter-example ") + Quote(e.text) + " of " +
+                               spec.category + " classified as " + ex.result.intent + " (" + fired(ex.result) + ")" +
+                               (ex.reason.empty() ? "" : "; " + ex.reason));
+        }
+      }
+      continue;
+    }
     for (const auto& e : spec.examples) check_one(e, spec.name, true);
     for (const auto& e : spec.counter_examples) check_one(e, spec.name, false);
   }
   for (const auto& e : lib.none_examples) check_one(e, "none", true);
+  for (const auto* list : {&lib.urgent_examples, &lib.not_urgent_examples}) {
+    bool want = list == &lib.urgent_examples;
+    for (const auto& e : *list) {
+      ++report.examples_checked;
+      Classification c = engine.ClassifyWith(e.text, nullptr);
+      if (c.urgent != want)
+        failures.push_back(where(e) + ": " + (want ? "urgent example " : "not-urgent example ") + Quote(e.text) +
+                           (want ? " is not urgent" : " is urgent") + " (" + fired(c) + ")");
+    }
+  }
   for (const auto& id : engine.UnfilteredPatternIds())
     report.warnings.push_back(id + ": pattern has no literal of 3+ bytes, so it runs on every message");
   if (require_full_taxonomy) {
@@ -160,8 +197,15 @@ StatusOr<std::vector<LabelledLine>> ReadLabelled(const fs::path& path) {
       LabelledLine l;
       l.id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : where;
       l.text = j.at("text").get<std::string>();
-      l.intent = j.at("intent").get<std::string>();
-      l.category = j.value("category", CategoryOf(l.intent));
+      if (j.contains("intent")) {
+        l.intent = j.at("intent").get<std::string>();
+        l.category = j.value("category", CategoryOf(l.intent));
+      } else {
+        // Category-only rows (shared/corpus/train-real): `none` stays none; another category
+        // counts as its `other` intent, which is all such a row can say.
+        l.category = j.at("category").get<std::string>();
+        l.intent = l.category == "none" ? "none" : l.category + ".other";
+      }
       l.urgent = j.value("urgent", false);
       l.source = where;
       if (l.intent != "none" && !IsTaxonomyIntent(l.intent))
@@ -182,8 +226,21 @@ void Finish(PrfScore* s) {
   s->f1 = s->precision + s->recall > 0 ? 2 * s->precision * s->recall / (s->precision + s->recall) : 0.0;
 }
 
-EvalFigures Score(const std::vector<LabelledLine>& lines, const std::vector<Classification>& preds) {
+EvalFigures Score(const std::vector<LabelledLine>& lines, const std::vector<Classification>& preds,
+                  const std::vector<Decision>* decisions = nullptr) {
   EvalFigures f;
+  if (decisions) {
+    int warn_ok = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      f.decisions[(*decisions)[i].decision]++;
+      if ((*decisions)[i].warn) {
+        ++f.warnings;
+        warn_ok += CategoryOf(lines[i].intent) == "anti_fraud";
+      }
+    }
+    f.confirm_share = lines.empty() ? 0.0 : static_cast<double>(f.decisions["confirm"]) / lines.size();
+    f.warn_precision = f.warnings ? static_cast<double>(warn_ok) / f.warnings : 0.0;
+  }
   f.lines = static_cast<int>(lines.size());
   int intent_ok = 0, cat_ok = 0, gold_none = 0, false_alarm = 0, gold_urgent = 0, urgent_hit = 0, pred_urgent = 0;
   static const double kEdges[] = {0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0000001};
@@ -298,6 +355,10 @@ json FiguresToJson(const EvalFigures& f, bool include_errors) {
             {"urgent_recall", f.urgent_recall},
             {"urgent_precision", f.urgent_precision},
             {"decided_by", f.decided_by},
+            {"decisions", f.decisions},
+            {"confirm_share", f.confirm_share},
+            {"warnings", f.warnings},
+            {"warn_precision", f.warn_precision},
             {"confusion", f.confusion}};
   auto prf = [](const std::map<std::string, PrfScore>& m) {
     json o = json::object();
@@ -329,6 +390,10 @@ void PrintFigures(const EvalFigures& f, bool show_errors, std::ostream& out) {
       << "   urgent recall " << Pct(f.urgent_recall) << " (precision " << Pct(f.urgent_precision) << ")\n";
   out << "  decided by:";
   for (const auto& [k, v] : f.decided_by) out << " " << k << "=" << v;
+  out << "\n  decisions:";
+  for (const auto& [k, v] : f.decisions) out << " " << k << "=" << v;
+  out << "   confirm share " << Pct(f.confirm_share) << "   warnings " << f.warnings << " (precision "
+      << Pct(f.warn_precision) << ")";
   out << "\n\n  per category          P      R      F1   n\n";
   for (const auto& [k, s] : f.per_category)
     out << "  " << std::left << std::setw(18) << k << std::right << std::setw(7) << F3(s.precision) << std::setw(7)
@@ -389,16 +454,23 @@ StatusOr<EvalReport> Evaluate(const fs::path& config_dir, const std::vector<fs::
   }
   report.lines = static_cast<int>(lines.size());
   std::vector<Classification> rules(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) rules[i] = engine.ClassifyWith(lines[i].text, nullptr);
-  report.rules_only = Score(lines, rules);
+  std::vector<Decision> rule_decisions(lines.size());
+  auto judge = [&](size_t i, const NgramModel* m, std::vector<Classification>* cs, std::vector<Decision>* ds) {
+    CompiledEngine::Judged j = engine.JudgeWith(lines[i].text, m);
+    (*cs)[i] = std::move(j.classification);
+    (*ds)[i] = std::move(j.decision);
+  };
+  for (size_t i = 0; i < lines.size(); ++i) judge(i, nullptr, &rules, &rule_decisions);
+  report.rules_only = Score(lines, rules, &rule_decisions);
 
   const NgramModel* model = engine.model();
   report.model_present = model != nullptr;
   if (!model) return report;
   for (const auto& l : lines) report.overlap_lines += model->WasTrainedOn(l.text);
   std::vector<Classification> with(lines.size());
+  std::vector<Decision> with_decisions(lines.size());
   if (report.overlap_lines == 0) {
-    for (size_t i = 0; i < lines.size(); ++i) with[i] = engine.ClassifyWith(lines[i].text, model);
+    for (size_t i = 0; i < lines.size(); ++i) judge(i, model, &with, &with_decisions);
   } else {
     // The shipped model has seen some of these lines: train k models, each on the shipped
     // model's training data (its recorded files, when they can still be read, plus the
@@ -427,11 +499,10 @@ StatusOr<EvalReport> Evaluate(const fs::path& config_dir, const std::vector<fs::
         if (!held.count(e.text)) train.push_back(e);
       Prepare(engine.normaliser(), &train);
       auto fold_model = TrainBehindRules(engine, train, {});
-      for (size_t i = fold; i < lines.size(); i += report.folds)
-        with[i] = engine.ClassifyWith(lines[i].text, fold_model.get());
+      for (size_t i = fold; i < lines.size(); i += report.folds) judge(i, fold_model.get(), &with, &with_decisions);
     }
   }
-  report.with_model = Score(lines, with);
+  report.with_model = Score(lines, with, &with_decisions);
   return report;
 }
 

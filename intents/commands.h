@@ -78,6 +78,10 @@ struct EvalFigures {
   std::map<std::string, std::map<std::string, int>> confusion;  // gold category -> predicted -> n
   std::vector<ReliabilityBin> reliability;
   std::map<std::string, int> decided_by;  // rule | model | default -> n
+  std::map<std::string, int> decisions;   // act | confirm | ignore -> n
+  double confirm_share = 0;               // confirm / lines
+  int warnings = 0;                       // lines with warn: true
+  double warn_precision = 0;              // of those, gold anti_fraud (0 when none warned)
   std::vector<EvalError> errors;          // lines whose intent or urgency is wrong
 };
 struct EvalReport {

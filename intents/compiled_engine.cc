@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "intents/entities.h"
@@ -24,6 +25,41 @@ namespace {
 constexpr double kVetoStrength = 0.9;
 
 double NoisyOr(double strength, int n) { return 1.0 - std::pow(1.0 - strength, n); }
+
+constexpr double kModelMinCjkShare = 0.5;
+constexpr int kModelMinCjkChars = 4;
+
+// CJK ideographs among the non-space characters of a normalised (valid UTF-8) text.
+// The model was trained on Chinese; on English, code, probe strings or emoji (which the
+// normaliser strips) its probabilities mean nothing, so it is not consulted there.
+struct CjkCount {
+  int cjk = 0;
+  int total = 0;
+};
+CjkCount CountCjk(std::string_view s) {
+  int cjk = 0, total = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    if (c == ' ') {
+      ++i;
+      continue;
+    }
+    ++total;
+    if (len == 3 && i + 2 < s.size()) {
+      unsigned cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+                    (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+      if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) ++cjk;
+    }
+    i += static_cast<size_t>(len);
+  }
+  return {cjk, total};
+}
+bool InModelDomain(std::string_view normalised) {
+  CjkCount n = CountCjk(normalised);
+  return n.cjk >= kModelMinCjkChars && n.cjk >= kModelMinCjkShare * n.total;
+}
+
 
 struct Candidate {
   int intent = -1;
@@ -103,6 +139,14 @@ StatusOr<std::shared_ptr<const CompiledEngine>> CompiledEngine::FromLibrary(Inte
     for (const auto& p : spec.urgent) add(RuleKind::kIntentUrgent, static_cast<int>(i), p);
   }
   for (const auto& p : lib.vetoes) add(RuleKind::kVeto, -1, p);
+  for (size_t u = 0; u < lib.urgent_classes.size(); ++u) {
+    const UrgentClass& uc = lib.urgent_classes[u];
+    for (const auto& p : uc.patterns) add(RuleKind::kDetectorUrgent, static_cast<int>(u), p);
+    for (const auto& p : uc.required) add(RuleKind::kDetectorRequire, static_cast<int>(u), p);
+    for (const auto& p : uc.exclude) add(RuleKind::kDetectorExclude, static_cast<int>(u), p);
+  }
+  for (const auto& p : lib.urgent_exclude) add(RuleKind::kDetectorExclude, -1, p);
+  for (const auto& p : lib.warn_exclude) add(RuleKind::kWarnExclude, -1, p);
 
   auto compiled = PatternSet::Compile(specs, options.patterns);
   if (!compiled.ok()) return compiled.status();
@@ -114,6 +158,7 @@ StatusOr<std::shared_ptr<const CompiledEngine>> CompiledEngine::FromLibrary(Inte
 
 double CompiledEngine::model_threshold() const {
   if (options_.model_threshold >= 0) return options_.model_threshold;
+  if (library_.decision.set) return library_.decision.model_confirm;
   return model_ ? model_->threshold() : 1.0;
 }
 
@@ -128,6 +173,11 @@ Classification CompiledEngine::Classify(std::string_view text) const { return Cl
 
 Classification CompiledEngine::ClassifyWith(std::string_view text, const NgramModel* model) const {
   return Explain(text, model).result;
+}
+
+CompiledEngine::Judged CompiledEngine::JudgeWith(std::string_view text, const NgramModel* model) const {
+  Explanation ex = Explain(text, model);
+  return {std::move(ex.result), std::move(ex.decision)};
 }
 
 CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const NgramModel* model) const {
@@ -147,6 +197,12 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     if (norm.invalid_bytes > 0) m.text = RepairUtf8(m.text);
     return m;
   };
+
+  // urgent.yaml's `exclude` (drills, publicity, past incidents) applies to every urgent
+  // pattern, the category files' too.
+  const bool urgent_excluded = std::any_of(hits.begin(), hits.end(), [&](const auto& h) {
+    return rules_[h.pattern].kind == RuleKind::kDetectorExclude && rules_[h.pattern].owner < 0;
+  });
 
   // 1. Excludes.
   std::vector<char> intent_excluded(library_.intents.size(), 0);
@@ -245,6 +301,7 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     // only disputes the subtype, so it costs half as much.
     double other_category = 0.0, same_category = 0.0;
     for (size_t k = 1; k < cands.size(); ++k) {
+      if (library_.intents[cands[k].intent].name == spec.name) continue;  // a frame agreeing with a rule
       double& slot = cands[k].rank == win.rank ? same_category : other_category;
       slot = std::max(slot, cands[k].p);
     }
@@ -257,8 +314,8 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     for (const auto& h : ordered) out.matches.push_back(to_match(spec.name, h));
     for (const auto& h : hits) {
       const Rule& r = rules_[h.pattern];
-      if ((r.kind == RuleKind::kIntentUrgent && r.owner == win.intent) ||
-          (r.kind == RuleKind::kCategoryUrgent && r.owner == intent_category_[win.intent])) {
+      if (!urgent_excluded && ((r.kind == RuleKind::kIntentUrgent && r.owner == win.intent) ||
+                               (r.kind == RuleKind::kCategoryUrgent && r.owner == intent_category_[win.intent]))) {
         out.urgent = true;
         IntentMatch m = to_match(spec.name, h);
         m.pattern_id = "urgent:" + m.pattern_id;
@@ -280,6 +337,10 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     out.by = "rule";
     out.confidence = NoisyOr(kVetoStrength, static_cast<int>(vetoes.size()));
     for (const auto& h : vetoes) out.matches.push_back(to_match("none", h));
+  } else if (model && !InModelDomain(norm.text)) {
+    out.by = "default";
+    out.confidence = 0.5;
+    out.evidence.push_back("model not consulted: the text is too short or mostly not Chinese (out of domain)");
   } else if (model) {
     const ModelPrediction& p = predict();
     if (p.intent != "none" && p.probability >= model_threshold()) {
@@ -302,6 +363,74 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
   } else {
     out.by = "default";
     out.confidence = 0.5;  // no rule and no model: no evidence either way
+  }
+
+  // The urgent detector: checked on every message, whatever won (urgent.yaml).
+  {
+    std::vector<char> fired(library_.urgent_classes.size(), 0), required(library_.urgent_classes.size(), 0),
+        excluded(library_.urgent_classes.size(), 0);
+    std::vector<const PatternSet::Hit*> first_hit(library_.urgent_classes.size(), nullptr);
+    for (const auto& h : hits) {
+      const Rule& r = rules_[h.pattern];
+      if (r.kind == RuleKind::kDetectorUrgent) {
+        fired[r.owner] = 1;
+        if (!first_hit[r.owner]) first_hit[r.owner] = &h;
+      } else if (r.kind == RuleKind::kDetectorRequire) {
+        required[r.owner] = 1;
+      } else if (r.kind == RuleKind::kDetectorExclude) {
+        if (r.owner >= 0) excluded[r.owner] = 1;
+      }
+    }
+    for (size_t u = 0; u < library_.urgent_classes.size() && !urgent_excluded; ++u) {
+      const UrgentClass& uc = library_.urgent_classes[u];
+      if (!fired[u] || excluded[u] || (!uc.required.empty() && !required[u])) continue;
+      ex.urgent_classes.push_back(uc.name);
+      bool was_none = out.category == "none";
+      if (was_none) {
+        // Nothing but the detector spoke (or a veto did, which an urgent message overrides).
+        out.category = CategoryOf(uc.intent);
+        out.intent = uc.intent;
+        out.by = "rule";
+        out.confidence = 0.8;  // one detector class, like one hit of a default-strength intent
+        out.matches.clear();
+      }
+      if (!out.urgent || was_none) {
+        IntentMatch m = to_match(out.intent, *first_hit[u]);
+        m.pattern_id = "urgent:" + m.pattern_id;
+        out.matches.push_back(std::move(m));
+      }
+      out.urgent = true;
+      out.evidence.push_back("urgent detector: " + uc.name + (was_none ? " (routes to " + uc.intent + ")" : ""));
+    }
+  }
+
+  // The decision (decision.yaml thresholds).
+  {
+    const DecisionThresholds& t = library_.decision;
+    Decision& d = ex.decision;
+    char buf[96];
+    if (out.urgent) {
+      d.decision = "act";
+      d.reason = "urgent";
+    } else if (out.category == "none") {
+      d.decision = "ignore";
+      d.reason = "category none";
+    } else if (out.by == "model") {
+      d.decision = out.confidence >= t.model_act ? "act" : "confirm";
+      std::snprintf(buf, sizeof buf, "model probability %.3f %s model_act %.3f", out.confidence,
+                    out.confidence >= t.model_act ? ">=" : "<", t.model_act);
+      d.reason = buf;
+    } else {
+      d.decision = out.confidence >= t.act ? "act" : out.confidence >= t.confirm ? "confirm" : "ignore";
+      std::snprintf(buf, sizeof buf, "rule confidence %.3f vs act %.3f, confirm %.3f", out.confidence, t.act, t.confirm);
+      d.reason = buf;
+    }
+    if (out.category == "anti_fraud" && d.decision == "act" && out.by == "rule" && out.confidence >= t.warn) {
+      bool publicity = std::any_of(hits.begin(), hits.end(),
+                                   [&](const auto& h) { return rules_[h.pattern].kind == RuleKind::kWarnExclude; });
+      d.warn = !publicity;
+      if (publicity) d.reason += "; no warning: the text reads as publicity (warn_exclude)";
+    }
   }
 
   if (options_.extract_entities) out.entities = ExtractEntities(norm, text);

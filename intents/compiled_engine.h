@@ -31,6 +31,15 @@
 
 namespace gridrelay::intents {
 
+// What the gateway does with a message (issue #10): `act` opens a ticket, `confirm` sends it to
+// the grid worker's confirmation queue, `ignore` does nothing. `warn` allows an instant
+// anti-fraud warning in the group. `reason` says which threshold decided.
+struct Decision {
+  std::string decision = "ignore";  // act | confirm | ignore
+  bool warn = false;
+  std::string reason;
+};
+
 struct EngineOptions {
   PatternSetOptions patterns;
   // Load config/models/intent-model.json when it exists. Default: true.
@@ -58,6 +67,13 @@ class CompiledEngine final : public IntentEngine {
   Classification Classify(std::string_view text) const override;
   // Classifies with another model (or none: rules only). Used by eval's k-fold runs.
   Classification ClassifyWith(std::string_view text, const NgramModel* model) const;
+  // The classification and the decision taken on it, with the shipped model or another one.
+  struct Judged {
+    Classification classification;
+    Decision decision;
+  };
+  Judged Judge(std::string_view text) const { return JudgeWith(text, model_.get()); }
+  Judged JudgeWith(std::string_view text, const NgramModel* model) const;
 
   // What an example needs for check-config: the classification plus why the winner won.
   struct Explanation {
@@ -65,6 +81,8 @@ class CompiledEngine final : public IntentEngine {
     std::vector<std::string> candidates;  // intents with surviving hits, winner first
     std::vector<std::string> candidate_rules;  // per candidate: its pattern ids, comma-separated
     std::string reason;                   // why the winner beat the runner-up, empty if alone
+    Decision decision;
+    std::vector<std::string> urgent_classes;  // urgent detector classes that fired
   };
   Explanation Explain(std::string_view text, const NgramModel* model) const;
 
@@ -72,13 +90,27 @@ class CompiledEngine final : public IntentEngine {
   const Normaliser& normaliser() const { return normaliser_; }
   const NgramModel* model() const { return model_.get(); }
   const PatternSet& patterns() const { return *patterns_; }
+  // The lowest model probability at which the model names a category: EngineOptions, else
+  // decision.yaml's model_confirm, else the model file's threshold.
   double model_threshold() const;
+  const DecisionThresholds& thresholds() const { return library_.decision; }
   std::chrono::microseconds compile_time() const { return compile_time_; }
   // Patterns that run on every message because they have no literal atom ("file:line").
   std::vector<std::string> UnfilteredPatternIds() const;
 
  private:
-  enum class RuleKind { kIntent, kIntentExclude, kIntentUrgent, kCategoryExclude, kCategoryUrgent, kVeto };
+  enum class RuleKind {
+    kIntent,
+    kIntentExclude,
+    kIntentUrgent,
+    kCategoryExclude,
+    kCategoryUrgent,
+    kVeto,
+    kDetectorUrgent,   // owner: urgent class
+    kDetectorRequire,  // owner: urgent class
+    kDetectorExclude,  // owner: urgent class, or -1 for the file-wide exclude
+    kWarnExclude,
+  };
   struct Rule {
     RuleKind kind;
     int owner;  // intent index, or category index into library_.categories; -1 for vetoes

@@ -135,7 +135,9 @@ Status Take(StatusOr<T> v, T* out) {
 }
 
 Status ParseIntent(const std::string& file, const std::string& category, const YAML::Node& node, Expander* expander,
-                   IntentSpec* spec) {
+                   IntentSpec* spec, bool frame = false) {
+  spec->frame = frame;
+  if (frame) spec->priority = -10;
   GR_RETURN_IF_ERROR(CheckYamlKeys(file, node,
                                {"name", "priority", "strength", "patterns", "keywords", "exclude", "urgent", "examples",
                                 "counter_examples", "description"},
@@ -227,7 +229,66 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
   for (const auto& [file, doc] : docs) {
     try {
       if (!doc["category"]) {
-        GR_RETURN_IF_ERROR(CheckYamlKeys(file, doc, {"fragments"}, "a fragments-only file"));
+        GR_RETURN_IF_ERROR(CheckYamlKeys(file, doc,
+                                         {"fragments", "urgent_detector", "exclude", "examples", "not_urgent_examples",
+                                          "decision", "warn_exclude"},
+                                         "a file without a category (fragments, urgent_detector or decision)"));
+        if (doc["exclude"] && !doc["urgent_detector"])
+          return Status::InvalidArgument(YamlWhere(file, doc["exclude"]) + ": 'exclude' without a category needs 'urgent_detector'");
+        if (const YAML::Node ud = doc["urgent_detector"]) {
+          if (!ud.IsSequence()) return Status::InvalidArgument(YamlWhere(file, ud) + ": 'urgent_detector' must be a list");
+          for (const auto& node : ud) {
+            GR_RETURN_IF_ERROR(CheckYamlKeys(file, node, {"name", "intent", "patterns", "requires", "exclude"}, "an urgent class"));
+            UrgentClass uc;
+            uc.file = file;
+            uc.line = LineOf(node);
+            if (!node["name"] || !node["intent"])
+              return Status::InvalidArgument(YamlWhere(file, node) + ": an urgent class needs 'name' and 'intent'");
+            uc.name = node["name"].as<std::string>();
+            uc.intent = node["intent"].as<std::string>();
+            if (!IsTaxonomyIntent(uc.intent) || uc.intent == "none")
+              return Status::InvalidArgument(YamlWhere(file, node["intent"]) + ": '" + uc.intent +
+                                             "' is not a non-none intent of the taxonomy");
+            GR_RETURN_IF_ERROR(Take(Patterns(file, node["patterns"], "patterns", false, &expander), &uc.patterns));
+            if (uc.patterns.empty())
+              return Status::InvalidArgument(YamlWhere(file, node) + ": urgent class '" + uc.name + "' has no patterns");
+            GR_RETURN_IF_ERROR(Take(Patterns(file, node["requires"], "requires", false, &expander), &uc.required));
+            GR_RETURN_IF_ERROR(Take(Patterns(file, node["exclude"], "exclude", false, &expander), &uc.exclude));
+            lib.urgent_classes.push_back(std::move(uc));
+          }
+          std::vector<SourcePattern> ex;
+          GR_RETURN_IF_ERROR(Take(Patterns(file, doc["exclude"], "exclude", false, &expander), &ex));
+          lib.urgent_exclude.insert(lib.urgent_exclude.end(), ex.begin(), ex.end());
+          std::vector<SourceExample> e1, e2;
+          GR_RETURN_IF_ERROR(Take(Examples(file, doc["examples"], "examples"), &e1));
+          GR_RETURN_IF_ERROR(Take(Examples(file, doc["not_urgent_examples"], "not_urgent_examples"), &e2));
+          lib.urgent_examples.insert(lib.urgent_examples.end(), e1.begin(), e1.end());
+          lib.not_urgent_examples.insert(lib.not_urgent_examples.end(), e2.begin(), e2.end());
+        } else if (doc["examples"] || doc["not_urgent_examples"]) {
+          return Status::InvalidArgument(file + ":1: 'examples' without a category needs 'urgent_detector'");
+        }
+        if (const YAML::Node d = doc["decision"]) {
+          if (lib.decision.set) return Status::InvalidArgument(YamlWhere(file, d) + ": 'decision' is defined by another file too");
+          GR_RETURN_IF_ERROR(CheckYamlKeys(file, d, {"act", "confirm", "model_act", "model_confirm", "warn"}, "decision"));
+          DecisionThresholds& t = lib.decision;
+          for (auto [key, slot] : {std::pair<const char*, double*>{"act", &t.act}, {"confirm", &t.confirm},
+                                   {"model_act", &t.model_act}, {"model_confirm", &t.model_confirm}, {"warn", &t.warn}}) {
+            if (!d[key]) continue;
+            try {
+              *slot = d[key].as<double>();
+            } catch (const YAML::Exception&) {
+              return Status::InvalidArgument(YamlWhere(file, d[key]) + ": '" + key + "' must be a number");
+            }
+            if (!(*slot >= 0.0 && *slot <= 1.0))
+              return Status::InvalidArgument(YamlWhere(file, d[key]) + ": '" + key + "' must be in [0, 1]");
+          }
+          if (t.confirm > t.act || t.model_confirm > t.model_act)
+            return Status::InvalidArgument(YamlWhere(file, d) + ": 'confirm' must not exceed 'act' (nor model_confirm model_act)");
+          t.set = true;
+        }
+        std::vector<SourcePattern> we;
+        GR_RETURN_IF_ERROR(Take(Patterns(file, doc["warn_exclude"], "warn_exclude", false, &expander), &we));
+        lib.warn_exclude.insert(lib.warn_exclude.end(), we.begin(), we.end());
         continue;
       }
       std::string category = doc["category"].as<std::string>();
@@ -246,7 +307,7 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
         continue;
       }
       GR_RETURN_IF_ERROR(
-          CheckYamlKeys(file, doc, {"category", "fragments", "exclude", "urgent", "intents"}, "a category file"));
+          CheckYamlKeys(file, doc, {"category", "fragments", "exclude", "urgent", "intents", "frames"}, "a category file"));
       CategorySpec cat;
       cat.category = category;
       cat.file = file;
@@ -262,6 +323,14 @@ StatusOr<IntentLibrary> LoadIntentLibrary(const fs::path& intents_dir) {
         if (!seen_intents.insert(spec.name).second)
           return Status::InvalidArgument(YamlWhere(file, node) + ": intent '" + spec.name + "' is defined twice");
         lib.intents.push_back(std::move(spec));
+      }
+      if (const YAML::Node frames = doc["frames"]) {
+        if (!frames.IsSequence()) return Status::InvalidArgument(YamlWhere(file, frames) + ": 'frames' must be a list");
+        for (const auto& node : frames) {
+          IntentSpec spec;
+          GR_RETURN_IF_ERROR(ParseIntent(file, category, node, &expander, &spec, /*frame=*/true));
+          lib.intents.push_back(std::move(spec));
+        }
       }
     } catch (const YAML::Exception& e) {
       return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
