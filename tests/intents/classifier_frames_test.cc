@@ -29,7 +29,7 @@ struct Row {
 void CheckCategories(const std::vector<Row>& rows) {
   for (const auto& r : rows) {
     Classification c = Shipped().ClassifyWith(r.text, nullptr);  // rules alone
-    CHECK_MESSAGE(c.category == r.category, std::string(r.text) + " -> " + c.intent + " (want " + r.category + ")");
+    CHECK_MESSAGE(c.category == r.category, (std::string(r.text) + " -> " + c.intent + " (want " + r.category + ")"));
   }
 }
 
@@ -110,7 +110,7 @@ TEST_SUITE("UrgentDetector") {
       CHECK_MESSAGE(ex.result.category != "none", std::string(r.text));
       bool has = false;
       for (const auto& c : ex.urgent_classes) has |= c == r.cls;
-      CHECK_MESSAGE(has, std::string(r.text) + ": class " + r.cls + " did not fire");
+      CHECK_MESSAGE(has, (std::string(r.text) + ": class " + r.cls + " did not fire"));
       CHECK(ex.decision.decision == "act");
     }
   }
