@@ -94,11 +94,28 @@ int main(int argc, char** argv) {
     auto first = store->ReserveTicketIds(n);
     Check(first.status(), "reserve");
     for (int done = 0; done < n; done += 1000) {
+      // Each ticket stands on its message, as after ingest.
+      std::vector<IngestItem> items;
+      for (int i = done; i < std::min(n, done + 1000); ++i) {
+        IngestItem item;
+        item.message.channel = "demo";
+        item.message.dedup_key = item.message.platform_msg_id = "bench-" + std::to_string(i);
+        item.message.group_id = "grid-demo-1";
+        item.message.sender_id = "u" + std::to_string(i);
+        item.message.text = "楼上装修噪音";
+        item.classification.category = "appeal";
+        item.classification.intent = "appeal.noise";
+        items.push_back(std::move(item));
+      }
+      auto ingested = store->Ingest(items, t0);
+      Check(ingested.status(), "seed ingest");
       std::vector<ChangeSet> batch;
       for (int i = done; i < std::min(n, done + 1000); ++i) {
         ChangeSet c;
         Ticket t;
         t.id = *first + i;
+        t.message_id = (*ingested)[static_cast<size_t>(i - done)].message_id;
+        c.messages.push_back({t.message_id, MessageState::kReceived, MessageState::kProcessed, "bench", t.id});
         t.channel = "demo";
         t.group_id = "grid-demo-1";
         t.grid_id = "grid-hexie-1";
