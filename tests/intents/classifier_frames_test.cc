@@ -6,20 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "intents/compiled_engine.h"
 #include "tests/intents/test_util.h"
 
 namespace gridrelay::intents {
 namespace {
-
-const CompiledEngine& Shipped() {
-  static std::shared_ptr<const CompiledEngine> engine = [] {
-    auto e = CompiledEngine::Build(RepoConfigDir());
-    REQUIRE_MESSAGE(e.ok(), e.status().ToString());
-    return *e;
-  }();
-  return *engine;
-}
 
 struct Row {
   const char* text;
@@ -28,7 +18,7 @@ struct Row {
 
 void CheckCategories(const std::vector<Row>& rows) {
   for (const auto& r : rows) {
-    Classification c = Shipped().ClassifyWith(r.text, nullptr);  // rules alone
+    Classification c = ShippedEngine().ClassifyWith(r.text, nullptr);  // rules alone
     CHECK_MESSAGE(c.category == r.category, (std::string(r.text) + " -> " + c.intent + " (want " + r.category + ")"));
   }
 }
@@ -105,7 +95,7 @@ TEST_SUITE("UrgentDetector") {
         {"下水道倒灌了，一楼水已经淹到膝盖了", "fire_gas_flood_electric"},
     };
     for (const auto& r : rows) {
-      CompiledEngine::Explanation ex = Shipped().Explain(r.text, nullptr);
+      CompiledEngine::Explanation ex = ShippedEngine().Explain(r.text, nullptr);
       CHECK_MESSAGE(ex.result.urgent, std::string(r.text));
       CHECK_MESSAGE(ex.result.category != "none", std::string(r.text));
       bool has = false;
@@ -118,7 +108,7 @@ TEST_SUITE("UrgentDetector") {
     for (const char* t : {"下周二上午小区开展燃气泄漏应急演练，请勿惊慌", "警方提示：接到自称绑架你家人的电话先核实，不要慌张转账",
                            "前年我家也着过一次火，后来装了烟感", "要是电梯困人了应该打哪个电话",
                            "累死了，今天加班到十点"}) {
-      Classification c = Shipped().ClassifyWith(t, nullptr);
+      Classification c = ShippedEngine().ClassifyWith(t, nullptr);
       CHECK_MESSAGE(!c.urgent, t);
     }
   }
@@ -126,25 +116,25 @@ TEST_SUITE("UrgentDetector") {
 
 TEST_SUITE("Decision") {
   TEST_CASE("warn only for an anti_fraud act that is not publicity") {
-    auto scam = Shipped().JudgeWith("我是你们公司刘总，你先给这个账户转五万，客户等着，回头补手续", nullptr);
+    auto scam = ShippedEngine().JudgeWith("我是你们公司刘总，你先给这个账户转五万，客户等着，回头补手续", nullptr);
     CHECK(scam.classification.category == "anti_fraud");
     CHECK(scam.decision.decision == "act");
     CHECK(scam.decision.warn);
     for (const char* t : {"【防骗提醒】冒充领导要求转账的都是诈骗，务必电话核实", "警惕！有人冒充快递客服理赔，切勿开启屏幕共享",
                           "社区民警提醒：刷单返利都是骗局"}) {
-      auto j = Shipped().JudgeWith(t, nullptr);
+      auto j = ShippedEngine().JudgeWith(t, nullptr);
       CHECK_MESSAGE(!j.decision.warn, t);
     }
-    auto appeal = Shipped().JudgeWith("楼道灯坏了一个月了，希望物业尽快修一下", nullptr);
+    auto appeal = ShippedEngine().JudgeWith("楼道灯坏了一个月了，希望物业尽快修一下", nullptr);
     CHECK(!appeal.decision.warn);
   }
   TEST_CASE("act, confirm and ignore follow the configured thresholds") {
-    const DecisionThresholds& t = Shipped().thresholds();
+    const DecisionThresholds& t = ShippedEngine().thresholds();
     CHECK(t.set);
     CHECK(t.confirm <= t.act);
-    auto chat = Shipped().JudgeWith("明天几点去公园", nullptr);
+    auto chat = ShippedEngine().JudgeWith("明天几点去公园", nullptr);
     CHECK(chat.decision.decision == "ignore");
-    auto sure = Shipped().JudgeWith("楼上天天半夜装修电钻响，吵得根本睡不着，物业也不管", nullptr);
+    auto sure = ShippedEngine().JudgeWith("楼上天天半夜装修电钻响，吵得根本睡不着，物业也不管", nullptr);
     CHECK(sure.classification.category == "appeal");
     CHECK((sure.classification.confidence >= t.act) == (sure.decision.decision == "act"));
   }

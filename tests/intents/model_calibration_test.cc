@@ -11,29 +11,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "intents/compiled_engine.h"
 #include "tests/intents/test_util.h"
 
 namespace gridrelay::intents {
 namespace {
-
-const CompiledEngine& Shipped() {
-  static std::shared_ptr<const CompiledEngine> engine = [] {
-    auto e = CompiledEngine::Build(RepoConfigDir());
-    REQUIRE_MESSAGE(e.ok(), e.status().ToString());
-    return *e;
-  }();
-  return *engine;
-}
 
 TEST_SUITE("ModelCalibration") {
   TEST_CASE("out-of-domain lines land below the act threshold and are ignored") {
     for (const char* t : {"see you at the meeting tomorrow", "Please click here to claim your prize now",
                           "int main() { return 0; }", "SELECT id FROM t WHERE x = 1", "zzzzzzzzzzzzzzzz",
                           "probe-7f3a9c probe-7f3a9c", "😀😀😀", "[捂脸][捂脸]", "ok ok ok 123"}) {
-      auto j = Shipped().Judge(t);
+      auto j = ShippedEngine().Judge(t);
       CHECK_MESSAGE(j.decision.decision == "ignore", t << " -> " << j.classification.intent << " " << j.decision.reason);
-      CHECK_MESSAGE(!(j.classification.by == "model" && j.classification.confidence >= Shipped().thresholds().model_act), t);
+      CHECK_MESSAGE(!(j.classification.by == "model" && j.classification.confidence >= ShippedEngine().thresholds().model_act), t);
       CHECK_FALSE(j.decision.warn);
     }
   }
@@ -58,7 +48,7 @@ TEST_SUITE("ModelCalibration") {
       }
       return out;
     };
-    const CompiledEngine& e = Shipped();
+    const CompiledEngine& e = ShippedEngine();
     std::vector<LabelledText> train;
     for (const auto& [t, i] : read(probes)) train.push_back({t, e.normaliser().Normalise(t).text, i});
     auto model = NgramModel::Train(train, TrainOptions{}, {});

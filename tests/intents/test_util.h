@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <memory>
 #include <string>
+
+#include "intents/compiled_engine.h"
 
 namespace gridrelay::intents {
 
@@ -50,5 +53,15 @@ class TempConfig {
  private:
   std::filesystem::path dir_;
 };
+
+// The engine compiled from the shipped config, once per test binary.
+inline const CompiledEngine& ShippedEngine() {
+  static std::shared_ptr<const CompiledEngine> engine = [] {
+    auto e = CompiledEngine::Build(RepoConfigDir());
+    REQUIRE_MESSAGE(e.ok(), e.status().ToString());
+    return *e;
+  }();
+  return *engine;
+}
 
 }  // namespace gridrelay::intents
