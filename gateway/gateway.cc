@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "gateway/workflow/calendar.h"
 #include "util/http_client.h"
 #include "util/log.h"
 
@@ -69,11 +70,21 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
                                           }});
   g->server_ = std::make_unique<HttpServer>(
       config.server, ServerHandlers{g->webhooks_.get(), g->api_.get(), g->store_.get(), &g->metrics_,
-                                    [self] { return self->runtime()->adapters.size(); }, o.log});
+                                    [self, clock = o.clock] { return self->ReadinessDetail(clock->NowSeconds()); },
+                                    o.log});
   return g;
 }
 
 Gateway::~Gateway() { Stop(); }
+
+nlohmann::json Gateway::ReadinessDetail(int64_t now_s) const {
+  std::shared_ptr<const Runtime> rt = runtime();
+  nlohmann::json warnings = nlohmann::json::array();
+  // A month ahead: the longest resolution deadline (15 working days) must not count past it.
+  for (int year : rt->calendar->MissingYears(now_s, now_s + int64_t{31} * 86400))
+    warnings.push_back(workflow::MissingYearWarning(year));
+  return {{"channels", rt->adapters.size()}, {"warnings", std::move(warnings)}};
+}
 
 Status Gateway::Start() {
   GR_RETURN_IF_ERROR(server_->Start());

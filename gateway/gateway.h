@@ -64,6 +64,8 @@ class Gateway {
   int port() const { return server_ ? server_->port() : 0; }
   int metrics_port() const { return server_ ? server_->metrics_port() : 0; }
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
+  // What /readyz adds to "ready": the channel count and warnings an operator must act on.
+  nlohmann::json ReadinessDetail(int64_t now_s) const;
   Store* store() { return store_.get(); }
   Metrics* metrics() { return &metrics_; }
 

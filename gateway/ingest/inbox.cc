@@ -1,5 +1,6 @@
 #include "gateway/ingest/inbox.h"
 
+#include "gateway/workflow/calendar.h"
 #include "gateway/workflow/ticket_clock.h"
 
 #include "gateway/route/replies.h"
@@ -226,7 +227,12 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &t, std::span(&dispatched, 1), now);
   if (clocks.ok()) {
     c.schedule_timers = std::move(clocks->schedule);
-    if (clocks->past_calendar_end) metrics_->Inc(metric::kPastCalendarEnd, {});
+    if (clocks->past_calendar_end) {
+      metrics_->Inc(metric::kPastCalendarEnd, {});
+      if (log_)
+        log_("warn", "a deadline counts past the working calendar's last year",
+             {{"ticket_id", ticket_id}, {"why", workflow::MissingYearWarning(rt.calendar->last_year() + 1)}});
+    }
   } else if (log_) {
     log_("error", "deadlines not set", {{"ticket_id", ticket_id}, {"why", clocks.status().message()}});
   }

@@ -427,7 +427,9 @@ Reply HttpServer::Impl::Route(const Incoming& in) const {
     if (get && in.path == "/readyz") {
       Status ping = handlers.health->Ping();
       if (!ping.ok()) return JsonReply(503, {{"status", "not ready"}, {"error", ping.ToString()}});
-      return JsonReply(200, {{"status", "ready"}, {"channels", handlers.channel_count()}});
+      nlohmann::json body = handlers.readiness_detail ? handlers.readiness_detail() : nlohmann::json::object();
+      body["status"] = "ready";
+      return JsonReply(200, body);
     }
     static const char* const kApiMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     if (in.path.rfind("/api/", 0) == 0 &&

@@ -39,7 +39,9 @@ struct ServerHandlers {
   const Api* api = nullptr;
   HealthStore* health = nullptr;
   const Metrics* metrics = nullptr;
-  std::function<size_t()> channel_count;  // for /readyz
+  // /readyz detail beside the store's ping, e.g. {"channels": 5, "warnings": [...]}: things an
+  // operator must fix that do not make the gateway unready (a calendar without next year).
+  std::function<nlohmann::json()> readiness_detail;
   LogFn log;
 };
 

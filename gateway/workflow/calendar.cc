@@ -258,6 +258,18 @@ StatusOr<Calendar> Calendar::Load(const std::filesystem::path& file) {
 
 bool Calendar::CoversYear(int year) const { return std::binary_search(years_.begin(), years_.end(), year); }
 
+std::string MissingYearWarning(int year) {
+  return "past_calendar_end: calendar.yaml has no holidays for " + std::to_string(year) +
+         "; its dates fall back to plain weekends. Add the State Council notice for " + std::to_string(year) + ".";
+}
+
+std::vector<int> Calendar::MissingYears(int64_t from_unix_s, int64_t until_unix_s) const {
+  std::vector<int> out;
+  for (int y = ChinaDateOf(from_unix_s).year, last = ChinaDateOf(until_unix_s).year; y <= last; ++y)
+    if (!CoversYear(y)) out.push_back(y);
+  return out;
+}
+
 Calendar::DayKind Calendar::KindOf(CivilDate d) const {
   auto it = overrides_.find(DaysFromCivil(d));
   return it == overrides_.end() ? DayKind::kNormal : it->second;

@@ -98,6 +98,9 @@ class Calendar {
   int first_year() const { return first_year_; }
   int last_year() const { return last_year_; }
   bool CoversYear(int year) const;
+  // The years that dates in [from_unix_s, until_unix_s] fall in and the file does not list,
+  // ascending: "add next year's notice" for check-config (a year ahead) and /readyz (a month).
+  std::vector<int> MissingYears(int64_t from_unix_s, int64_t until_unix_s) const;
 
   static constexpr int64_t kMaxDays = 366 * 30;
 
@@ -111,5 +114,8 @@ class Calendar {
   int first_year_ = 0;
   int last_year_ = 0;
 };
+
+// What check-config, the logs and /readyz say about a year the calendar does not list.
+std::string MissingYearWarning(int year);
 
 }  // namespace gridrelay::workflow

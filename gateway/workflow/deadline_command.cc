@@ -59,11 +59,9 @@ Status CheckWorkflowConfig(const std::filesystem::path& config_dir, std::span<co
   if (!cal.ok()) return cal.status();
   auto table = DeadlineTable::Load(config_dir / "deadlines.yaml", known_intents);
   if (!table.ok()) return table.status();
-  const int year = ChinaDateOf(now_unix_s).year;
-  for (int y : {year, year + 1})
-    if (!cal->CoversYear(y))
-      out << "warning: past_calendar_end: calendar.yaml has no holidays for " << y
-          << "; its dates fall back to plain weekends. Add the State Council notice for " << y << ".\n";
+  // A year ahead: the notice for next year usually appears in November.
+  for (int y : cal->MissingYears(now_unix_s, now_unix_s + int64_t{366} * 86400))
+    out << "warning: " << MissingYearWarning(y) << "\n";
   return Status::Ok();
 }
 

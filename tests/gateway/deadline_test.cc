@@ -6,8 +6,10 @@
 #include <doctest/doctest.h>
 
 #include "gateway/core/clock.h"
+#include "gateway/store/testing/fault_store.h"
 #include "gateway/workflow/calendar.h"
 #include "tests/support/test_gateway.h"
+#include "util/metrics.h"
 
 namespace gridrelay::testing {
 namespace {
@@ -23,9 +25,10 @@ int64_t At(const char* iso) {
 }
 
 struct Fixture {
-  explicit Fixture(const char* start) : clock(At(start)) {
+  explicit Fixture(const std::string& start, StoreFactory store_factory = nullptr) : clock(At(start.c_str())) {
     TestGatewayOptions o;
     o.clock = &clock;
+    o.store_factory = std::move(store_factory);
     t = std::make_unique<TestGateway>(o);
   }
 
@@ -180,6 +183,53 @@ TEST_SUITE("deadlines") {
     int told = 0;
     for (const auto& s : f.NotesTo("c-1")) told += s.find("【升级督办】") != std::string::npos;
     CHECK(told == 1);
+  }
+
+  TEST_CASE("a gateway that dies while firing a deadline, before its commit, fires it once after the restart") {
+    FaultStore* fault = nullptr;
+    Fixture f("2026-03-09T09:00:00+08:00", FaultStore::Around(OpenStore, &fault));
+    REQUIRE(fault != nullptr);
+    const int64_t id = f.Open("m1");
+    // The runner leases the lapsed response timer, plans the escalation and dies before its
+    // transaction commits: nothing of it is written, and the lease stays behind.
+    fault->FailApplies(true);
+    f.clock.AdvanceMicros(At("2026-03-09T11:30:00+08:00") - f.clock.NowMicros());
+    REQUIRE(WaitUntil([&] { return fault->refused_writes() > 0; }));
+    f.t->Restart();  // a new FaultStore, without faults, on the same file
+    // The dead runner's lease holds the timer for its minute: nobody fires it meanwhile.
+    CHECK_FALSE(f.WaitFor([](const Ticket& x) { return x.level != "grid"; }, id, std::chrono::milliseconds(500)));
+    f.clock.AdvanceMicros(int64_t{61} * kSecond);
+    REQUIRE(f.WaitFor([](const Ticket& x) { return x.level == "community"; }, id));
+    f.t->Restart();
+    f.clock.AdvanceMicros(int64_t{61} * kSecond);
+    CHECK_FALSE(f.WaitFor([](const Ticket& x) { return x.level != "community"; }, id, std::chrono::milliseconds(500)));
+    CHECK(f.Escalations(id) == 1);
+    int told = 0;
+    for (const auto& s : f.NotesTo("c-1")) told += s.find("【升级督办】") != std::string::npos;
+    CHECK(told == 1);
+  }
+
+  TEST_CASE("past the calendar's last year: /readyz warns a month ahead, and a deadline counted there is counted") {
+    auto calendar = workflow::Calendar::Load(SourceConfigDir() / "calendar.yaml");
+    REQUIRE(calendar.ok());
+    const std::string last = std::to_string(calendar->last_year());
+    const std::string next = std::to_string(calendar->last_year() + 1);
+    {
+      Fixture f(last + "-03-09T09:00:00+08:00");
+      auto ready = f.t->Api("/readyz");
+      CHECK(ready["status"] == "ready");
+      CHECK(ready["warnings"].empty());
+      f.Open("m1");
+      CHECK(f.t->gateway().metrics()->Counter(metric::kPastCalendarEnd) == 0);
+    }
+    Fixture f(last + "-12-31T17:00:00+08:00");
+    auto ready = f.t->Api("/readyz");
+    CHECK(ready["status"] == "ready");
+    REQUIRE(ready["warnings"].size() == 1);
+    CHECK(ready["warnings"][0].get<std::string>().find("no holidays for " + next) != std::string::npos);
+    // The deadlines of a ticket opened on New Year's Eve (24 hours; 2 working hours) fall in next year.
+    f.Open("m1");
+    CHECK(f.t->gateway().metrics()->Counter(metric::kPastCalendarEnd) == 1);
   }
 
   TEST_CASE("督办 by hand climbs one level like a lapsed deadline, without restarting any clock") {

@@ -14,17 +14,6 @@
 namespace gridrelay::testing {
 namespace {
 
-// A factory that wraps the real engine and hands the test a pointer to the wrapper.
-StoreFactory Faulty(FaultStore** out) {
-  return [out](const std::string& url) -> StatusOr<std::unique_ptr<Store>> {
-    auto engine = OpenStore(url);
-    if (!engine.ok()) return engine.status();
-    auto fault = std::make_unique<FaultStore>(std::move(*engine));
-    *out = fault.get();
-    return std::unique_ptr<Store>(std::move(fault));
-  };
-}
-
 size_t CountKey(const std::vector<RecordedRequest>& requests, const std::string& key) {
   size_t n = 0;
   for (const auto& r : requests) {
@@ -40,7 +29,7 @@ TEST_SUITE("faults") {
   TEST_CASE("a full disk answers webhooks 503 and fails readiness; both recover when space returns") {
     FaultStore* fault = nullptr;
     TestGatewayOptions o;
-    o.store_factory = Faulty(&fault);
+    o.store_factory = FaultStore::Around(OpenStore, &fault);
     TestGateway gw(o);
     REQUIRE(fault != nullptr);
     auto ok = gw.PostGeneric(TestGateway::Message("before", "g1", "3栋楼道灯坏了"));
@@ -75,7 +64,7 @@ TEST_SUITE("faults") {
     FaultStore* fault = nullptr;
     TestGatewayOptions o;
     o.clock = &clock;
-    o.store_factory = Faulty(&fault);
+    o.store_factory = FaultStore::Around(OpenStore, &fault);
     o.delivery = "  workers: 2\n  backoff_initial_ms: 1000\n  backoff_max_ms: 60000\n  lease_seconds: 5\n";
     TestGateway gw(o);
     fault->FailOutcomes(true);

@@ -18,8 +18,22 @@ void FaultStore::CommitDelay() const {
   if (int64_t ms = commit_delay_ms_; ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+StoreFactory FaultStore::Around(StoreFactory inner, FaultStore** out) {
+  return [inner = std::move(inner), out](const std::string& url) -> StatusOr<std::unique_ptr<Store>> {
+    auto engine = inner(url);
+    if (!engine.ok()) return engine.status();
+    auto fault = std::make_unique<FaultStore>(std::move(*engine));
+    *out = fault.get();
+    return std::unique_ptr<Store>(std::move(fault));
+  };
+}
+
 StatusOr<std::vector<bool>> FaultStore::Apply(const std::vector<ChangeSet>& changes, int64_t now) {
   GR_RETURN_IF_ERROR(WriteFault());
+  if (fail_applies_) {
+    ++refused_writes_;
+    return Status::Unavailable("the process died before committing (injected)");
+  }
   CommitDelay();
   return engine_->Apply(changes, now);
 }

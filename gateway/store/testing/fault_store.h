@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 
+#include "gateway/store/open_store.h"
 #include "gateway/store/store.h"
 
 namespace gridrelay::testing {
@@ -16,9 +17,16 @@ class FaultStore final : public Store {
  public:
   explicit FaultStore(std::unique_ptr<Store> engine) : engine_(std::move(engine)) {}
 
+  // A factory that wraps what `inner` opens (e.g. OpenStore) and points *out at the wrapper:
+  // a gateway restarted on it gets a new FaultStore, with no faults set.
+  static StoreFactory Around(StoreFactory inner, FaultStore** out);
+
   // Every write (ingest, apply, outcomes, leases that write, tokens) fails with kUnavailable
   // "disk full" while set; nothing reaches the engine.
   void FailWrites(bool fail) { fail_writes_ = fail; }
+  // Only Apply fails while set, as when the process dies between leasing work (a timer, a
+  // message) and committing what it decided: nothing of the change sets is written.
+  void FailApplies(bool fail) { fail_applies_ = fail; }
   // Only delivery bookkeeping (RecordOutcomes) fails while set: a send happened, and its
   // outcome cannot be written.
   void FailOutcomes(bool fail) { fail_outcomes_ = fail; }
@@ -70,6 +78,7 @@ class FaultStore final : public Store {
   std::atomic<bool> fail_writes_{false};
   std::atomic<bool> fail_reads_{false};
   std::atomic<bool> fail_outcomes_{false};
+  std::atomic<bool> fail_applies_{false};
   std::atomic<int64_t> commit_delay_ms_{0};
   std::atomic<int64_t> refused_writes_{0};
 };
