@@ -5,6 +5,8 @@
 GRIDRELAY_PACKAGES=(
   # the basics a bare Debian 12 lacks
   build-essential cmake pkg-config ca-certificates curl python3
+  # scripts/make-cert (self-signed certificates for trying HTTPS; the TLS tests use it)
+  openssl
   # libraries (shared/docs/build-notes.md says how each is found and linked)
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libre2-dev doctest-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libopencc-dev libpugixml-dev

@@ -36,6 +36,9 @@ StatusOr<HttpResponse> HttplibClient::Do(const HttpRequest& request) {
   client.set_write_timeout(sec, usec);
   client.set_tcp_nodelay(true);
   client.set_keep_alive(false);
+  // HTTPS: always verify, against the system's store unless the channel names its own bundle.
+  client.enable_server_certificate_verification(true);
+  if (!request.ca_file.empty()) client.set_ca_cert_path(request.ca_file.c_str());
   httplib::Headers headers;
   for (const auto& [k, v] : request.headers) headers.emplace(k, v);
   httplib::Result result = request.method == "GET"

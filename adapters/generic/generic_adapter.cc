@@ -1,5 +1,6 @@
 // The generic adapter: a documented JSON webhook for any platform without its own adapter,
-// authenticated by HMAC-SHA256 over the body, with replies POSTed to a configured reply_url.
+// authenticated by the channel's shared secret (Authorization: Bearer, compared in constant
+// time), with replies POSTed to a configured reply_url.
 #include "adapters/generic/generic_adapter.h"
 
 #include <limits>

@@ -20,6 +20,12 @@ const char* const kDemoSecrets[] = {
     "Z3JpZHJlbGF5LWRlbW8tYWVzLWtleS0zMi1ieXRlcyE",
 };
 
+// A path named in a config file: a relative one is taken from that file's directory.
+std::string ResolveInConfigDir(const YamlFile& f, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() ? path : (std::filesystem::path(f.name()).parent_path() / p).lexically_normal().string();
+}
+
 Status LoadMain(const YamlFile& f, Config* c) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"server", "store", "delivery", "processing", "channels"}, "gridrelay.yaml"));
@@ -29,7 +35,7 @@ Status LoadMain(const YamlFile& f, Config* c) {
                                        "read_timeout_seconds", "request_timeout_seconds", "keep_alive_max_count",
                                        "max_header_bytes", "max_headers", "max_connections",
                                        "max_connections_per_source", "listen_backlog", "metrics_listen",
-                                       "metrics_token"}, "server"));
+                                       "metrics_token", "tls_cert_file", "tls_key_file"}, "server"));
     std::string listen;
     GR_RETURN_IF_ERROR(f.Read(s, "listen", &listen));
     if (!listen.empty()) {
@@ -73,6 +79,17 @@ Status LoadMain(const YamlFile& f, Config* c) {
     }
     if (!o.metrics_token.empty() && o.metrics_token.size() < 16)
       return f.Error(s["metrics_token"], "metrics_token must be at least 16 characters");
+    GR_RETURN_IF_ERROR(f.Read(s, "tls_cert_file", &o.tls_cert_file));
+    GR_RETURN_IF_ERROR(f.Read(s, "tls_key_file", &o.tls_key_file));
+    if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+      return f.Error(s[o.tls_cert_file.empty() ? "tls_key_file" : "tls_cert_file"],
+                     "tls_cert_file and tls_key_file go together: set both for HTTPS, or neither");
+    for (const char* key : {"tls_cert_file", "tls_key_file"}) {
+      std::string& path = key == std::string_view("tls_cert_file") ? o.tls_cert_file : o.tls_key_file;
+      if (path.empty()) continue;
+      path = ResolveInConfigDir(f, path);
+      if (!std::filesystem::is_regular_file(path)) return f.Error(s[key], std::string(key) + " " + path + ": no such file");
+    }
   }
   if (YAML::Node s = root["store"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"data_dir", "dedup_window_days", "group_commit_max_batch"}, "store"));
@@ -128,7 +145,15 @@ Status LoadMain(const YamlFile& f, Config* c) {
     for (const auto& field : kv.second) {
       std::string key = field.first.Scalar();
       spec.key_lines[key] = field.first.Mark().line + 1;
-      if (key != "type") spec.settings[key] = YamlToJson(field.second);
+      if (key == "ca_file") {
+        // Every channel's own: whom its outbound HTTPS trusts instead of the system store.
+        GR_RETURN_IF_ERROR(f.Read(kv.second, "ca_file", &spec.ca_file));
+        spec.ca_file = ResolveInConfigDir(f, spec.ca_file);
+        if (!std::filesystem::is_regular_file(spec.ca_file))
+          return f.Error(field.first, "ca_file " + spec.ca_file + ": no such file");
+      } else if (key != "type") {
+        spec.settings[key] = YamlToJson(field.second);
+      }
     }
     c->channels.push_back(std::move(spec));
   }

@@ -47,6 +47,11 @@ struct ServerOptions {
   std::string metrics_host;            // from metrics_listen
   int metrics_port = 0;                // from metrics_listen
   std::string metrics_token;           // Default: "" (no token)
+  // HTTPS on `listen`: a PEM certificate chain and its private key, both or neither (paths
+  // relative to the config directory). scripts/make-cert makes a self-signed pair for trials.
+  // /metrics on metrics_listen stays plain HTTP (a private address).
+  std::string tls_cert_file;           // Default: "" (plain HTTP)
+  std::string tls_key_file;            // Default: ""
 };
 
 struct StoreOptions {

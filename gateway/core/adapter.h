@@ -82,6 +82,9 @@ struct ChannelSpec {
   std::string name;
   std::string type;
   nlohmann::json settings = nlohmann::json::object();
+  // PEM bundle its outbound HTTPS verifies servers with instead of the system store ("": the
+  // system store). Read by the gateway, never part of `settings`.
+  std::string ca_file;
   std::string file;
   int line = 0;
   std::map<std::string, int> key_lines;

@@ -16,7 +16,12 @@ StatusOr<std::shared_ptr<const Runtime>> BuildRuntime(const std::filesystem::pat
   }
   if (!overrides.data_dir.empty()) rt->config.store.data_dir = overrides.data_dir;
   for (const auto& spec : rt->config.channels) {
-    auto adapter = registry.Create(spec, env);
+    AdapterEnv channel_env = env;
+    if (!spec.ca_file.empty()) {
+      rt->channel_http.push_back(std::make_unique<CaFileClient>(env.http, spec.ca_file));
+      channel_env.http = rt->channel_http.back().get();
+    }
+    auto adapter = registry.Create(spec, channel_env);
     if (!adapter.ok()) return adapter.status();
     rt->adapters[spec.name] = std::move(*adapter);
   }

@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/config/config.h"
 #include "gateway/core/adapter.h"
+#include "gateway/core/http_client.h"
 #include "gateway/route/router.h"
 #include "gateway/workflow/calendar.h"
 #include "gateway/workflow/deadlines.h"
@@ -21,6 +23,8 @@ namespace gridrelay {
 struct Runtime {
   Config config;
   std::unique_ptr<Router> router;  // refers to `config`
+  // The HTTP clients of channels with their own ca_file; declared before the adapters that use them.
+  std::vector<std::unique_ptr<HttpClient>> channel_http;
   std::map<std::string, std::unique_ptr<Adapter>> adapters;
   std::shared_ptr<const intents::IntentEngine> engine;
   // calendar.yaml and deadlines.yaml: every ticket's response and resolution due times.

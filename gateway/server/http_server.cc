@@ -1,8 +1,10 @@
 #include "gateway/server/http_server.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -156,6 +158,7 @@ struct HttpServer::Impl {
   std::map<std::string, int> per_source;  // guarded by mu
   int connections = 0;                    // guarded by mu
   asio::thread_pool pool;                 // handlers: they block on their commit
+  std::optional<asio::ssl::context> tls;  // set when the main listener speaks HTTPS
   // Declared last, destroyed first: the sessions its pending handlers own release their slots
   // into the members above.
   asio::io_context ioc;
@@ -166,22 +169,42 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is beast::tcp_stream for HTTP, or an SSL stream over one for HTTPS,
+// where the handshake comes first and must finish within read_timeout_seconds like a request's
+// first byte; every limit and deadline below applies to both alike.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
   Session(tcp::socket socket, HttpServer::Impl* impl, std::string addr, bool metrics_listener)
+    requires(!kTls)
       : stream_(std::move(socket)), impl_(impl), addr_(std::move(addr)), metrics_listener_(metrics_listener) {}
+  Session(tcp::socket socket, asio::ssl::context& tls, HttpServer::Impl* impl, std::string addr)
+    requires kTls
+      : stream_(std::move(socket), tls), impl_(impl), addr_(std::move(addr)), metrics_listener_(false) {}
   ~Session() { impl_->Release(addr_); }
 
-  void Start() { WaitForRequest(impl_->options.read_timeout_seconds); }
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(impl_->options.read_timeout_seconds));
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->Close();  // not TLS, or a client that does not trust us: nothing to answer
+        self->WaitForRequest(self->impl_->options.read_timeout_seconds);
+      });
+    } else {
+      WaitForRequest(impl_->options.read_timeout_seconds);
+    }
+  }
 
  private:
-  using Self = std::shared_ptr<Session>;
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   // Waits up to `seconds` for the first byte of the next request.
   void WaitForRequest(int seconds) {
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
-    stream_.expires_after(std::chrono::seconds(seconds));
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    Lowest().expires_after(std::chrono::seconds(seconds));
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->buffer_.commit(n);
       if (ec) return self->Close();
       self->ReadHeader();
@@ -193,8 +216,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_->options.max_header_bytes));
     parser_->body_limit(static_cast<uint64_t>(impl_->options.max_body_bytes));
-    stream_.expires_after(std::chrono::seconds(impl_->options.request_timeout_seconds));
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(impl_->options.request_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnHeader(ec);
     });
   }
@@ -221,7 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_->is_done()) return OnRequest({});
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+      http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code wec, size_t) {
         if (wec) return self->Close();
         self->ReadBody();
       });
@@ -231,7 +254,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnRequest(ec);
     });
   }
@@ -260,7 +283,7 @@ class Session : public std::enable_shared_from_this<Session> {
       --impl_->in_flight;
       return Close();
     }
-    asio::post(impl_->pool, [self = shared_from_this(), in = std::move(in)]() mutable {
+    asio::post(impl_->pool, [self = this->shared_from_this(), in = std::move(in)]() mutable {
       Reply reply = self->impl_->Route(in);
       asio::post(self->stream_.get_executor(),
                  [self, reply = std::move(reply)]() mutable { self->Write(std::move(reply), true); });
@@ -302,8 +325,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!head_) res->body() = std::move(reply.body);
     res->content_length(length);
     head_ = false;
-    stream_.expires_after(std::chrono::seconds(impl_->options.request_timeout_seconds));
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(impl_->options.request_timeout_seconds));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, size_t) {
       --self->impl_->in_flight;
       if (ec) return self->Close();
       if (!keep) return self->Linger();
@@ -315,15 +338,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // moment (at most 1 MiB, through one small buffer), so that closing does not reset the answer
   // away before the client has read it.
   void Linger() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return Close();
-    stream_.expires_after(std::chrono::seconds(1));
-    Drain();
+    Lowest().expires_after(std::chrono::seconds(1));
+    if constexpr (kTls) {
+      // close_notify, then the peer's; bounded by the second above.
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ec;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return Close();
+      Drain();
+    }
   }
 
   void Drain() {
-    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_ += n;
       if (ec || self->drained_ > (size_t{1} << 20)) return self->Close();
       self->Drain();
@@ -332,11 +360,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl* impl_;
   const std::string addr_;
   const bool metrics_listener_;
@@ -383,10 +411,14 @@ void HttpServer::Impl::Accept(tcp::acceptor* a, bool metrics_listener) {
     const auto endpoint = socket.remote_endpoint(ep_ec);
     if (!ep_ec) {
       std::string addr = endpoint.address().to_string();
-      if (Admit(addr)) {
-        std::make_shared<Session>(std::move(socket), this, std::move(addr), metrics_listener)->Start();
-      } else {
+      if (!Admit(addr)) {
         socket.close(ep_ec);  // over the per-source or total cap
+      } else if (tls && !metrics_listener) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, this, std::move(addr))
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this, std::move(addr), metrics_listener)
+            ->Start();
       }
     }
     Accept(a, metrics_listener);
@@ -476,10 +508,30 @@ StatusOr<int> Listen(asio::io_context& ioc, std::optional<tcp::acceptor>& accept
   return static_cast<int>(acceptor->local_endpoint().port());
 }
 
+// A server context for the PEM chain and key: TLS 1.2 and later only.
+StatusOr<asio::ssl::context> MakeTlsContext(const ServerOptions& o) {
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  beast::error_code ec;
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                      asio::ssl::context::single_dh_use,
+                  ec);
+  if (!ec) tls.use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) return Status::InvalidArgument("server.tls_cert_file " + o.tls_cert_file + ": " + ec.message());
+  tls.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument("server.tls_key_file " + o.tls_key_file + ": " + ec.message());
+  return tls;
+}
+
 }  // namespace
 
 Status HttpServer::Start() {
   impl_ = std::make_unique<Impl>(options_, handlers_);
+  if (!options_.tls_cert_file.empty()) {
+    auto tls = MakeTlsContext(options_);
+    if (!tls.ok()) return tls.status();
+    impl_->tls.emplace(std::move(*tls));
+  }
   auto main = Listen(impl_->ioc, impl_->acceptor, options_.host, options_.port, options_.listen_backlog);
   if (!main.ok()) return main.status();
   port_ = *main;
