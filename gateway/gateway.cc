@@ -63,11 +63,8 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
     return clock->NowMicros() + int64_t{3600} * 1000000;
   });
   g->webhooks_ = std::make_unique<WebhookIngest>(o.clock, current, g->committer_.get(), &g->metrics_, o.log);
-  g->api_ = std::make_unique<Api>(ApiDeps{g->store_.get(), o.clock, current, [self] { return self->Reload(); },
-                                          [self] {
-                                            self->dispatcher_->Wake();
-                                            self->timers_->Wake();
-                                          }});
+  g->api_ = std::make_unique<Api>(
+      ApiDeps{g->store_.get(), o.clock, current, [self] { return self->Reload(); }, [self] { self->Enqueued(); }});
   g->server_ = std::make_unique<HttpServer>(
       config.server, ServerHandlers{g->webhooks_.get(), g->api_.get(), g->store_.get(), &g->metrics_,
                                     [self, clock = o.clock] { return self->ReadinessDetail(clock->NowSeconds()); },
@@ -126,6 +123,11 @@ void Gateway::Stop() {
   }
   stopped_cv_.notify_all();
   options_.log("info", "stopped", {});
+}
+
+void Gateway::Enqueued() {
+  dispatcher_->Wake();
+  timers_->Wake();
 }
 
 void Gateway::Wait() {

@@ -61,6 +61,10 @@ class Gateway {
   // Rebuilds the runtime from the config directory; on error the running one stays.
   Status Reload();
 
+  // New outbox rows or timers were written from outside (a command, a benchmark): wake the
+  // senders and the timer runner instead of waiting for their next pass. The API's writes call it.
+  void Enqueued();
+
   int port() const { return server_ ? server_->port() : 0; }
   int metrics_port() const { return server_ ? server_->metrics_port() : 0; }
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }

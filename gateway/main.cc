@@ -12,17 +12,23 @@
 //   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
 //   gridrelay report        [--from DATE] [--to DATE] [--group-by grid|community|team|intent] [--json]
 //                           [--config DIR] [--data DIR]
+//   gridrelay campaign create --title T (--content TEXT | --content-file F) --targets JSON [--start ISO8601]
+//                             [--quiet-hours ROTA] [--confirm N] [--client-key K] [--config DIR] [--data DIR]
+//   gridrelay campaign status|pause|resume|cancel ID [--groups] [--config DIR] [--data DIR]
 //   gridrelay version
 #include <pthread.h>
 #include <signal.h>
 
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "util/crypto.h"
+#include "gateway/campaign/campaign.h"
 #include "gateway/gateway.h"
 #include "gateway/report_command.h"
 #include "util/http_client.h"
@@ -198,6 +204,63 @@ int Simulate(const std::string& config_dir, const std::string& type, const std::
   return res->status == 200 || res->status == 204 ? 0 : 1;
 }
 
+// `gridrelay campaign ...`: the API's campaign calls run on the config's store as an operator
+// (admin: no scope). A running gateway picks the rows up on its next pass (within a second).
+struct CampaignArgs {
+  std::string data_dir;
+  std::string title, content, content_file, targets, start, quiet_hours, client_key;
+  bool quiet_hours_set = false;
+  int64_t confirm = -1;
+  int64_t id = 0;
+  bool groups = false;
+};
+
+int RunCampaign(const std::string& config_dir, const std::string& verb, const CampaignArgs& a) {
+  auto rt = CommandRuntime(config_dir);
+  if (!rt.ok()) return Fail(rt.status());
+  auto store = CommandStore((*rt)->config, a.data_dir);
+  if (!store.ok()) return Fail(store.status());
+  const campaign::Requester operator_cli{"cli", std::nullopt};
+  const int64_t now = SystemClock::Get().NowMicros();
+  auto print = [&](const Campaign& c) {
+    auto j = campaign::Describe(**store, **rt, c, now, a.groups);
+    if (!j.ok()) return Fail(j.status());
+    std::cout << j->dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  };
+  if (verb == "create") {
+    nlohmann::json body = {{"title", a.title}};
+    std::string content = a.content;
+    if (!a.content_file.empty()) {
+      std::ifstream in(a.content_file, std::ios::binary);
+      if (!in) return Fail(Status::NotFound("cannot read " + a.content_file));
+      content.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    body["content"] = content;
+    body["targets"] = nlohmann::json::parse(a.targets, nullptr, false);
+    if (body["targets"].is_discarded()) return Fail(Status::InvalidArgument("--targets is not JSON: " + a.targets));
+    if (!a.start.empty()) body["start"] = a.start;
+    if (a.quiet_hours_set) body["quiet_hours"] = a.quiet_hours;
+    if (a.confirm >= 0) body["confirm_targets"] = a.confirm;
+    if (!a.client_key.empty()) body["client_key"] = a.client_key;
+    campaign::CreateResult r = campaign::Create(**store, **rt, now, operator_cli, body);
+    if (!r.status.ok()) {
+      if (r.target_count) std::cerr << "target_count: " << *r.target_count << "\n";
+      return Fail(r.status);
+    }
+    if (!r.created) std::cerr << "client key already used: this is campaign " << r.campaign->id << "\n";
+    return print(*r.campaign);
+  }
+  if (verb == "status") {
+    auto c = campaign::Get(**store, **rt, operator_cli, a.id);
+    return c.ok() ? print(*c) : Fail(c.status());
+  }
+  auto action = campaign::ParseAction(verb);
+  if (!action.ok()) return Fail(action.status());
+  auto c = campaign::Control(**store, **rt, now, operator_cli, a.id, *action);
+  return c.ok() ? print(*c) : Fail(c.status());
+}
+
 }  // namespace
 }  // namespace gridrelay
 
@@ -275,6 +338,35 @@ int main(int argc, char** argv) {
   report->add_option("--group-by", report_args.group_by, "grid | community | team | intent")->capture_default_str();
   report->add_flag("--json", report_args.json, "print the API's JSON");
 
+  auto* campaign_cmd = app.add_subcommand("campaign", "create, watch and control campaigns (POST /api/v1/campaigns)");
+  campaign_cmd->require_subcommand(1);
+  CampaignArgs campaign_args;
+  std::vector<CLI::App*> campaign_verbs;
+  auto* campaign_create = campaign_cmd->add_subcommand("create", "send one notice to many groups");
+  campaign_verbs.push_back(campaign_create);
+  campaign_create->add_option("--title", campaign_args.title, "title")->required();
+  auto* content_opt = campaign_create->add_option("--content", campaign_args.content, "the text sent");
+  campaign_create->add_option("--content-file", campaign_args.content_file, "read the text from a file")
+      ->excludes(content_opt);
+  campaign_create->add_option("--targets", campaign_args.targets,
+                              R"({"all":true} or {"streets":[..],"communities":[..],"grids":[..],"tags":[..]})")
+      ->required();
+  campaign_create->add_option("--start", campaign_args.start, "scheduled start, RFC 3339 (default: now)");
+  campaign_create->add_option("--quiet-hours", campaign_args.quiet_hours, R"(e.g. "mon-sun 22:00-07:00"; "" for none)")
+      ->each([&](const std::string&) { campaign_args.quiet_hours_set = true; });
+  campaign_create->add_option("--confirm", campaign_args.confirm, "the number of groups, when over campaigns.confirm_over");
+  campaign_create->add_option("--client-key", campaign_args.client_key, "a retry with the same key returns the same campaign");
+  for (const char* verb : {"status", "pause", "resume", "cancel"}) {
+    auto* sub = campaign_cmd->add_subcommand(verb, std::string(verb) + " a campaign");
+    sub->add_option("id", campaign_args.id, "campaign id")->required();
+    if (std::string_view(verb) == "status") sub->add_flag("--groups", campaign_args.groups, "every group's state");
+    campaign_verbs.push_back(sub);
+  }
+  for (auto* sub : campaign_verbs) {
+    sub->add_option("--config", config_dir, "config directory")->capture_default_str();
+    sub->add_option("--data", campaign_args.data_dir, "data directory (overrides store.data_dir)");
+  }
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -314,6 +406,8 @@ int main(int argc, char** argv) {
     if (!calendar.ok()) return Fail(calendar.status());
     return RunReport(**store, report_args, &*calendar, SystemClock::Get().NowMicros(), std::cout, std::cerr);
   }
+  for (auto* sub : campaign_verbs)
+    if (*sub) return RunCampaign(config_dir, sub->get_name(), campaign_args);
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";
     return 0;

@@ -44,5 +44,8 @@ check "check-deps refuses a store engine outside the store" planted gateway/inge
 check "check-deps refuses the workflow in the calendar (below the runtime)" planted gateway/workflow/calendar.cc '#include "gateway/workflow/actor.h"' 'gateway/workflow/calendar.cc'
 check "check-deps refuses <httplib.h> outside the outbound client" planted gateway/api/api.cc '#include <httplib.h>' 'gateway/api/api.cc'
 check "check-deps refuses Boost outside the server" planted gateway/ingest/inbox.cc "#include <boost/asio.hpp>" "gateway/ingest/inbox.cc"
+check "check-deps refuses the workflow (roles) in the campaign room" planted gateway/campaign/campaign.cc '#include "gateway/workflow/actor.h"' 'gateway/campaign/campaign.cc'
+check "check-deps refuses the dispatcher itself in the campaign room (only its rate budgets)" planted gateway/campaign/campaign.h '#include "gateway/dispatch/dispatcher.h"' 'gateway/campaign/campaign.h'
+check "check-deps refuses the campaign room in the dispatcher" planted gateway/dispatch/rate_limiter.cc '#include "gateway/campaign/campaign.h"' 'gateway/dispatch/rate_limiter.cc'
 if [ $fail -eq 0 ]; then echo "repo checks: ok"; fi
 exit $fail

@@ -119,6 +119,8 @@ class FeishuAdapter final : public Adapter {
   }
   // Feishu allows 5 per second on both the custom bot and the IM API (error 11232 beyond).
   RateLimit DestinationRateLimit() const override { return {options_.rate_limit_per_minute, 5, 5}; }
+  // A request body is at most 20 KB (protocols.md, Feishu custom bot); this leaves the envelope room.
+  size_t MaxTextBytes() const override { return 18 * 1024; }
 
   StatusOr<ParsedWebhook> ParseWebhook(const WebhookRequest& request, int64_t now_seconds) const override;
   Status Send(const OutboundMessage& message) const override;

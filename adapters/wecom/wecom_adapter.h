@@ -68,6 +68,11 @@ class WecomAdapter final : public Adapter {
   WebhookReply Acknowledge(const InboundMessage& message, const AckInfo& info) const override;
   std::string DestinationKey(const OutboundMessage& message) const override;
   RateLimit DestinationRateLimit() const override { return {settings_.rate_limit_per_minute, 1}; }
+  // Send truncates beyond these; a campaign is refused instead (markdown only through a robot).
+  size_t MaxTextBytes() const override {
+    return settings_.mode == WecomSettings::Mode::kRobot && settings_.robot_msgtype == "markdown" ? kMarkdownLimitBytes
+                                                                                                 : kTextLimitBytes;
+  }
   Status Send(const OutboundMessage& message) const override;
   StatusOr<WebhookRequest> BuildCallback(const SimulatedMessage& message) const override;
 

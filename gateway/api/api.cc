@@ -62,6 +62,7 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)), authorizer_(deps_.store) {
   AddClassifyRoutes(routes_);
   AddAdminRoutes(routes_);
   AddStatsRoutes(routes_);
+  AddCampaignRoutes(routes_);
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) const {

@@ -38,6 +38,11 @@ Status Authorizer::Require(const workflow::Actor& who, Permission what) const {
       // The outbox lists every reply and notification across all groups, with platform ids and
       // the words sent; it has no ticket to scope by, so it is an operator's view.
       return Status::PermissionDenied("the outbox needs an admin token (this one is " + role + ")");
+    case Permission::kCampaigns:
+      // Messaging many groups at once is an organiser's job, inside her area (the campaign
+      // room checks that every target lies in her scope).
+      if (who.role == Role::kOrganiser) return Status::Ok();
+      return Status::PermissionDenied("campaigns need an organiser or admin token (this one is " + role + ")");
     case Permission::kAdmin:
       return Status::PermissionDenied("this needs an admin token (this one is " + role + ")");
   }

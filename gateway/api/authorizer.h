@@ -19,6 +19,7 @@ enum class Permission {
   kReadMessages,  // a message with its replies; scoped actors only those that opened a ticket they see
   kReadOutbox,
   kClassify,
+  kCampaigns,  // create, watch and control campaigns over the groups of the actor's scope
   kAdmin,  // reload and other operations
 };
 

@@ -28,7 +28,8 @@ std::string ResolveInConfigDir(const YamlFile& f, const std::string& path) {
 
 Status LoadMain(const YamlFile& f, Config* c) {
   const YAML::Node& root = f.root();
-  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"server", "store", "delivery", "processing", "channels"}, "gridrelay.yaml"));
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"server", "store", "delivery", "processing", "campaigns", "channels"},
+                                 "gridrelay.yaml"));
 
   if (YAML::Node s = root["server"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"listen", "max_body_bytes", "threads", "io_threads", "keep_alive_seconds",
@@ -102,7 +103,7 @@ Status LoadMain(const YamlFile& f, Config* c) {
   if (YAML::Node s = root["delivery"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"workers", "max_attempts", "backoff_initial_ms", "backoff_max_ms",
                                        "lease_seconds", "global_per_second", "retry_horizon_seconds",
-                                       "channel_concurrency"}, "delivery"));
+                                       "channel_concurrency", "campaign_share"}, "delivery"));
     GR_RETURN_IF_ERROR(f.Read(s, "workers", &c->delivery.workers));
     GR_RETURN_IF_ERROR(f.Read(s, "max_attempts", &c->delivery.max_attempts));
     GR_RETURN_IF_ERROR(f.Read(s, "backoff_initial_ms", &c->delivery.backoff_initial_ms));
@@ -121,6 +122,26 @@ Status LoadMain(const YamlFile& f, Config* c) {
     if (c->delivery.backoff_initial_ms < 1 || c->delivery.backoff_max_ms < c->delivery.backoff_initial_ms)
       return f.Error(s, "backoff_initial_ms must be >= 1 and <= backoff_max_ms");
     if (c->delivery.lease_seconds < 1) return f.Error(s["lease_seconds"], "lease_seconds must be >= 1");
+    GR_RETURN_IF_ERROR(f.Read(s, "campaign_share", &c->delivery.campaign_share));
+    if (!(c->delivery.campaign_share > 0 && c->delivery.campaign_share <= 1))
+      return f.Error(s["campaign_share"], "campaign_share must be > 0 and <= 1 (the part of each rate budget campaigns may use)");
+    if (c->delivery.global_per_second < 0) return f.Error(s["global_per_second"], "global_per_second must be >= 0");
+  }
+  if (YAML::Node s = root["campaigns"]) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(s, {"confirm_over", "max_duration_hours", "quiet_hours"}, "campaigns"));
+    CampaignOptions& o = c->campaigns;
+    GR_RETURN_IF_ERROR(f.Read(s, "confirm_over", &o.confirm_over));
+    GR_RETURN_IF_ERROR(f.Read(s, "max_duration_hours", &o.max_duration_hours));
+    GR_RETURN_IF_ERROR(f.Read(s, "quiet_hours", &o.quiet_hours));
+    if (o.confirm_over < 1) return f.Error(s["confirm_over"], "confirm_over must be >= 1 (groups)");
+    if (o.max_duration_hours < 1 || o.max_duration_hours > 24 * 30)
+      return f.Error(s["max_duration_hours"], "max_duration_hours must be 1..720");
+    if (!o.quiet_hours.empty()) {
+      auto spans = ParseRota(o.quiet_hours);
+      if (!spans.ok())
+        return f.Error(s["quiet_hours"], "quiet_hours: " + spans.status().message() + " (e.g. \"mon-sun 22:00-07:00\")");
+      o.quiet_spans = std::move(*spans);
+    }
   }
   if (YAML::Node s = root["processing"]) {
     GR_RETURN_IF_ERROR(f.CheckKeys(s, {"poll_ms", "batch"}, "processing"));
@@ -333,9 +354,19 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
         if (!groups.IsSequence()) return f.Error(groups, "'groups' must be a list of {channel, group}");
         for (const auto& gn : groups) {
           GroupRef ref;
-          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group"}, "group"));
+          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group", "tags"}, "group"));
           GR_RETURN_IF_ERROR(f.Require(gn, "channel", &ref.channel));
           GR_RETURN_IF_ERROR(f.Require(gn, "group", &ref.group));
+          if (YAML::Node tags = gn["tags"]; tags) {
+            if (!tags.IsSequence()) return f.Error(tags, "'tags' must be a list of tag names");
+            for (const auto& tn : tags) {
+              static const RE2 kTag("[a-z0-9][a-z0-9_-]{0,63}");
+              const std::string tag = tn.IsScalar() ? tn.as<std::string>() : "";
+              if (!RE2::FullMatch(tag, kTag))
+                return f.Error(tn, "a group tag is lower-case letters, digits, '_' or '-' (up to 64), not '" + tag + "'");
+              ref.tags.push_back(tag);
+            }
+          }
           g.groups.push_back(std::move(ref));
         }
       }

@@ -69,6 +69,19 @@ struct DeliveryOptions {
   int64_t backoff_max_ms = 300000;     // Default: 5 min at most between attempts
   int lease_seconds = 60;              // Default: 60; a row leased by a crashed sender is retried after it
   double global_per_second = 0;        // Default: 0 = unlimited; a cap over all channels
+  // The part of each budget (a destination's, the global one) that campaign rows may use; the
+  // rest is kept for safety replies, warnings, acknowledgements and staff notes.
+  double campaign_share = 0.5;         // Default: 0.5 (0 < share <= 1)
+};
+
+// Campaigns (gridrelay.yaml `campaigns`): guard rails and quota planning.
+struct CampaignOptions {
+  int confirm_over = 50;               // Default: 50 groups; a larger campaign needs confirm_targets equal to its count
+  int64_t max_duration_hours = 72;     // Default: 72; a campaign the budgets would stretch longer is refused
+  // When campaign rows are not sent unless a request says otherwise, in routing.yaml's rota
+  // syntax ("mon-sun 22:00-07:00"), China time. Default: "" (none).
+  std::string quiet_hours;
+  std::vector<DutySpan> quiet_spans;   // parsed from quiet_hours
 };
 
 struct ProcessingOptions {
@@ -134,6 +147,7 @@ struct Config {
   StoreOptions store;
   DeliveryOptions delivery;
   ProcessingOptions processing;
+  CampaignOptions campaigns;
   std::vector<ChannelSpec> channels;
   Routing routing;
   LoopOptions loop;

@@ -153,6 +153,10 @@ class Adapter {
   // the `rate_limit_per_minute` setting. The dispatcher enforces it.
   virtual std::string DestinationKey(const OutboundMessage& message) const;
   virtual RateLimit DestinationRateLimit() const { return {}; }
+  // The longest text (UTF-8 bytes) one Send can carry, or 0 when the platform states none that
+  // matters. A campaign whose content is longer is refused before anything is queued, rather
+  // than dead-lettered group by group.
+  virtual size_t MaxTextBytes() const { return 0; }
 
   // Delivers one message. Transient errors (Status::IsTransient) are retried with backoff;
   // any other error dead-letters the row at once with its message.

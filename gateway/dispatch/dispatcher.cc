@@ -167,6 +167,20 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
   }
   // Rate limits: the destination's and the whole gateway's. A row that finds them spent
   // reserves its own slot and is put back until then; waiting is not an attempt.
+  const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
+  const RateLimit dest_limit = adapter->DestinationRateLimit();
+  const RateLimit global_limit = GlobalRateLimit(options_.global_per_second);
+  auto defer = [&](int64_t slot) {
+    {
+      std::lock_guard lock(reservations_mu_);
+      reservations_[m.id] = slot;
+    }
+    out.kind = OutboxOutcome::Kind::kRetry;
+    out.next_attempt_at = slot;
+    out.error = e.last_error;
+    metrics_->Inc(metric::kDeliveryDeferred, channel_label);
+    return out;
+  };
   bool holds_slot = false;
   {
     std::lock_guard lock(reservations_mu_);
@@ -176,22 +190,23 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
       reservations_.erase(it);
     }
   }
-  if (!holds_slot) {
-    const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
-    int64_t slot = limiter_.Reserve(rate_key, adapter->DestinationRateLimit(), now);
-    if (options_.global_per_second > 0)
-      slot = std::max(slot, limiter_.Reserve("*", RateLimit{options_.global_per_second * 60, 1}, now));
-    if (slot > now) {
-      {
-        std::lock_guard lock(reservations_mu_);
-        reservations_[m.id] = slot;
-      }
-      out.kind = OutboxOutcome::Kind::kRetry;
-      out.next_attempt_at = slot;
-      out.error = e.last_error;
-      metrics_->Inc(metric::kDeliveryDeferred, channel_label);
-      return out;
+  if (e.campaign_id != 0) {
+    // A campaign row first takes a slot of its campaign buckets (its share of each budget),
+    // then a token of the shared buckets only if one is free now: it never reserves what
+    // replies, warnings and acknowledgements may need (rate_limiter.h).
+    const double share = options_.campaign_share;
+    if (!holds_slot) {
+      int64_t slot = limiter_.Reserve(CampaignRateKey(rate_key), ShareOf(dest_limit, share), now);
+      if (options_.global_per_second > 0)
+        slot = std::max(slot, limiter_.Reserve(CampaignRateKey(kGlobalRateKey), ShareOf(global_limit, share), now));
+      if (slot > now) return defer(slot);
     }
+    if (auto free_at = limiter_.TryTakeAll({{rate_key, dest_limit}, {kGlobalRateKey, global_limit}}, now))
+      return defer(*free_at);  // keeps its campaign slot: only the shared token is awaited
+  } else if (!holds_slot) {
+    int64_t slot = limiter_.Reserve(rate_key, dest_limit, now);
+    if (options_.global_per_second > 0) slot = std::max(slot, limiter_.Reserve(kGlobalRateKey, global_limit, now));
+    if (slot > now) return defer(slot);
   }
   out.attempts = e.attempts + 1;
   m.attempt = out.attempts;

@@ -55,7 +55,10 @@ std::vector<const OrgUnit*> OrgIndex::Ancestry(const Grid& grid) const {
 
 bool OnDuty(const Team& team, const std::string& member, int64_t unix_s) {
   auto it = team.rota.find(member);
-  if (it == team.rota.end()) return true;
+  return it == team.rota.end() || InSpans(it->second, unix_s);
+}
+
+bool InSpans(const std::vector<DutySpan>& spans, int64_t unix_s) {
   // China time is UTC+8 with no DST (as in gateway/workflow/calendar.h); 1970-01-01 was a Thursday.
   const int64_t local = unix_s + 8 * 3600;
   int64_t days = local / 86400;
@@ -66,7 +69,7 @@ bool OnDuty(const Team& team, const std::string& member, int64_t unix_s) {
   }
   const int weekday = static_cast<int>(((days + 3) % 7 + 7) % 7);  // 0 = Monday
   const int minute = static_cast<int>(secs / 60);
-  for (const DutySpan& s : it->second) {
+  for (const DutySpan& s : spans) {
     const bool day_in = s.first_day <= s.last_day ? (weekday >= s.first_day && weekday <= s.last_day)
                                                   : (weekday >= s.first_day || weekday <= s.last_day);
     if (day_in && minute >= s.begin_min && minute < s.end_min) return true;

@@ -33,6 +33,7 @@ struct StaffMember {
 struct GroupRef {
   std::string channel;
   std::string group;
+  std::vector<std::string> tags;  // campaign targeting ("anti-fraud-pilot", "elderly")
 };
 
 struct Grid {
@@ -90,6 +91,8 @@ struct Routing {
   NotifyTarget admin;                  // triage and operational reports
 };
 
+// True when Unix time `unix_s` falls in one of `spans` (China time, UTC+8).
+bool InSpans(const std::vector<DutySpan>& spans, int64_t unix_s);
 // True when `member` of `team` is on duty at Unix time `unix_s` (China time, UTC+8).
 bool OnDuty(const Team& team, const std::string& member, int64_t unix_s);
 

@@ -55,9 +55,14 @@ inline constexpr EnumName<MessageState> kMessageStateNames[] = {{MessageState::k
 constexpr std::string_view Name(MessageState v) { return NameIn(kMessageStateNames, v); }
 constexpr std::optional<MessageState> ParseMessageState(std::string_view s) { return ParseIn(kMessageStateNames, s); }
 
-enum class OutboxStatus { kPending, kSent, kDead };
-inline constexpr EnumName<OutboxStatus> kOutboxStatusNames[] = {
-    {OutboxStatus::kPending, "pending"}, {OutboxStatus::kSent, "sent"}, {OutboxStatus::kDead, "dead"}};
+// kHeld and kCancelled belong to campaign rows only: a paused campaign's rows are held (never
+// leased, never due) until it resumes; a cancelled campaign's unsent rows are cancelled (final).
+enum class OutboxStatus { kPending, kSent, kDead, kHeld, kCancelled };
+inline constexpr EnumName<OutboxStatus> kOutboxStatusNames[] = {{OutboxStatus::kPending, "pending"},
+                                                                {OutboxStatus::kSent, "sent"},
+                                                                {OutboxStatus::kDead, "dead"},
+                                                                {OutboxStatus::kHeld, "held"},
+                                                                {OutboxStatus::kCancelled, "cancelled"}};
 constexpr std::string_view Name(OutboxStatus v) { return NameIn(kOutboxStatusNames, v); }
 constexpr std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s) { return ParseIn(kOutboxStatusNames, s); }
 
@@ -75,6 +80,7 @@ struct OutboxEntry {
   std::string last_error;
   // When its retry horizon started: created_at, or the time it was last requeued.
   int64_t retry_from = 0;
+  int64_t campaign_id = 0;     // the campaign it delivers (0: none)
 };
 
 // Which due rows a lease may take (LeaseOutbox).
@@ -199,6 +205,46 @@ struct TicketUpdate {
   int64_t expected_version = 0;
 };
 
+// A campaign's stored control state. What a reader is shown (scheduled, running, paused,
+// completed, cancelled) also depends on its rows: a running or paused campaign whose every row
+// is final is completed (gateway/campaign derives it; see CampaignCounts).
+enum class CampaignState { kRunning, kPaused, kCancelled };
+inline constexpr EnumName<CampaignState> kCampaignStateNames[] = {
+    {CampaignState::kRunning, "running"}, {CampaignState::kPaused, "paused"}, {CampaignState::kCancelled, "cancelled"}};
+constexpr std::string_view Name(CampaignState v) { return NameIn(kCampaignStateNames, v); }
+constexpr std::optional<CampaignState> ParseCampaignState(std::string_view s) { return ParseIn(kCampaignStateNames, s); }
+
+// A campaign: one message to many groups. Its deliveries are outbox rows (campaign_id set),
+// written in the same change set as the campaign itself.
+struct Campaign {
+  int64_t id = 0;              // from ReserveCampaignId
+  std::string client_key;      // the creator's retry key ("": none); unique when set
+  std::string request_digest;  // a digest of the create request, to tell a retry from a reuse of its key
+  std::string title;
+  std::string content;
+  nlohmann::json targets = nlohmann::json::object();  // as requested: {"all": true} | {"grids": [...], ...}
+  CampaignState state = CampaignState::kRunning;
+  std::string created_by;      // the actor's id
+  int64_t created_at = 0;      // 0: the time of the Apply
+  int64_t updated_at = 0;
+  int64_t start_at = 0;        // the first row's due time
+  int64_t expected_finish_at = 0;
+  int64_t target_count = 0;    // groups targeted: rows queued + skipped
+  // Groups no channel reaches, final from the start: [{"grid", "channel", "group", "reason"}].
+  nlohmann::json skipped = nlohmann::json::array();
+  nlohmann::json plan = nlohmann::json::object();  // the quota plan shown to the creator
+};
+
+// A campaign's state moves from one of `expected` to `state`, and its rows with it: pausing
+// holds its pending rows, resuming makes its held rows pending again (due no earlier than
+// `resume_at`), cancelling cancels every row not yet sent. Rows in flight finish as they will.
+struct CampaignUpdate {
+  int64_t id = 0;
+  std::vector<CampaignState> expected;
+  CampaignState state = CampaignState::kRunning;
+  int64_t resume_at = 0;
+};
+
 // One atomic, conditional change (see the contracts above).
 struct ChangeSet {
   std::vector<MessageUpdate> messages;
@@ -209,10 +255,15 @@ struct ChangeSet {
   std::vector<Timer> schedule_timers;
   std::vector<std::string> cancel_timers;  // keys; a missing key is no error
   std::vector<int64_t> fired_timers;       // ids; each must still exist (it fires once)
+  // Each needs an id from ReserveCampaignId and, when it has one, a client key no campaign
+  // holds yet (else the change set is not applied). Its rows go in `outbox`.
+  std::vector<Campaign> new_campaigns;
+  std::vector<CampaignUpdate> campaign_updates;  // each must find its campaign in an expected state
 
   bool empty() const {
     return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
-           schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty();
+           schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty() && new_campaigns.empty() &&
+           campaign_updates.empty();
   }
 };
 
@@ -294,6 +345,27 @@ struct StoreCounts {
   std::map<std::string, int64_t> messages_by_state;
 };
 
+// A campaign's rows by status.
+struct CampaignCounts {
+  int64_t pending = 0;  // queued (in flight included)
+  int64_t held = 0;     // queued, paused
+  int64_t sent = 0;
+  int64_t dead = 0;     // failed, with a reason
+  int64_t cancelled = 0;
+};
+
+// One group's delivery of a campaign.
+struct CampaignDelivery {
+  int64_t outbox_id = 0;
+  std::string channel;
+  std::string group_id;
+  OutboxStatus status = OutboxStatus::kPending;
+  int attempts = 0;
+  std::string last_error;
+  int64_t next_attempt_at = 0;
+  int64_t sent_at = 0;
+};
+
 // Every domain write.
 class ChangeStore {
  public:
@@ -366,6 +438,22 @@ class TimerStore {
   virtual StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) = 0;
 };
 
+// Campaigns are written through Apply (ChangeSet::new_campaigns, campaign_updates); these read.
+class CampaignStore {
+ public:
+  virtual ~CampaignStore() = default;
+  // A campaign id, never reused, reserved before commit so that its rows' idempotency keys
+  // can name it.
+  virtual StatusOr<int64_t> ReserveCampaignId() = 0;
+  virtual StatusOr<std::optional<Campaign>> GetCampaign(int64_t id) = 0;
+  virtual StatusOr<std::optional<Campaign>> FindCampaignByClientKey(const std::string& client_key) = 0;
+  // Newest first; ids below `before_id` when it is set.
+  virtual StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) = 0;
+  virtual StatusOr<CampaignCounts> CountCampaignRows(int64_t id) = 0;
+  // Every row of the campaign, in id order.
+  virtual StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) = 0;
+};
+
 // API tokens: only a hash is stored.
 class AuthStore {
  public:
@@ -393,6 +481,7 @@ class Store : public ChangeStore,
               public TicketStore,
               public OutboxStore,
               public TimerStore,
+              public CampaignStore,
               public AuthStore,
               public HealthStore {
  public:

@@ -49,7 +49,7 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
             "channels:\n"
             "  demo:\n    type: generic\n    secret: " + std::string(kSecret) + "\n    reply_url: " + receiver_.url("/group") + "\n"
             "  staff:\n    type: generic\n    secret: staff-secret-0123456789\n    reply_url: " + receiver_.url("/staff") + "\n" +
-            options_.extra_channels);
+            options_.extra_channels + options_.extra_main);
   WriteFile(config_dir_ / "routing.yaml",
             "district: {id: d, name: 区矛调中心, duty: d-1}\n"
             "streets: [{id: s, name: 街道, duty: s-1}]\n"

@@ -21,6 +21,7 @@ namespace gridrelay::testing {
 struct TestGatewayOptions {
   std::string extra_channels;  // YAML appended under `channels:` (indent entries by 2 spaces)
   std::string extra_server;    // YAML appended under `server:` (indent by 2)
+  std::string extra_main;      // YAML appended at the end of gridrelay.yaml (top-level keys, e.g. `campaigns:`)
   std::string delivery;        // YAML for the `delivery:` section body (indent by 2); default: fast retries
   std::string extra_grids;     // YAML appended under `grids:`
   std::string extra_routing;   // YAML appended at the end of routing.yaml (top-level keys)

@@ -113,6 +113,18 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
       return Status::Aborted("ticket " + std::to_string(t.id) + " changed since version " +
                              std::to_string(u.expected_version));
   }
+  for (const Campaign& k : c.new_campaigns) {
+    if (k.id <= 0) return Status::InvalidArgument("a new campaign needs an id from ReserveCampaignId");
+    if (!k.client_key.empty()) {
+      Stmt s(*writer_, "SELECT id FROM campaigns WHERE client_key = ?");
+      s.Bind(1, k.client_key);
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      if (*row) return Status::Aborted("client key '" + k.client_key + "' already made campaign " + std::to_string(s.Int(0)));
+    }
+  }
+  for (const CampaignUpdate& u : c.campaign_updates) GR_RETURN_IF_ERROR(UpdateCampaign(u, now));
+  for (const Campaign& k : c.new_campaigns) GR_RETURN_IF_ERROR(InsertCampaign(k, now));
   for (const Ticket& t : c.new_tickets) {
     if (t.id <= 0) return Status::InvalidArgument("a new ticket needs an id from ReserveTicketIds");
     static const std::string sql =

@@ -17,12 +17,12 @@ Status SqliteStore::InsertOutbox(const OutboxEntry& e, int64_t now) {
   if (e.message.idempotency_key.empty()) return Status::InvalidArgument("an outbox row needs an idempotency key");
   Stmt s(*writer_,
          "INSERT OR IGNORE INTO outbox (idempotency_key, channel, kind, priority, audience, group_id, user_id, "
-         "rate_key, payload, message_id, ticket_id, status, next_attempt_at, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)");
+         "rate_key, payload, message_id, ticket_id, status, next_attempt_at, created_at, campaign_id) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)");
   s.Bind(1, e.message.idempotency_key).Bind(2, e.message.channel).Bind(3, e.message.kind).Bind(4, e.priority);
   s.Bind(5, Name(e.message.audience)).Bind(6, e.message.group_id).Bind(7, e.message.user_id).Bind(8, e.rate_key);
   s.Bind(9, sqlite::OutboxPayload(e.message)).Bind(10, e.message_id).Bind(11, e.ticket_id);
-  s.Bind(12, e.next_attempt_at > 0 ? e.next_attempt_at : now).Bind(13, now);
+  s.Bind(12, e.next_attempt_at > 0 ? e.next_attempt_at : now).Bind(13, now).Bind(14, e.campaign_id);
   return s.Run();
 }
 
@@ -101,7 +101,9 @@ StatusOr<int64_t> SqliteStore::RequeueDead(const RequeueFilter& f, int64_t now) 
   GR_RETURN_IF_ERROR(EnsureDurable());
   Stmt st(*writer_,
           "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1, retry_from = ?1, sent_at = 0 "
-          "WHERE status = 'dead' AND (?2 = 0 OR id = ?2) AND (?3 = '' OR rate_key = ?3) AND (?4 = '' OR channel = ?4)");
+          "WHERE status = 'dead' AND (?2 = 0 OR id = ?2) AND (?3 = '' OR rate_key = ?3) AND (?4 = '' OR channel = ?4) "
+          // A cancelled campaign's rows stay final: a requeue by channel must not revive them.
+          "AND campaign_id NOT IN (SELECT id FROM campaigns WHERE state = 'cancelled')");
   st.Bind(1, now).Bind(2, f.id).Bind(3, f.destination).Bind(4, f.channel);
   GR_RETURN_IF_ERROR(st.Run());
   return static_cast<int64_t>(sqlite3_changes(writer_->db));

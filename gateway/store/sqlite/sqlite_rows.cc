@@ -28,9 +28,13 @@ const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
 const char* const kOutboxColumns =
     "id, idempotency_key, channel, kind, priority, audience, group_id, user_id, rate_key, payload, message_id, "
-    "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, retry_from";
+    "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, retry_from, campaign_id";
 
 const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
+
+const char* const kCampaignColumns =
+    "id, client_key, request_digest, title, content, targets, state, created_by, created_at, updated_at, start_at, "
+    "expected_finish_at, target_count, skipped, plan";
 
 StatusOr<StoredMessage> ReadMessage(const Stmt& s) {
   StoredMessage m;
@@ -143,6 +147,7 @@ StatusOr<OutboxEntry> ReadOutbox(const Stmt& s) {
   e.created_at = s.Int(16);
   e.sent_at = s.Int(17);
   e.retry_from = s.Int(18) > 0 ? s.Int(18) : e.created_at;
+  e.campaign_id = s.Int(19);
   return e;
 }
 
@@ -156,6 +161,31 @@ StatusOr<Timer> ReadTimer(const Stmt& s) {
   t.payload = s.Json(5);
   if (!t.payload.is_object()) t.payload = nlohmann::json::object();
   return t;
+}
+
+StatusOr<Campaign> ReadCampaign(const Stmt& s) {
+  Campaign c;
+  c.id = s.Int(0);
+  c.client_key = s.Text(1);
+  c.request_digest = s.Text(2);
+  c.title = s.Text(3);
+  c.content = s.Text(4);
+  c.targets = s.Json(5);
+  if (!c.targets.is_object()) c.targets = nlohmann::json::object();
+  auto state = ParseColumn<CampaignState>(s, 6, "campaigns.state", ParseCampaignState);
+  if (!state.ok()) return state.status();
+  c.state = *state;
+  c.created_by = s.Text(7);
+  c.created_at = s.Int(8);
+  c.updated_at = s.Int(9);
+  c.start_at = s.Int(10);
+  c.expected_finish_at = s.Int(11);
+  c.target_count = s.Int(12);
+  c.skipped = s.Json(13);
+  if (!c.skipped.is_array()) c.skipped = nlohmann::json::array();
+  c.plan = s.Json(14);
+  if (!c.plan.is_object()) c.plan = nlohmann::json::object();
+  return c;
 }
 
 std::string OutboxPayload(const OutboundMessage& m) {

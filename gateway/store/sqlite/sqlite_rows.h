@@ -13,12 +13,14 @@ extern const char* const kTicketColumns;
 extern const char* const kEventColumns;
 extern const char* const kOutboxColumns;
 extern const char* const kTimerColumns;
+extern const char* const kCampaignColumns;
 
 StatusOr<StoredMessage> ReadMessage(const Stmt& s);
 StatusOr<Ticket> ReadTicket(const Stmt& s);
 StatusOr<TicketEvent> ReadEvent(const Stmt& s);
 StatusOr<OutboxEntry> ReadOutbox(const Stmt& s);
 StatusOr<Timer> ReadTimer(const Stmt& s);
+StatusOr<Campaign> ReadCampaign(const Stmt& s);
 
 // The outbox row's payload column: what an adapter needs beyond the indexed columns.
 std::string OutboxPayload(const OutboundMessage& m);

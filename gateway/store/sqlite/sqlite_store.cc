@@ -162,6 +162,31 @@ ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE outbox ADD COLUMN retry_from INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5: campaigns, whose deliveries are outbox rows tagged with their campaign; ids reserved
+    // before commit, like tickets'.
+    R"sql(
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  client_key TEXT NOT NULL DEFAULT '',
+  request_digest TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  targets TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  start_at INTEGER NOT NULL,
+  expected_finish_at INTEGER NOT NULL DEFAULT 0,
+  target_count INTEGER NOT NULL DEFAULT 0,
+  skipped TEXT NOT NULL DEFAULT '[]',
+  plan TEXT NOT NULL DEFAULT '{}'
+);
+CREATE UNIQUE INDEX campaigns_client_key ON campaigns(client_key) WHERE client_key != '';
+ALTER TABLE outbox ADD COLUMN campaign_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_campaign ON outbox(campaign_id, status) WHERE campaign_id != 0;
+INSERT INTO id_sequences (name, next) VALUES ('campaigns', 1);
+)sql",
 };
 
 }  // namespace

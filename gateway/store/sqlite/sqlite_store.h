@@ -7,7 +7,7 @@
 // costs no write): this engine serves one gateway process, and a crash ends every lease anyway.
 // Timer leases are written to the table. The schema is versioned (table schema_version) and
 // migrated forward on Open. The implementation is split by concern: sqlite_inbox.cc,
-// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc and this file's .cc
+// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc, sqlite_campaigns.cc and this file's .cc
 // (open, migrations, auth, health).
 #pragma once
 
@@ -61,6 +61,13 @@ class SqliteStore final : public Store {
   StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
   StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) override;
 
+  StatusOr<int64_t> ReserveCampaignId() override;
+  StatusOr<std::optional<Campaign>> GetCampaign(int64_t id) override;
+  StatusOr<std::optional<Campaign>> FindCampaignByClientKey(const std::string& client_key) override;
+  StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
+  StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
+  StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
+
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;
@@ -87,6 +94,9 @@ class SqliteStore final : public Store {
   Status InsertOutbox(const OutboxEntry& e, int64_t now);
   // REQUIRES: write_mu_ held, inside a savepoint. kAborted when a precondition failed.
   Status ApplyOne(const ChangeSet& change, int64_t now);
+  // REQUIRES: write_mu_ held, inside a savepoint (sqlite_campaigns.cc).
+  Status InsertCampaign(const Campaign& c, int64_t now);
+  Status UpdateCampaign(const CampaignUpdate& u, int64_t now);
   Status RecordOutcomesLocked(const std::vector<OutboxOutcome>& outcomes, int64_t now);
 
   // Lock order: lease_mu_, then read_mu_ or write_mu_.

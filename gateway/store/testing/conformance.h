@@ -644,6 +644,140 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored
   CHECK(counts->outbox_by_status["pending"] == 1);
 }
 
+// A campaign with `groups` rows (keys c<id>:g<i>), due at `due`.
+inline ChangeSet NewCampaign(int64_t id, const std::string& client_key, int groups, int64_t due = 0) {
+  ChangeSet c;
+  Campaign k;
+  k.id = id;
+  k.client_key = client_key;
+  k.title = "反诈提醒";
+  k.content = "不要向陌生账户转账";
+  k.targets = {{"all", true}};
+  k.target_count = groups + 1;
+  k.skipped = nlohmann::json::array({{{"grid", "grid-z"}, {"reason", "no group"}}});
+  k.start_at = due;
+  k.expected_finish_at = due + 60 * kSecond;
+  k.plan = {{"rate", "test"}};
+  c.new_campaigns.push_back(k);
+  for (int i = 0; i < groups; ++i) {
+    OutboxEntry e = Row("c" + std::to_string(id) + ":g" + std::to_string(i), priority::kBulk, due);
+    e.message.kind = outbound_kind::kBroadcast;
+    e.message.group_id = "g" + std::to_string(i);
+    e.rate_key = "demo|group:g" + std::to_string(i);
+    e.campaign_id = id;
+    c.outbox.push_back(e);
+  }
+  return c;
+}
+
+TEST_CASE_TEMPLATE_DEFINE("conformance: a campaign is written with its rows at once, once per client key; pausing holds "
+                          "its rows from leases, resuming returns them, cancelling makes them final",
+                          Engine, store_conformance_14) {
+  std::unique_ptr<Store> store = Engine::Make();
+  auto id = store->ReserveCampaignId();
+  REQUIRE(id.ok());
+  auto id2 = store->ReserveCampaignId();
+  REQUIRE(id2.ok());
+  CHECK(*id2 > *id);
+  REQUIRE(store->Apply(NewCampaign(*id, "key-1", 3, kT0), kT0).ok());
+  auto got = store->GetCampaign(*id);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  const Campaign& c = **got;
+  CHECK(c.title == "反诈提醒");
+  CHECK(c.content == "不要向陌生账户转账");
+  CHECK(c.targets == nlohmann::json{{"all", true}});
+  CHECK(c.state == CampaignState::kRunning);
+  CHECK(c.target_count == 4);
+  CHECK(c.skipped.size() == 1);
+  CHECK(c.start_at == kT0);
+  CHECK(c.expected_finish_at == kT0 + 60 * kSecond);
+  CHECK(c.plan["rate"] == "test");
+  CHECK(c.created_at == kT0);
+  auto by_key = store->FindCampaignByClientKey("key-1");
+  REQUIRE(by_key.ok());
+  REQUIRE(by_key->has_value());
+  CHECK((*by_key)->id == *id);
+
+  // The same client key again: refused whole, its rows not written either.
+  Status again = store->Apply(NewCampaign(*id2, "key-1", 2, kT0), kT0);
+  CHECK(again.code() == StatusCode::kAborted);
+  auto none = store->GetCampaign(*id2);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  auto counts = store->CountCampaignRows(*id2);
+  REQUIRE(counts.ok());
+  CHECK(counts->pending == 0);
+  // Without a client key there is nothing to collide with.
+  auto id3 = store->ReserveCampaignId();
+  REQUIRE(id3.ok());
+  REQUIRE(store->Apply(NewCampaign(*id3, "", 1, kT0 + 3600 * kSecond), kT0).ok());
+  auto listed = store->ListCampaigns(0, 10);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  CHECK(listed->at(0).id == *id3);  // newest first
+  auto before = store->ListCampaigns(*id3, 10);
+  REQUIRE(before.ok());
+  REQUIRE(before->size() == 1);
+  CHECK(before->at(0).id == *id);
+
+  // One row leased and in flight, then the campaign pauses: no other row is leased.
+  auto leased = store->LeaseOutbox(kT0, 1, kT0 + 60 * kSecond);
+  REQUIRE(leased.ok());
+  REQUIRE(leased->size() == 1);
+  CHECK(leased->at(0).campaign_id == *id);
+  ChangeSet pause;
+  pause.campaign_updates.push_back({*id, {CampaignState::kRunning}, CampaignState::kPaused});
+  REQUIRE(store->Apply(pause, kT0).ok());
+  CHECK(store->Apply(pause, kT0).code() == StatusCode::kAborted);  // not running any more
+  auto during = store->LeaseOutbox(kT0 + kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(during.ok());
+  CHECK(during->empty());
+  auto due = store->NextOutboxDue();
+  REQUIRE(due.ok());
+  CHECK(due->value_or(0) == kT0 + 3600 * kSecond);  // only the other campaign's row
+  // The row in flight still records its outcome.
+  REQUIRE(store->RecordOutcomes({{leased->at(0).message.id, OutboxOutcome::Kind::kSent, 1, 0, ""}}, kT0).ok());
+  counts = store->CountCampaignRows(*id);
+  REQUIRE(counts.ok());
+  CHECK(counts->sent == 1);
+  CHECK(counts->held == 2);
+  CHECK(counts->pending == 0);
+
+  // Resumed: its rows are due again, no earlier than the resume time.
+  ChangeSet resume;
+  resume.campaign_updates.push_back({*id, {CampaignState::kPaused}, CampaignState::kRunning, kT0 + 5 * kSecond});
+  REQUIRE(store->Apply(resume, kT0 + 2 * kSecond).ok());
+  auto early = store->LeaseOutbox(kT0 + 4 * kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(early.ok());
+  CHECK(early->empty());
+  auto back = store->LeaseOutbox(kT0 + 5 * kSecond, 1, kT0 + 60 * kSecond);
+  REQUIRE(back.ok());
+  REQUIRE(back->size() == 1);
+
+  // Cancelled: every unsent row is final, the one in flight keeps its outcome.
+  ChangeSet cancel;
+  cancel.campaign_updates.push_back({*id, {CampaignState::kRunning, CampaignState::kPaused}, CampaignState::kCancelled});
+  REQUIRE(store->Apply(cancel, kT0 + 6 * kSecond).ok());
+  REQUIRE(store->RecordOutcomes({{back->at(0).message.id, OutboxOutcome::Kind::kSent, 1, 0, ""}}, kT0 + 6 * kSecond).ok());
+  counts = store->CountCampaignRows(*id);
+  REQUIRE(counts.ok());
+  CHECK(counts->sent == 2);
+  CHECK(counts->cancelled == 1);
+  CHECK(counts->pending + counts->held == 0);
+  auto deliveries = store->CampaignDeliveries(*id);
+  REQUIRE(deliveries.ok());
+  REQUIRE(deliveries->size() == 3);
+  CHECK(deliveries->at(0).group_id == "g0");
+  int cancelled = 0;
+  for (const auto& d : *deliveries) cancelled += d.status == OutboxStatus::kCancelled;
+  CHECK(cancelled == 1);
+  auto after = store->GetCampaign(*id);
+  REQUIRE(after.ok());
+  CHECK((*after)->state == CampaignState::kCancelled);
+  CHECK(store->Apply(resume, kT0 + 7 * kSecond).code() == StatusCode::kAborted);
+}
+
 }  // namespace gridrelay::testing::conformance
 
 // Instantiates every case of the suite for each engine type given.
@@ -662,4 +796,5 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: health answers and counts what is stored
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_8, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_9, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_13, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_14, __VA_ARGS__); \
   }

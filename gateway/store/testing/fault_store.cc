@@ -135,6 +135,36 @@ StatusOr<std::optional<int64_t>> FaultStore::NextTimerDue(int64_t now) {
   return engine_->NextTimerDue(now);
 }
 
+StatusOr<int64_t> FaultStore::ReserveCampaignId() {
+  GR_RETURN_IF_ERROR(WriteFault());
+  return engine_->ReserveCampaignId();
+}
+
+StatusOr<std::optional<Campaign>> FaultStore::GetCampaign(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->GetCampaign(id);
+}
+
+StatusOr<std::optional<Campaign>> FaultStore::FindCampaignByClientKey(const std::string& client_key) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->FindCampaignByClientKey(client_key);
+}
+
+StatusOr<std::vector<Campaign>> FaultStore::ListCampaigns(int64_t before_id, int limit) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListCampaigns(before_id, limit);
+}
+
+StatusOr<CampaignCounts> FaultStore::CountCampaignRows(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->CountCampaignRows(id);
+}
+
+StatusOr<std::vector<CampaignDelivery>> FaultStore::CampaignDeliveries(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->CampaignDeliveries(id);
+}
+
 StatusOr<std::vector<Timer>> FaultStore::TimersForTicket(int64_t ticket_id) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->TimersForTicket(ticket_id);

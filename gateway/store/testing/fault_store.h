@@ -62,6 +62,12 @@ class FaultStore final : public Store {
   StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) override;
   StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
   StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) override;
+  StatusOr<int64_t> ReserveCampaignId() override;
+  StatusOr<std::optional<Campaign>> GetCampaign(int64_t id) override;
+  StatusOr<std::optional<Campaign>> FindCampaignByClientKey(const std::string& client_key) override;
+  StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
+  StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
+  StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;

@@ -78,6 +78,39 @@ TEST_SUITE("dispatcher") {
     // The IM API's 300 a minute (5 a second on average) may not run 10 in its first second either.
     CHECK(most_in_a_second(slots_of(RateLimit{300, 5, 5}, 40, 0)) == 5);
   }
+
+  TEST_CASE("a campaign row takes a shared token only when one is free now, and never one a reply reserved") {
+    RateLimiter limiter;
+    const RateLimit twenty{20, 1};
+    // A campaign's share of 20 a minute is 10 a minute, in its own bucket.
+    const RateLimit share = ShareOf(twenty, 0.5);
+    CHECK(share.per_minute == 10);
+    CHECK(share.burst == 1);
+    CHECK(ShareOf({100, 5, 5}, 0.5).per_second == 2);
+    CHECK(ShareOf({}, 0.5).per_minute == 0);  // unlimited stays unlimited
+    CHECK(CampaignRateKey("demo|group:g1") == "demo|group:g1#campaign");
+    // Free now: taken.
+    CHECK_FALSE(limiter.TryTakeAll({{"robot", twenty}}, 0).has_value());
+    // Spent: nothing taken, told when to come back (one interval later), and again the same.
+    auto later = limiter.TryTakeAll({{"robot", twenty}}, 0);
+    REQUIRE(later.has_value());
+    CHECK(*later == 3'000'000);
+    CHECK(*limiter.TryTakeAll({{"robot", twenty}}, 0) == 3'000'000);
+    // A reply reserves that slot (debt allowed): the campaign row must wait past it.
+    CHECK(limiter.Reserve("robot", twenty, 0) == 3'000'000);
+    const int64_t next = limiter.TryTakeAll({{"robot", twenty}}, 3'000'000).value_or(0);
+    CHECK(next >= 6'000'000);
+    CHECK(next <= 6'000'001);  // floating-point refill may round up by a microsecond
+    CHECK_FALSE(limiter.TryTakeAll({{"robot", twenty}}, next).has_value());
+    // All or nothing: one spent bucket leaves the other untouched.
+    CHECK_FALSE(limiter.TryTakeAll({{"a", twenty}}, 0).has_value());
+    CHECK(limiter.TryTakeAll({{"a", twenty}, {"b", twenty}}, 0).has_value());
+    CHECK_FALSE(limiter.TryTakeAll({{"b", twenty}}, 0).has_value());  // b still had its token
+    // A per-second cap counts the slots taken this way too.
+    const RateLimit five_a_second{300, 5, 5};
+    for (int i = 0; i < 5; ++i) CHECK_FALSE(limiter.TryTakeAll({{"bot", five_a_second}}, 0).has_value());
+    CHECK(*limiter.TryTakeAll({{"bot", five_a_second}}, 0) >= 1'000'000);
+  }
 }
 
 }  // namespace gridrelay::testing
