@@ -162,6 +162,13 @@ ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE outbox ADD COLUMN retry_from INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5: duplicate appeals (#11): a ticket counts the residents who reported it; its messages are
+    // read by ticket, and a resident's tickets include those her reports joined.
+    R"sql(
+ALTER TABLE tickets ADD COLUMN reporters INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX messages_ticket ON messages(ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX messages_sender ON messages(channel, sender_id);
+)sql",
 };
 
 }  // namespace
