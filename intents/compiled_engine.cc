@@ -431,6 +431,7 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
       d.warn = !publicity;
       if (publicity) d.reason += "; no warning: the text reads as publicity (warn_exclude)";
     }
+    out.decision = d.decision;
   }
 
   if (options_.extract_entities) out.entities = ExtractEntities(norm, text);

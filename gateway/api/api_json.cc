@@ -50,6 +50,7 @@ nlohmann::json TicketJson(const Ticket& t) {
       {"response_due_at", t.response_due_at ? nlohmann::json(TimeJson(t.response_due_at)) : nlohmann::json()},
       {"resolve_due_at", t.resolve_due_at ? nlohmann::json(TimeJson(t.resolve_due_at)) : nlohmann::json()},
       {"merged_into", t.merged_into ? nlohmann::json(t.merged_into) : nlohmann::json()},
+      {"reporters", t.reporters},
   };
 }
 

@@ -46,7 +46,18 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                         return ApiResponse::Error(Status::NotFound("no ticket " + std::to_string(id)));
                       auto events = call.deps.store->TicketEvents(id);
                       if (!events.ok()) return ApiResponse::Error(events.status());
+                      auto messages = call.deps.store->TicketMessages(id);
+                      if (!messages.ok()) return ApiResponse::Error(messages.status());
                       nlohmann::json out = TicketJson(**t);
+                      // Its reports: the one that opened it and the duplicates that joined it.
+                      out["messages"] = nlohmann::json::array();
+                      for (const auto& m : *messages)
+                        out["messages"].push_back({{"id", m.id},
+                                                   {"sender", {{"id", m.message.sender_id}, {"name", m.message.sender_name}}},
+                                                   {"group_id", m.message.group_id},
+                                                   {"text", m.message.text},
+                                                   {"urgent", m.classification.urgent},
+                                                   {"received_at", TimeJson(m.received_at)}});
                       out["events"] = nlohmann::json::array();
                       for (const auto& e : *events) out["events"].push_back(TicketEventJson(e));
                       return ApiResponse::Ok(out);
@@ -55,19 +66,26 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                       GR_API_REQUIRE(call, Permission::kReadTickets);
                       const int64_t id = std::stoll(call.params.at("id"));
                       nlohmann::json body = nlohmann::json::parse(call.request.body, nullptr, false);
+                      // A string, or for ticket and message numbers (merge's `to`, split's `message`) a
+                      // whole number.
                       auto text = [&](const char* key) {
-                        return body.is_object() && body.contains(key) && body[key].is_string()
-                                   ? body[key].get<std::string>()
-                                   : std::string();
+                        if (!body.is_object() || !body.contains(key)) return std::string();
+                        const auto& v = body[key];
+                        if (v.is_string()) return v.get<std::string>();
+                        if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+                        return std::string();
                       };
                       if (body.is_discarded() || !body.is_object() || text("action").empty())
                         return ApiResponse::Error(Status::InvalidArgument(
                             "body must be {\"action\": \"accept|start|wait_resident|transfer|return|resolve|reject|"
-                            "reopen|supervise|note\", \"to\"?, \"reason\"?, \"note\"?}"));
+                            "reopen|supervise|note|merge|split\", \"to\"?, \"message\"?, \"reason\"?, \"note\"?}"));
                       const std::optional<workflow::Action> action = workflow::ParseAction(text("action"));
                       if (!action)
                         return ApiResponse::Error(Status::InvalidArgument("unknown action '" + text("action") + "'"));
-                      const workflow::ActionArgs args{text("to"), text("reason"), text("note")};
+                      // split names the message it takes out as `message` (or `to`).
+                      const std::string target =
+                          *action == workflow::Action::kSplit && !text("message").empty() ? text("message") : text("to");
+                      const workflow::ActionArgs args{target, text("reason"), text("note")};
                       auto done = workflow::PerformAction(call.deps.store, call.deps.clock, *call.deps.runtime(),
                                                           call.actor, id, *action, args);
                       if (!done.ok()) return ApiResponse::Error(done.status());

@@ -324,10 +324,36 @@ Status LoadLoop(const YamlFile& f, const YAML::Node& n, LoopOptions* loop) {
   return Status::Ok();
 }
 
-Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop) {
+Status LoadDuplicates(const YamlFile& f, const YAML::Node& n, DuplicateOptions* d) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"enabled", "window_hours", "categories", "text_threshold", "place_threshold",
+                                     "places"}, "duplicates"));
+  GR_RETURN_IF_ERROR(f.Read(n, "enabled", &d->enabled));
+  GR_RETURN_IF_ERROR(f.Read(n, "window_hours", &d->window_hours));
+  GR_RETURN_IF_ERROR(f.Read(n, "categories", &d->categories));
+  GR_RETURN_IF_ERROR(f.Read(n, "text_threshold", &d->text_threshold));
+  GR_RETURN_IF_ERROR(f.Read(n, "place_threshold", &d->place_threshold));
+  GR_RETURN_IF_ERROR(f.Read(n, "places", &d->places));
+  if (d->window_hours < 1 || d->window_hours > 720)
+    return f.Error(n["window_hours"], "'window_hours' must be 1..720");
+  for (const char* key : {"text_threshold", "place_threshold"}) {
+    const double v = std::string_view(key) == "text_threshold" ? d->text_threshold : d->place_threshold;
+    if (!(v >= 0.0 && v <= 1.0)) return f.Error(n[key], std::string("'") + key + "' must be 0..1");
+  }
+  for (const std::string& c : d->categories)
+    if (c != "appeal" && c != "legal_aid" && c != "anti_fraud")
+      return f.Error(n["categories"], "unknown category '" + c + "' (appeal, legal_aid, anti_fraud)");
+  for (const std::string& p : d->places)
+    if (p.empty()) return f.Error(n["places"], "a place must not be empty");
+  d->where = f.Where(n);
+  return Status::Ok();
+}
+
+Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
-                                        "routes", "escalation", "admin", "loop"}, "routing.yaml"));
+                                        "routes", "escalation", "admin", "loop", "duplicates"},
+                                 "routing.yaml"));
+  if (YAML::Node n = root["duplicates"]; n) GR_RETURN_IF_ERROR(LoadDuplicates(f, n, duplicates));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -583,7 +609,7 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop));
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

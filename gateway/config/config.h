@@ -106,6 +106,18 @@ struct LoopOptions {
   std::string where;
 };
 
+// Duplicate appeals (routing.yaml `duplicates`, optional; gateway/workflow/duplicates.h says how
+// a report is judged the same problem as an open ticket).
+struct DuplicateOptions {
+  bool enabled = true;                 // Default: true
+  int window_hours = 72;               // Default: 72; only tickets opened this recently take reports, 1..720
+  std::vector<std::string> categories = {"appeal"};  // Default: appeals only (legal and fraud matters are personal)
+  double text_threshold = 0.35;        // Default: 0.35; bigram Jaccard needed when no place is shared, 0..1
+  double place_threshold = 0.2;        // Default: 0.2; bigram Jaccard needed when a place is shared, 0..1
+  std::vector<std::string> places;     // landmark words (东门, 菜市场, 停车场…); none by default
+  std::string where;
+};
+
 struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
@@ -139,6 +151,10 @@ inline constexpr const char* kLoopTemplateKeys[] = {
     "escalated",          // to the duty officer of the level a ticket climbed to ({level}, {deadline})
     "bounced",            // to the supervisor: bounced too often, please decide
     "unsatisfied",        // to the assignee and supervisor: the resident was not satisfied
+    "merged_ack",         // to a resident whose report joined an open ticket (duplicate)
+    "merged",             // to the residents of a ticket merged into another ({target})
+    "split",              // to a resident whose report was split off into its own ticket
+    "urgent_attached",    // to the assignee and duty officer: an urgent report joined a ticket
 };
 
 struct Config {
@@ -151,6 +167,7 @@ struct Config {
   std::vector<ChannelSpec> channels;
   Routing routing;
   LoopOptions loop;
+  DuplicateOptions duplicates;
   Templates templates;
 
   const ChannelSpec* FindChannel(const std::string& name) const;

@@ -36,7 +36,7 @@ void from_json(const nlohmann::json& j, Entity& e) {
 void to_json(nlohmann::json& j, const Classification& c) {
   j = {{"category", c.category}, {"intent", c.intent},   {"confidence", c.confidence},
        {"urgent", c.urgent},     {"by", c.by},           {"matches", c.matches},
-       {"entities", c.entities}};
+       {"entities", c.entities}, {"decision", c.decision}};
   if (!c.evidence.empty()) j["evidence"] = c.evidence;
 }
 void from_json(const nlohmann::json& j, Classification& c) {
@@ -48,6 +48,7 @@ void from_json(const nlohmann::json& j, Classification& c) {
   c.matches = j.value("matches", std::vector<IntentMatch>{});
   c.entities = j.value("entities", std::vector<Entity>{});
   c.evidence = j.value("evidence", std::vector<std::string>{});
+  c.decision = j.value("decision", "act");
 }
 
 }  // namespace gridrelay

@@ -42,6 +42,10 @@ struct Classification {
   std::vector<IntentMatch> matches;
   std::vector<Entity> entities;
   std::vector<std::string> evidence;  // for the model: the n-grams that weighed most
+  // What the gateway does with it (config/intents/decision.yaml): "act" opens a ticket,
+  // "confirm" puts it in the grid worker's confirmation queue (待确认), "ignore" does nothing.
+  // Classifications stored before the field existed read as "act", which is what they got.
+  std::string decision = "act";
 };
 
 // The category part of an intent name: "appeal.noise" -> "appeal", "none" -> "none".

@@ -1,5 +1,7 @@
 #include "gateway/ingest/inbox.h"
 
+#include <algorithm>
+
 #include "gateway/workflow/calendar.h"
 #include "gateway/workflow/ticket_clock.h"
 
@@ -44,11 +46,12 @@ void Inbox::Wake() { loop_.Wake(); }
 int64_t Inbox::Step() {
   auto done = ProcessPending();
   if (!done.ok() && log_) log_("error", "inbox processing failed", {{"error", done.status().ToString()}});
-  if (done.ok() && *done >= options_.batch) return 0;  // more may be waiting
+  if (done.ok() && (*done >= options_.batch || deferred_some_)) return 0;  // more may be waiting
   return clock_->NowMicros() + int64_t{options_.poll_ms} * 1000;
 }
 
 StatusOr<int> Inbox::ProcessPending() {
+  deferred_some_ = false;
   auto pending = store_->PendingMessages(options_.batch);
   if (!pending.ok()) return pending.status();
   if (pending->empty()) return 0;
@@ -57,6 +60,7 @@ StatusOr<int> Inbox::ProcessPending() {
   // reservation, so that replies can name "#N" in the plan itself.
   std::vector<ChangeSet> plans(pending->size());
   std::vector<bool> handled(pending->size(), false);
+  std::vector<bool> deferred(pending->size(), false);
   std::vector<RouteDecision> decisions(pending->size());
   int tickets = 0;
   for (size_t i = 0; i < pending->size(); ++i) {
@@ -71,7 +75,15 @@ StatusOr<int> Inbox::ProcessPending() {
     }
     if (handled[i]) continue;
     decisions[i] = rt->router->Route(sm);
-    if (decisions[i].kind == RouteDecision::Kind::kTicket) ++tickets;
+    if (decisions[i].kind != RouteDecision::Kind::kTicket) continue;
+    // A handler that decides from open tickets cannot see one this batch is about to open: a
+    // message that may belong to such a ticket waits for the next pass, after the commit.
+    for (size_t j = 0; j < i && !deferred[i]; ++j) {
+      if (handled[j] || deferred[j] || decisions[j].kind != RouteDecision::Kind::kTicket) continue;
+      for (MessageHandler* h : handlers_)
+        if (h->WaitsFor(*rt, sm, (*pending)[j])) deferred[i] = true;
+    }
+    if (!deferred[i]) ++tickets;
   }
   int64_t next_id = 0;
   if (tickets > 0) {
@@ -83,7 +95,7 @@ StatusOr<int> Inbox::ProcessPending() {
   // tickets planned earlier in the batch count as they are planned.
   std::vector<std::string> members;
   for (size_t i = 0; i < pending->size(); ++i)
-    if (!handled[i] && decisions[i].team) members.insert(members.end(), decisions[i].team->members.begin(),
+    if (!handled[i] && !deferred[i] && decisions[i].team) members.insert(members.end(), decisions[i].team->members.begin(),
                                                          decisions[i].team->members.end());
   std::map<std::string, StaffLoad> loads;
   if (!members.empty()) {
@@ -94,15 +106,29 @@ StatusOr<int> Inbox::ProcessPending() {
   // The dispatch time, for the deadlines planned and for the events that record it.
   const int64_t dispatched_at = clock_->NowMicros();
   for (size_t i = 0; i < pending->size(); ++i) {
-    if (handled[i]) continue;
+    if (handled[i] || deferred[i]) continue;
     const bool opens = decisions[i].kind == RouteDecision::Kind::kTicket;
     const int64_t id = opens ? next_id++ : 0;
     if (opens && decisions[i].team) ChooseMember(rt->config, (*pending)[i], id, &loads, &decisions[i]);
     plans[i] = Route(*rt, (*pending)[i], decisions[i], id, dispatched_at);
   }
+  // Deferred messages stay `received`: their empty plans are left out of the batch.
+  std::vector<size_t> index;
+  std::vector<ChangeSet> batch;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (deferred[i]) continue;
+    index.push_back(i);
+    batch.push_back(std::move(plans[i]));
+  }
   // One transaction (one fsync) for the whole batch.
-  auto applied = store_->Apply(plans, dispatched_at);
-  if (!applied.ok()) return applied.status();
+  auto written = store_->Apply(batch, dispatched_at);
+  if (!written.ok()) return written.status();
+  std::vector<bool> applied_flags(plans.size(), false);
+  for (size_t k = 0; k < index.size(); ++k) {
+    applied_flags[index[k]] = (*written)[k];
+    plans[index[k]] = std::move(batch[k]);
+  }
+  const std::vector<bool>* applied = &applied_flags;
   const int64_t now = clock_->NowMicros();
   int completed = 0;
   bool enqueued = false;
@@ -120,6 +146,10 @@ StatusOr<int> Inbox::ProcessPending() {
     }
   }
   if (enqueued && on_enqueued_) on_enqueued_();
+  // A deferred message is waiting for this commit, and one whose plan lost a race (two reports
+  // joining one ticket) is planned again from what was just committed: another pass at once.
+  deferred_some_ = std::find(deferred.begin(), deferred.end(), true) != deferred.end() ||
+                   std::find(written->begin(), written->end(), false) != written->end();
   return completed;
 }
 

@@ -60,6 +60,7 @@ class Inbox {
   LogFn log_;
   std::function<void()> on_enqueued_;
   std::vector<MessageHandler*> handlers_;
+  bool deferred_some_ = false;  // the last pass left a message for after its commit (loop thread)
   WorkerLoop loop_;
 };
 

@@ -17,6 +17,14 @@ class MessageHandler {
   // and returning true. Must be deterministic for a given message and store state, so that a
   // message processed again after a crash is planned the same way. May read the store.
   virtual StatusOr<bool> Plan(const Runtime& rt, const StoredMessage& message, ChangeSet* change) = 0;
+  // Whether `later` must wait until `earlier`, a message of the same batch about to open a
+  // ticket, is committed: a handler that decides from the open tickets (duplicate appeals)
+  // cannot see one opened in the same transaction. The inbox then leaves `later` for the next
+  // pass. Default: never.
+  virtual bool WaitsFor(const Runtime& rt, const StoredMessage& later, const StoredMessage& earlier) const {
+    (void)rt, (void)later, (void)earlier;
+    return false;
+  }
 };
 
 }  // namespace gridrelay

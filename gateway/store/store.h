@@ -167,6 +167,9 @@ struct Ticket {
   int64_t response_due_at = 0;  // deadlines (0: none)
   int64_t resolve_due_at = 0;
   int64_t merged_into = 0;
+  // Residents affected: the distinct senders of the messages linked to it (its own and the
+  // duplicates that joined it, issue #11). 1 for a ticket nobody else reported.
+  int reporters = 1;
   int64_t version = 0;        // bumped by every update; an update names the version it read
 };
 
@@ -196,7 +199,7 @@ struct MessageUpdate {
   MessageState expected = MessageState::kReceived;
   MessageState state = MessageState::kProcessed;
   std::string note;
-  int64_t ticket_id = 0;  // 0: unchanged
+  int64_t ticket_id = 0;  // 0: unchanged (a processed message moves to another ticket this way)
 };
 
 // A ticket's new row, applied only if the stored one is still at `expected_version`.
@@ -286,8 +289,8 @@ struct TicketFilter {
   std::string category;
   std::string assignee;     // staff id
   std::string team;
-  std::string channel;      // with sender: the tickets a resident opened on a channel
-  std::string sender;
+  std::string channel;      // with sender: the tickets a resident opened or reported (a message of
+  std::string sender;       // hers is linked to them) on a channel
   std::optional<TicketScope> scope;  // nullopt: no restriction
   bool open_only = false;   // not resolved, closed, rejected or merged
   int64_t since = 0;        // created_at >= since
@@ -395,6 +398,9 @@ class TicketStore {
   virtual StatusOr<std::vector<Ticket>> ListTickets(const TicketFilter& filter) = 0;
   virtual StatusOr<std::optional<Ticket>> GetTicket(int64_t id) = 0;
   virtual StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) = 0;
+  // The messages linked to a ticket (the one that opened it and every report that joined it),
+  // oldest first.
+  virtual StatusOr<std::vector<StoredMessage>> TicketMessages(int64_t ticket_id) = 0;
   // The load of each of `staff_ids` (absent ids have none).
   virtual StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) = 0;
   // Calls `row` once for each ticket created in [from, to) and in `scope` (nullopt: every

@@ -7,7 +7,7 @@ namespace gridrelay::workflow {
 namespace {
 
 // clang-format off
-constexpr std::array<VerbSpec, 13> kVerbs = {{
+constexpr std::array<VerbSpec, 15> kVerbs = {{
   {"接单",     CommandKind::kAction, Action::kAccept,       ArgShape::kTicket,             "接单 N",           "受理工单 (accept)",                          "accept"},
   {"处理中",   CommandKind::kAction, Action::kStart,        ArgShape::kTicket,             "处理中 N",         "开始处理 (start)",                           "start"},
   {"等回复",   CommandKind::kAction, Action::kWaitResident, ArgShape::kTicketNote,         "等回复 N 说明",    "等待居民回复，期限暂停 (wait for the resident)", "wait_resident"},
@@ -18,6 +18,8 @@ constexpr std::array<VerbSpec, 13> kVerbs = {{
   {"重开",     CommandKind::kAction, Action::kReopen,       ArgShape::kTicket,             "重开 N",           "重新打开 (reopen)",                          "reopen"},
   {"督办",     CommandKind::kAction, Action::kSupervise,    ArgShape::kTicket,             "督办 N",           "督办 (supervise)",                           "supervise"},
   {"备注",     CommandKind::kAction, Action::kNote,         ArgShape::kTicketNote,         "备注 N 内容",      "添加备注 (note)",                            "note"},
+  {"合并",     CommandKind::kAction, Action::kMerge,        ArgShape::kTwoTickets,         "合并 N M",         "把工单N并入同一问题的工单M (merge)",         "merge (to: M)"},
+  {"拆分",     CommandKind::kAction, Action::kSplit,        ArgShape::kTwoTickets,         "拆分 N 消息号",    "把一条反映从工单N拆成新工单 (split)",        "split (to: message id)"},
   {"查询",     CommandKind::kQuery,  std::nullopt,          ArgShape::kTicket,             "查询 N",           "查看工单进度 (query)",                       "GET /api/v1/tickets/{id}"},
   {"我的工单", CommandKind::kMine,   std::nullopt,          ArgShape::kNone,               "我的工单",         "列出我的未办结工单 (my tickets)",            "GET /api/v1/tickets?assignee=me"},
   {"帮助",     CommandKind::kHelp,   std::nullopt,          ArgShape::kNone,               "帮助",             "显示本说明 (help)",                          "—"},

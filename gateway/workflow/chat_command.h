@@ -70,7 +70,8 @@ struct Command {
   std::string target;
   std::string reason;
   std::string note;
-  ActionArgs Args() const { return {target, reason, note}; }
+  // 合并 N M and 拆分 N 消息号 name their second number as the action's target.
+  ActionArgs Args() const { return {second_ticket ? std::to_string(*second_ticket) : target, reason, note}; }
 };
 
 struct ParseResult {

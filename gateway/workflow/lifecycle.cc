@@ -29,7 +29,7 @@ struct Row {
 };
 
 // clang-format off
-constexpr std::array<Row, 16> kTable = {{
+constexpr std::array<Row, 18> kTable = {{
   // action               name             中文      from                                                                           to                     needs {reason,target,note,system}  sup    level  clock  outcome
   {Action::kDispatch,     "dispatch",      "派单",   Bit(S::kNew),                                                                  S::kDispatched,        {false, false, false, true},  false, false, false, Outcome::kNone},
   {Action::kAccept,       "accept",        "接单",   Bit(S::kDispatched) | Bit(S::kTransferred) | Bit(S::kReopened),               S::kAccepted,          {false, false, false, false}, false, false, false, Outcome::kNone},
@@ -48,6 +48,8 @@ constexpr std::array<Row, 16> kTable = {{
   {Action::kNoAnswer,     "no_answer",     "未回复", Bit(S::kResolved),                                                             S::kClosed,            {false, false, false, true},  false, false, false, Outcome::kNoAnswer},
   {Action::kEscalate,     "escalate",      "升级",   kOpen,                                                                         std::nullopt,          {false, false, false, true},  true,  true,  false, Outcome::kNone},
   {Action::kMerge,        "merge",         "合并",   kOpen,                                                                         S::kMerged,            {false, true,  false, false}, false, false, false, Outcome::kNone},
+  {Action::kAttach,       "attach",        "并入",   kOpen,                                                                         std::nullopt,          {false, true,  false, true},  false, false, false, Outcome::kNone},
+  {Action::kSplit,        "split",         "拆分",   kOpen,                                                                         std::nullopt,          {false, true,  false, false}, false, false, false, Outcome::kNone},
 }};
 // clang-format on
 
@@ -85,7 +87,8 @@ Status CheckArguments(Action a, const ActionArgs& args) {
     return Status::InvalidArgument(std::string(r.chinese) + "需要" + std::string(zh) + " (" + std::string(r.name) +
                                    " needs " + std::string(en) + ")");
   };
-  if (r.needs.target && args.target.empty()) return missing(a == Action::kMerge ? "合并到的工单号" : "转办目标", "a target");
+  if (r.needs.target && args.target.empty())
+    return missing(a == Action::kMerge ? "合并到的工单号" : a == Action::kTransfer ? "转办目标" : "消息号", "a target");
   if (r.needs.reason && args.reason.empty()) return missing("理由", "a reason");
   if (r.needs.note && args.note.empty()) return missing("说明", "a note");
   return Status::Ok();

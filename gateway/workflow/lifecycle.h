@@ -39,18 +39,24 @@ enum class Action {
   kNoAnswer,      // system: no answer within the configured time: closes as no-answer
   kEscalate,      // system: a deadline lapsed: level + 1, supervised, status unchanged, the
                   // lapsed deadline restarts
-  kMerge,         // system or staff: folded into another ticket (target = that ticket)
+  kMerge,         // 合并 N M: folded into another open ticket (target = that ticket); its
+                  // reports move there
+  kAttach,        // system: a duplicate report joins the ticket (target = the message), status unchanged
+  kSplit,         // 拆分 N 消息号: a report leaves the ticket for a new ticket of its own (target = the
+                  // message), status unchanged
 };
 
-inline constexpr std::array<Action, 16> kAllActions = {
+inline constexpr std::array<Action, 18> kAllActions = {
     Action::kDispatch, Action::kAccept,  Action::kStart,     Action::kWaitResident,
     Action::kTransfer, Action::kReturn,  Action::kResolve,   Action::kReject,
     Action::kReopen,   Action::kSupervise, Action::kNote,    Action::kSatisfied,
     Action::kUnsatisfied, Action::kNoAnswer, Action::kEscalate, Action::kMerge,
+    Action::kAttach,   Action::kSplit,
 };
 
 // "dispatch", "accept", "start", "wait_resident", "transfer", "return", "resolve", "reject",
-// "reopen", "supervise", "note", "satisfied", "unsatisfied", "no_answer", "escalate", "merge".
+// "reopen", "supervise", "note", "satisfied", "unsatisfied", "no_answer", "escalate", "merge",
+// "attach", "split".
 std::string_view Name(Action a);
 std::optional<Action> ParseAction(std::string_view name);
 // The verb staff read: "接单", "办结"…
@@ -59,7 +65,8 @@ std::string_view ChineseName(Action a);
 // What an action must carry. Checked by CheckArguments, before any state is looked at.
 struct ActionNeeds {
   bool reason = false;  // a reason code (transfer, return, reject)
-  bool target = false;  // whom or what to (transfer: an owner; merge: the surviving ticket)
+  bool target = false;  // whom or what to (transfer: an owner; merge: the surviving ticket; attach,
+                        // split: a message)
   bool note = false;    // free text (wait_resident, resolve, note)
   bool system = false;  // only the gateway itself performs it, never a chat command or the API
 };

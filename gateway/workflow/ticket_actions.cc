@@ -1,6 +1,7 @@
 #include "gateway/workflow/ticket_actions.h"
 
 #include <algorithm>
+#include <set>
 
 #include "gateway/route/replies.h"
 #include "gateway/workflow/chat_command.h"
@@ -33,6 +34,25 @@ const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
   return org.FindStaff(duty);
 }
 
+// A ticket or message number typed in chat or given to the API; 0 when it is not one.
+int64_t ParseNumber(const std::string& s) {
+  if (s.empty() || s.size() > 15) return 0;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// Residents affected: the distinct senders of a ticket's messages, always counting the one who
+// opened it (her report never leaves it).
+int CountReporters(const Ticket& t, const std::vector<const StoredMessage*>& messages) {
+  std::set<std::pair<std::string, std::string>> senders = {{t.channel, t.sender_id}};
+  for (const StoredMessage* m : messages) senders.insert({m->message.channel, m->message.sender_id});
+  return static_cast<int>(senders.size());
+}
+
 // The next level up the escalation chain, or the same at the top.
 std::string NextLevel(const Config& config, const std::string& level) {
   const auto& chain = config.routing.escalation;
@@ -44,15 +64,17 @@ std::string NextLevel(const Config& config, const std::string& level) {
 class Planner {
  public:
   Planner(const Runtime& rt, const Actor& actor, const TicketState& state, Action action, const ActionArgs& args,
-          int64_t now)
+          int64_t now, const ActionContext& context)
       : rt_(rt),
         org_(rt.router->org()),
         actor_(actor),
         before_(state.ticket),
         history_(state.history),
+        messages_(state.messages),
         action_(action),
         args_(args),
-        now_(now) {}
+        now_(now),
+        context_(context) {}
 
   StatusOr<PlannedAction> Plan() {
     const ActionNeeds needs = Needs(action_);
@@ -63,7 +85,7 @@ class Planner {
     if (!system) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
     if (action_ == Action::kSupervise && !system && actor_.role != Role::kSupervisor && actor_.role != Role::kAdmin)
       return Status::PermissionDenied("只有上级可以督办 (only a supervisor can supervise a ticket)");
-    if (action_ == Action::kMerge || action_ == Action::kDispatch)
+    if (action_ == Action::kDispatch)
       return Status::FailedPrecondition(std::string(ChineseName(action_)) + "不能通过此入口执行 (" +
                                         std::string(Name(action_)) + " is not available as an action here)");
     GR_RETURN_IF_ERROR(CheckArguments(action_, args_));
@@ -91,6 +113,10 @@ class Planner {
     PlannedAction out;
     out.change.ticket_updates.push_back({after_, before_.version});
     out.change.events.push_back({0, before_.id, now_, actor_.id, std::string(Name(action_)), detail_});
+    if (peer_after_) out.change.ticket_updates.push_back({*peer_after_, context_.peer->ticket.version});
+    if (new_ticket_) out.change.new_tickets.push_back(*new_ticket_);
+    out.change.messages = std::move(moves_);
+    out.change.events.insert(out.change.events.end(), more_events_.begin(), more_events_.end());
     out.change.outbox = std::move(outbox_);
     out.change.schedule_timers = std::move(timers_);
     out.change.cancel_timers = std::move(cancel_);
@@ -165,11 +191,172 @@ class Planner {
         after_.satisfaction = "no_answer";
         after_.closed_at = now_;
         return Status::Ok();
+      case Action::kAttach:
+        return Attach();
       case Action::kMerge:
+        return Merge();
+      case Action::kSplit:
+        return Split();
       case Action::kDispatch:
         break;
     }
     return Status::Internal("unhandled action " + std::string(Name(action_)));
+  }
+
+  // A duplicate report joins the ticket (duplicates.h decided it is the same problem): the ticket
+  // counts one more resident, the reporter hears which ticket now carries her report, and an
+  // urgent report still pages the assignee and the duty officer above her, at once.
+  Status Attach() {
+    const StoredMessage* report = context_.report;
+    if (!report || std::to_string(report->id) != args_.target)
+      return Status::Internal("attach needs the report it attaches");
+    std::vector<const StoredMessage*> all = Linked();
+    all.push_back(report);
+    after_.reporters = CountReporters(before_, all);
+    detail_["message_id"] = report->id;
+    detail_["reporters"] = after_.reporters;
+    if (!context_.rule.empty()) detail_["rule"] = context_.rule;
+    moves_.push_back({report->id, MessageState::kReceived, MessageState::kProcessed,
+                      "duplicate of " + TicketNumber(before_.id) + ": " + context_.rule, before_.id});
+    if (report->classification.urgent) {
+      after_.urgent = true;
+      detail_["urgent"] = true;
+      ToAssignee("urgent_attached");
+      const StaffMember* duty = SupervisorOf(org_, before_);
+      if (duty && duty->id != after_.assignee_id) ToStaff(*duty, "urgent_attached");
+    }
+    // Her acknowledgement, where she wrote: the same key a ticket's acknowledgement has, so that
+    // a report gets one, whichever way it went.
+    const InboundMessage& m = report->message;
+    const Adapter* source = rt_.FindAdapter(m.channel);
+    OutboxEntry e;
+    e.message.channel = m.channel;
+    e.message.kind = outbound_kind::kGroupAck;
+    if (m.chat_type == ChatType::kGroup) {
+      e.message.audience = Audience::kGroup;
+      e.message.group_id = m.group_id;
+      if (!m.sender_id.empty()) e.message.mention_user_ids.push_back(m.sender_id);
+    } else {
+      e.message.audience = Audience::kUser;
+      e.message.user_id = m.sender_id;
+    }
+    e.message.reply_context = m.reply_context;
+    e.message.text = Render("merged_ack");
+    e.message.idempotency_key = "m" + std::to_string(report->id) + ":" + outbound_kind::kGroupAck;
+    e.priority = report->classification.urgent ? priority::kUrgent : priority::kResident;
+    e.message_id = report->id;
+    e.ticket_id = before_.id;
+    if (source) e.rate_key = RateKey(*source, e.message);
+    outbox_.push_back(std::move(e));
+    return Status::Ok();
+  }
+
+  // 合并 N M: N folds into M, which must be open and the actor's too. N's reports move to M (a
+  // message is always linked to exactly one ticket), M counts their residents, and N's
+  // residents hear where their reports went.
+  Status Merge() {
+    if (!context_.peer || std::to_string(context_.peer->ticket.id) != args_.target)
+      return Status::InvalidArgument("合并目标「" + args_.target + "」不是工单号 (merge target '" + args_.target +
+                                     "' is not a ticket number)");
+    const Ticket& into = context_.peer->ticket;
+    if (into.id == before_.id)
+      return Status::InvalidArgument("不能把工单合并到自身 (cannot merge a ticket into itself)");
+    if (!CheckTransition(into.status, Action::kAttach).ok())
+      return Status::FailedPrecondition("工单" + TicketNumber(into.id) + std::string(ChineseName(into.status)) +
+                                        "，不能并入 (cannot merge into a ticket that is " + std::string(Name(into.status)) +
+                                        ")");
+    if (actor_.id != SystemActor().id) GR_RETURN_IF_ERROR(MayAct(org_, actor_, into));
+    after_.merged_into = into.id;
+    Ticket peer = into;
+    std::vector<const StoredMessage*> all;
+    for (const StoredMessage& m : context_.peer->messages) all.push_back(&m);
+    for (const StoredMessage* m : Linked()) {
+      all.push_back(m);
+      moves_.push_back({m->id, m->state, m->state, "merged into " + TicketNumber(into.id), into.id});
+    }
+    peer.reporters = CountReporters(into, all);
+    peer.urgent = into.urgent || before_.urgent;
+    detail_["into"] = into.id;
+    more_events_.push_back({0, into.id, now_, actor_.id, "absorbed",
+                            {{"from", before_.id}, {"messages", moves_.size()}, {"reporters", peer.reporters}}});
+    extra_vars_["target"] = TicketNumber(into.id);
+    ToResident("merged");
+    cancel_.push_back(SatisfactionTimerKey(before_.id));
+    answer_ = "工单" + TicketNumber(before_.id) + "已合并到" + TicketNumber(into.id) + "，共" +
+              std::to_string(peer.reporters) + "位居民反映。";
+    peer_after_ = std::move(peer);
+    return Status::Ok();
+  }
+
+  // 拆分 N 消息号: a report that is not the same problem after all leaves N for a ticket of its
+  // own, dispatched to N's assignee at the grid level with fresh deadlines. The report that
+  // opened N stays: it is what N is about.
+  Status Split() {
+    const int64_t message_id = ParseNumber(args_.target);
+    const StoredMessage* report = nullptr;
+    for (const StoredMessage* m : Linked())
+      if (m->id == message_id) report = m;
+    if (!report)
+      return Status::InvalidArgument("消息" + args_.target + "不属于工单" + TicketNumber(before_.id) + " (message " +
+                                     args_.target + " is not one of ticket " + std::to_string(before_.id) + "'s)");
+    if (report->id == before_.message_id)
+      return Status::FailedPrecondition("消息" + args_.target + "是工单" + TicketNumber(before_.id) +
+                                        "的首条反映，不能拆出 (the message that opened a ticket cannot be split off)");
+    if (context_.new_ticket_id <= 0) return Status::Internal("split needs a reserved ticket id");
+    std::vector<const StoredMessage*> rest;
+    for (const StoredMessage* m : Linked())
+      if (m->id != report->id) rest.push_back(m);
+    after_.reporters = CountReporters(before_, rest);
+
+    const InboundMessage& m = report->message;
+    const Classification& c = report->classification;
+    Ticket t;
+    t.id = context_.new_ticket_id;
+    t.message_id = report->id;
+    t.channel = m.channel;
+    t.group_id = m.group_id;
+    t.grid_id = before_.grid_id;
+    t.community_id = before_.community_id;
+    t.street_id = before_.street_id;
+    t.sender_id = m.sender_id;
+    t.sender_name = m.sender_name;
+    t.category = c.category == "none" ? before_.category : c.category;
+    t.intent = c.category == "none" ? before_.intent : c.intent;
+    t.urgent = c.urgent;
+    t.status = TicketStatus::kDispatched;
+    t.level = rt_.config.routing.escalation.empty() ? "grid" : rt_.config.routing.escalation.front();
+    t.assignee_kind = before_.assignee_kind;
+    t.assignee_id = before_.assignee_id;
+    t.assignee_name = before_.assignee_name;
+    t.team_id = before_.team_id;
+    t.text = m.text;
+    t.entities = c.entities;
+    t.created_at = now_;
+    const StatusChange dispatched{now_ / 1000000, TicketStatus::kDispatched, std::nullopt};
+    auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &t, std::span(&dispatched, 1), now_);
+    if (clocks.ok()) timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
+    moves_.push_back({report->id, report->state, report->state, "split from " + TicketNumber(before_.id), t.id});
+    detail_["message_id"] = report->id;
+    detail_["ticket"] = t.id;
+    more_events_.push_back({0, t.id, now_, actor_.id, "created",
+                            {{"message_id", report->id}, {"intent", t.intent}, {"split_from", before_.id}}});
+    more_events_.push_back({0, t.id, now_, actor_.id, "dispatched",
+                            {{"level", t.level}, {"assignee_kind", t.assignee_kind}, {"assignee_id", t.assignee_id},
+                             {"rule", "split from " + TicketNumber(before_.id)}}});
+    extra_vars_["ticket"] = TicketNumber(t.id);
+    extra_vars_["number"] = std::to_string(t.id);
+    ToReporters("split", Render("split"), {report}, t.id);
+    extra_vars_.clear();
+    answer_ = "已将消息" + std::to_string(report->id) + "拆分为工单" + TicketNumber(t.id) + "，由" + t.assignee_name + "办理。";
+    new_ticket_ = std::move(t);
+    return Status::Ok();
+  }
+
+  // The ticket's messages; its own sender alone when none are on record.
+  std::vector<const StoredMessage*> Linked() const {
+    std::vector<const StoredMessage*> out;
+    for (const StoredMessage& m : messages_) out.push_back(&m);
+    return out;
   }
 
   // 督办 by hand, or a lapsed deadline: the ticket climbs one level (grid → community → street →
@@ -259,47 +446,85 @@ class Planner {
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
             {"intent_label", IntentLabel(rt_.config.templates, before_.intent)},
             {"level", std::string(LevelLabel(after_.level))},
-            {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"}};
+            {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
+            {"reporters", std::to_string(after_.reporters)}};
   }
 
   std::string Render(const std::string& key) const {
     std::string reason_label;
     auto codes = rt_.config.loop.reasons.find(std::string(Name(action_)));
     if (codes != rt_.config.loop.reasons.end()) reason_label = Label(codes->second, args_.reason);
-    return RenderTemplate(rt_.config.templates.loop.at(key), Vars(reason_label));
+    std::map<std::string, std::string> vars = Vars(reason_label);
+    for (const auto& [k, v] : extra_vars_) vars[k] = v;
+    return RenderTemplate(rt_.config.templates.loop.at(key), vars);
   }
 
   std::string Key(const std::string& kind, const std::string& to) const {
     return "t" + std::to_string(before_.id) + "v" + std::to_string(before_.version) + ":" + kind + ":" + to;
   }
 
-  // A note to the resident who reported the ticket: in her group with an @, or privately
-  // when the matter is sensitive (and then only where the platform can).
+  // A note to every resident who reported the ticket (issue #11: the duplicates' reporters
+  // hear its progress too).
   void ToResident(const std::string& key, std::string text = {}) {
     if (text.empty()) text = Render(key);
-    const Adapter* source = rt_.FindAdapter(before_.channel);
-    if (!source || before_.sender_id.empty()) return;
-    const bool in_group = !before_.group_id.empty();
+    ToReporters(key, std::move(text), Linked(), before_.id);
+  }
+
+  // A note to `reports`' senders about ticket `ticket_id`: in their group, one message that
+  // @-mentions each of them there, or privately when the matter is sensitive (and then only
+  // where the platform can). With no reports on record, to the ticket's own sender.
+  void ToReporters(const std::string& key, std::string text, const std::vector<const StoredMessage*>& reports,
+                   int64_t ticket_id) {
+    struct Chat {
+      std::string channel, group_id;  // group_id: "" for a private note
+      std::string origin_group;       // where a private note's resident wrote (adapters may need it)
+      std::vector<std::string> senders;
+    };
     const bool private_only = IsSensitive(before_);
-    if (private_only && !source->CanReplyPrivately()) return;
-    OutboxEntry e;
-    e.message.channel = before_.channel;
-    e.message.kind = outbound_kind::kProgress;
-    e.message.text = std::move(text);
-    if (in_group && !private_only) {
-      e.message.audience = Audience::kGroup;
-      e.message.group_id = before_.group_id;
-      e.message.mention_user_ids.push_back(before_.sender_id);
-    } else {
-      e.message.audience = Audience::kUser;
-      e.message.user_id = before_.sender_id;
-      e.message.group_id = before_.group_id;
+    std::vector<Chat> chats;
+    auto add = [&](const std::string& channel, const std::string& group, ChatType type, const std::string& sender) {
+      if (sender.empty()) return;
+      const bool in_group = type == ChatType::kGroup && !group.empty() && !private_only;
+      for (Chat& c : chats) {
+        if (in_group && c.channel == channel && c.group_id == group) {
+          if (std::find(c.senders.begin(), c.senders.end(), sender) == c.senders.end()) c.senders.push_back(sender);
+          return;
+        }
+        if (!in_group && c.group_id.empty() && c.channel == channel && c.senders.front() == sender) return;
+      }
+      chats.push_back({channel, in_group ? group : "", group, {sender}});
+    };
+    if (reports.empty()) add(before_.channel, before_.group_id, ChatType::kGroup, before_.sender_id);
+    for (const StoredMessage* m : reports)
+      add(m->message.channel, m->message.group_id, m->message.chat_type, m->message.sender_id);
+    for (size_t i = 0; i < chats.size(); ++i) {
+      const Chat& c = chats[i];
+      const Adapter* source = rt_.FindAdapter(c.channel);
+      if (!source) continue;
+      if (c.group_id.empty() && !source->CanReplyPrivately() && private_only) continue;
+      OutboxEntry e;
+      e.message.channel = c.channel;
+      e.message.kind = outbound_kind::kProgress;
+      e.message.text = text;
+      if (!c.group_id.empty()) {
+        e.message.audience = Audience::kGroup;
+        e.message.group_id = c.group_id;
+        e.message.mention_user_ids = c.senders;
+      } else {
+        e.message.audience = Audience::kUser;
+        e.message.user_id = c.senders.front();
+        e.message.group_id = c.origin_group;
+      }
+      // The first chat keeps the key a single reporter's note always had.
+      std::string to = c.senders.front() + (i == 0 ? "" : "@" + c.channel + "/" + c.group_id);
+      e.message.idempotency_key =
+          "t" + std::to_string(ticket_id) + "v" + std::to_string(ticket_id == before_.id ? before_.version : 0) + ":" +
+          key + ":" + to;
+      e.priority = priority::kResident;
+      e.ticket_id = ticket_id;
+      e.rate_key = RateKey(*source, e.message);
+      outbox_.push_back(std::move(e));
     }
-    e.message.idempotency_key = Key(key, before_.sender_id);
-    e.priority = priority::kResident;
-    e.ticket_id = before_.id;
-    e.rate_key = RateKey(*source, e.message);
-    outbox_.push_back(std::move(e));
   }
 
   // 办结: the resident hears it is done and is asked; silence past the configured time
@@ -325,7 +550,7 @@ class Planner {
     (target.group ? e.message.group_id : e.message.user_id) = target.to;
     e.message.text = Render(key);
     e.message.idempotency_key = Key(key, to_id);
-    e.priority = before_.urgent ? priority::kUrgent : priority::kStaff;
+    e.priority = before_.urgent || after_.urgent ? priority::kUrgent : priority::kStaff;
     e.ticket_id = before_.id;
     if (const Adapter* a = rt_.FindAdapter(target.channel)) e.rate_key = RateKey(*a, e.message);
     outbox_.push_back(std::move(e));
@@ -346,10 +571,17 @@ class Planner {
   const Actor& actor_;
   const Ticket& before_;
   const std::vector<StatusChange>& history_;
+  const std::vector<StoredMessage>& messages_;
   const Action action_;
   const ActionArgs& args_;
   const int64_t now_;
+  const ActionContext& context_;
   Ticket after_;
+  std::optional<Ticket> peer_after_;   // merge: the ticket it folds into, as it will be
+  std::optional<Ticket> new_ticket_;   // split: the report's own ticket
+  std::vector<MessageUpdate> moves_;   // messages that join or leave a ticket
+  std::vector<TicketEvent> more_events_;  // events on the other ticket (merge, split)
+  std::map<std::string, std::string> extra_vars_;
   nlohmann::json detail_;
   std::vector<OutboxEntry> outbox_;
   std::vector<Timer> timers_;
@@ -375,12 +607,33 @@ StatusOr<std::optional<TicketState>> ReadTicketState(TicketStore* store, int64_t
   if (!ticket->has_value()) return std::optional<TicketState>();
   auto events = store->TicketEvents(ticket_id);
   if (!events.ok()) return events.status();
-  return std::optional<TicketState>(TicketState{std::move(**ticket), StatusHistory(*events)});
+  auto messages = store->TicketMessages(ticket_id);
+  if (!messages.ok()) return messages.status();
+  return std::optional<TicketState>(TicketState{std::move(**ticket), StatusHistory(*events), std::move(*messages)});
+}
+
+StatusOr<ActionContext> ReadActionContext(TicketStore* store, const Actor& actor, Action action,
+                                          const ActionArgs& args) {
+  ActionContext ctx;
+  if (action == Action::kMerge) {
+    const int64_t id = ParseNumber(args.target);
+    if (id == 0) return ctx;  // PlanAction says what is wrong with the target
+    auto peer = ReadTicketState(store, id);
+    if (!peer.ok()) return peer.status();
+    if (!peer->has_value() || !InScope(actor, (*peer)->ticket))
+      return Status::NotFound("没有工单" + TicketNumber(id) + " (no ticket " + std::to_string(id) + ")");
+    ctx.peer = std::move(**peer);
+  } else if (action == Action::kSplit) {
+    auto id = store->ReserveTicketIds(1);
+    if (!id.ok()) return id.status();
+    ctx.new_ticket_id = *id;
+  }
+  return ctx;
 }
 
 StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const TicketState& state, Action action,
-                                   const ActionArgs& args, int64_t now) {
-  return Planner(rt, actor, state, action, args, now).Plan();
+                                   const ActionArgs& args, int64_t now, const ActionContext& context) {
+  return Planner(rt, actor, state, action, args, now, context).Plan();
 }
 
 ChangeSet RefusalEvent(const Actor& actor, const Ticket& ticket, Action action, const Status& why) {
@@ -399,8 +652,10 @@ StatusOr<Ticket> PerformAction(Store* store, const Clock* clock, const Runtime& 
     if (!read.ok()) return read.status();
     if (!read->has_value() || !InScope(actor, (*read)->ticket))
       return Status::NotFound("没有工单" + TicketNumber(ticket_id) + " (no ticket " + std::to_string(ticket_id) + ")");
+    auto context = ReadActionContext(store, actor, action, args);
+    if (!context.ok()) return context.status();
     const int64_t now = clock->NowMicros();
-    auto plan = PlanAction(rt, actor, **read, action, args, now);
+    auto plan = PlanAction(rt, actor, **read, action, args, now, *context);
     if (!plan.ok()) {
       Status recorded = store->Apply(RefusalEvent(actor, (*read)->ticket, action, plan.status()), now);
       (void)recorded;  // the refusal is the answer; failing to record it must not hide it

@@ -34,14 +34,30 @@ std::string SatisfactionTimerKey(int64_t ticket_id);
 // The gateway itself, for system actions.
 Actor SystemActor();
 
-// A ticket as an action reads it: the row, and its status history from its events (which the
-// deadline clocks are read from).
+// A ticket as an action reads it: the row, its status history from its events (which the
+// deadline clocks are read from), and its messages (the report that opened it and the
+// duplicates that joined it: every reporter hears of its progress).
 struct TicketState {
   Ticket ticket;
   std::vector<StatusChange> history;
+  std::vector<StoredMessage> messages;
 };
 // nullopt when there is no such ticket.
 StatusOr<std::optional<TicketState>> ReadTicketState(TicketStore* store, int64_t ticket_id);
+
+// What merge, split and attach need beyond the ticket itself.
+struct ActionContext {
+  std::optional<TicketState> peer;          // merge: the open ticket it folds into
+  int64_t new_ticket_id = 0;                // split: the id reserved for the report's own ticket
+  const StoredMessage* report = nullptr;    // attach: the new report (not owned)
+  std::string rule;                         // attach: why it is a duplicate, for the event
+};
+
+// Reads what `action` needs from the store: merge reads the target ticket (NotFound when it
+// does not exist or is outside the actor's scope, as for the ticket itself), split reserves a
+// ticket id (a refused split leaves a gap in the ids, which are never reused anyway).
+StatusOr<ActionContext> ReadActionContext(TicketStore* store, const Actor& actor, Action action,
+                                          const ActionArgs& args);
 
 struct PlannedAction {
   ChangeSet change;    // the ticket update, its event, outbox rows and timers
@@ -53,8 +69,10 @@ struct PlannedAction {
 // deadline) also brings the deadline timers up to date (ticket_clock.h). Refusals:
 // PermissionDenied (not the actor's ticket), FailedPrecondition (not from this status),
 // InvalidArgument (a missing or unknown reason, an unknown transfer target).
+// Merge, split and attach take what ReadActionContext read (attach: the report, from the
+// duplicate check).
 StatusOr<PlannedAction> PlanAction(const Runtime& rt, const Actor& actor, const TicketState& state, Action action,
-                                   const ActionArgs& args, int64_t now);
+                                   const ActionArgs& args, int64_t now, const ActionContext& context = {});
 
 // A ChangeSet recording a refused action as an event on the ticket (the audit trail keeps
 // what was attempted and why it was refused), with nothing else changed.

@@ -3,6 +3,7 @@
 #include "gateway/route/replies.h"
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/chat_command.h"
+#include "gateway/workflow/duplicates.h"
 #include "gateway/workflow/ticket_actions.h"
 #include "util/utf8.h"
 
@@ -17,6 +18,7 @@ std::string Summary(const Runtime& rt, const Ticket& t, bool with_words) {
   if (const Grid* g = rt.router->org().FindGrid(t.grid_id)) line += "｜" + (g->name.empty() ? g->id : g->name);
   if (!t.assignee_name.empty()) line += "｜" + t.assignee_name;
   if (t.supervised) line += "｜督办";
+  if (t.reporters > 1) line += "｜" + std::to_string(t.reporters) + "位居民反映";
   if (with_words) line += "\n  " + (t.sender_name.empty() ? std::string("居民") : t.sender_name) + "：" + TruncateUtf8(t.text, 90, "…");
   return line;
 }
@@ -51,8 +53,48 @@ WorkflowHandler::WorkflowHandler(TicketStore* store, const Clock* clock) : store
 StatusOr<bool> WorkflowHandler::Plan(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
   if (sm.message.from_bot) return false;
   if (sm.sender_role == SenderRole::kStaff) return PlanCommand(rt, sm, change);
-  if (sm.sender_role == SenderRole::kResident) return PlanSatisfaction(rt, sm, change);
-  return false;
+  if (sm.sender_role != SenderRole::kResident) return false;
+  auto answered = PlanSatisfaction(rt, sm, change);
+  if (!answered.ok() || *answered) return answered;
+  return PlanDuplicate(rt, sm, change);
+}
+
+bool WorkflowHandler::WaitsFor(const Runtime& rt, const StoredMessage& later, const StoredMessage& earlier) const {
+  if (later.message.chat_type != ChatType::kGroup || earlier.message.chat_type != ChatType::kGroup) return false;
+  const Grid* grid = rt.router->GridFor(later.message.channel, later.message.group_id);
+  if (!grid || grid != rt.router->GridFor(earlier.message.channel, earlier.message.group_id)) return false;
+  return MayDuplicate(rt.config.duplicates, later, earlier);
+}
+
+StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
+  const DuplicateOptions& options = rt.config.duplicates;
+  if (!options.enabled || sm.message.chat_type != ChatType::kGroup) return false;
+  const RouteDecision d = rt.router->Route(sm);
+  if (d.kind != RouteDecision::Kind::kTicket || !d.grid) return false;
+  // The window is read from the message's arrival, not the clock, so that planning it again
+  // after a crash finds the same tickets.
+  TicketFilter f;
+  f.grid = d.grid->id;
+  f.open_only = true;
+  f.since = sm.received_at - int64_t{options.window_hours} * 3600 * 1000000;
+  f.limit = 200;
+  auto open = store_->ListTickets(f);
+  if (!open.ok()) return open.status();
+  const auto match = FindDuplicate(options, sm, d.grid->id, *open, sm.received_at);
+  if (!match) return false;
+  auto state = ReadTicketState(store_, match->ticket->id);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) return false;
+  ActionContext context;
+  context.report = &sm;
+  context.rule = match->likeness.why;
+  ActionArgs args;
+  args.target = std::to_string(sm.id);
+  auto plan = PlanAction(rt, SystemActor(), **state, Action::kAttach, args, clock_->NowMicros(), context);
+  if (!plan.ok()) return false;  // the ticket cannot take it after all: it opens its own
+  *change = std::move(plan->change);
+  for (OutboxEntry& e : change->outbox) e.message_id = sm.id;
+  return true;
 }
 
 StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
@@ -103,7 +145,12 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
   if (cmd.spec->kind == CommandKind::kQuery) return finish(Summary(rt, ticket, private_chat), "command: query");
 
   const Action action = *cmd.spec->action;
-  auto plan = PlanAction(rt, actor, **read, action, cmd.Args(), clock_->NowMicros());
+  auto context = ReadActionContext(store_, actor, action, cmd.Args());
+  if (!context.ok()) {
+    if (context.status().code() != StatusCode::kNotFound) return context.status();
+    return finish("没有工单#" + cmd.Args().target + "，或不在您的管辖范围。", "command: no such ticket in scope");
+  }
+  auto plan = PlanAction(rt, actor, **read, action, cmd.Args(), clock_->NowMicros(), *context);
   if (!plan.ok()) {
     // Nothing changes; the refusal is recorded on the ticket and answered.
     ChangeSet refusal = RefusalEvent(actor, ticket, action, plan.status());
@@ -112,6 +159,8 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
   }
   ChangeSet& c = plan->change;
   for (OutboxEntry& e : c.outbox) e.message_id = sm.id;
+  change->messages = std::move(c.messages);  // reports that move (merge, split); finish adds the command's
+  change->new_tickets = std::move(c.new_tickets);
   change->ticket_updates = std::move(c.ticket_updates);
   change->events = std::move(c.events);
   change->outbox = std::move(c.outbox);
@@ -130,10 +179,13 @@ StatusOr<bool> WorkflowHandler::PlanSatisfaction(const Runtime& rt, const Stored
   f.limit = 10;
   auto waiting = store_->ListTickets(f);
   if (!waiting.ok()) return waiting.status();
-  // The newest resolved ticket she opened in this group; a private answer may be about any.
+  // The newest resolved ticket she opened or reported in this group's grid (a duplicate's
+  // reporter may have written in another of its groups); a private answer may be about any.
   const Ticket* ticket = nullptr;
+  const Grid* grid = rt.router->GridFor(sm.message.channel, sm.message.group_id);
   for (const Ticket& t : *waiting) {
-    if (sm.message.chat_type != ChatType::kGroup || t.group_id == sm.message.group_id) {
+    if (sm.message.chat_type != ChatType::kGroup || t.group_id == sm.message.group_id ||
+        (grid && t.grid_id == grid->id)) {
       ticket = &t;
       break;
     }

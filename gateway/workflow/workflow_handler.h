@@ -9,6 +9,10 @@
 //     staff are asked.
 //   * a resident's 1 / 2 answering the satisfaction question of her resolved ticket (in the
 //     same group, or privately). Any other answer is an ordinary message.
+//   * a resident's report that duplicates an open ticket of her grid (duplicates.h): it joins
+//     that ticket (the lifecycle's `attach`) instead of opening another; an urgent one still
+//     pages. Two reports of one batch that may be one problem are not planned together: the
+//     later waits for the earlier's ticket (WaitsFor).
 // Answers that would carry a resident's words (查询, 我的工单) include them only in a private
 // chat; in a group they leave them out.
 #pragma once
@@ -24,10 +28,12 @@ class WorkflowHandler : public MessageHandler {
   WorkflowHandler(TicketStore* store, const Clock* clock);
 
   StatusOr<bool> Plan(const Runtime& rt, const StoredMessage& message, ChangeSet* change) override;
+  bool WaitsFor(const Runtime& rt, const StoredMessage& later, const StoredMessage& earlier) const override;
 
  private:
   StatusOr<bool> PlanCommand(const Runtime& rt, const StoredMessage& message, ChangeSet* change);
   StatusOr<bool> PlanSatisfaction(const Runtime& rt, const StoredMessage& message, ChangeSet* change);
+  StatusOr<bool> PlanDuplicate(const Runtime& rt, const StoredMessage& message, ChangeSet* change);
 
   TicketStore* store_;
   const Clock* clock_;

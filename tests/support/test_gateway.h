@@ -28,6 +28,10 @@ struct TestGatewayOptions {
   std::string extra_staff;     // YAML appended under `staff:`
   std::string teams;           // YAML replacing the entries under `teams:` (default: legal, fraud without members)
   std::string loop;            // routing.yaml's `loop` section, key included; default: 3 bounces, 72 h
+  // routing.yaml's `duplicates` section, key included. Default: off, because most tests open
+  // several tickets from one text in one group; the duplicate tests give theirs ("" for the
+  // built-in defaults).
+  std::string duplicates = "duplicates: {enabled: false}\n";
   bool start = true;
   // Opens the store (default: OpenStore); tests wrap the engine in a FaultStore here.
   StoreFactory store_factory;

@@ -15,7 +15,7 @@ namespace {
 const char* const kTicketStateColumns =
     "grid_id, community_id, street_id, category, intent, urgent, status, level, supervised, assignee_kind, "
     "assignee_id, assignee_name, team_id, bounces, reason, satisfaction, entities, accepted_at, resolved_at, "
-    "closed_at, response_due_at, resolve_due_at, merged_into";
+    "closed_at, response_due_at, resolve_due_at, merged_into, reporters";
 
 // "a, b" -> each column rewritten by `f`, joined by ", ".
 std::string MapColumns(std::string_view columns, std::string (*f)(std::string_view)) {
@@ -45,7 +45,7 @@ int BindTicketState(sqlite::Stmt& s, int first, const Ticket& t) {
   bind(Name(t.status)), bind(t.level), bind(t.supervised), bind(t.assignee_kind), bind(t.assignee_id);
   bind(t.assignee_name), bind(t.team_id), bind(t.bounces), bind(t.reason), bind(t.satisfaction);
   bind(sqlite::Dump(t.entities)), bind(t.accepted_at), bind(t.resolved_at), bind(t.closed_at);
-  bind(t.response_due_at), bind(t.resolve_due_at), bind(t.merged_into);
+  bind(t.response_due_at), bind(t.resolve_due_at), bind(t.merged_into), bind(t.reporters);
   return i;
 }
 

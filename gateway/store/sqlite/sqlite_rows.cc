@@ -22,7 +22,7 @@ const char* const kTicketColumns =
     "id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent, urgent, status, level, "
     "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version, community_id, "
     "street_id, supervised, team_id, bounces, reason, satisfaction, accepted_at, resolved_at, closed_at, "
-    "response_due_at, resolve_due_at, merged_into";
+    "response_due_at, resolve_due_at, merged_into, reporters";
 
 const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
@@ -102,6 +102,7 @@ StatusOr<Ticket> ReadTicket(const Stmt& s) {
   t.response_due_at = s.Int(30);
   t.resolve_due_at = s.Int(31);
   t.merged_into = s.Int(32);
+  t.reporters = static_cast<int>(s.Int(33));
   return t;
 }
 

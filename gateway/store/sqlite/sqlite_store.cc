@@ -187,6 +187,13 @@ ALTER TABLE outbox ADD COLUMN campaign_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_campaign ON outbox(campaign_id, status) WHERE campaign_id != 0;
 INSERT INTO id_sequences (name, next) VALUES ('campaigns', 1);
 )sql",
+    // 6: duplicate appeals (#11): a ticket counts the residents who reported it; its messages are
+    // read by ticket, and a resident's tickets include those her reports joined.
+    R"sql(
+ALTER TABLE tickets ADD COLUMN reporters INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX messages_ticket ON messages(ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX messages_sender ON messages(channel, sender_id);
+)sql",
 };
 
 }  // namespace

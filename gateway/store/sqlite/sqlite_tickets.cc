@@ -66,7 +66,8 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
                     "(?3 = '' OR category = ?3) AND (?4 = '' OR assignee_id = ?4) AND (?5 = '' OR team_id = ?5) AND "
                     "created_at >= ?6 AND (?7 = 0 OR id < ?7) AND "
                     "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged')) AND "
-                    "(?10 = '' OR channel = ?10) AND (?11 = '' OR sender_id = ?11)";
+                    "(?10 = '' OR channel = ?10) AND (?11 = '' OR sender_id = ?11 OR id IN "
+                    "(SELECT ticket_id FROM messages WHERE channel = ?10 AND sender_id = ?11 AND ticket_id IS NOT NULL))";
   std::vector<std::string> scope_values;
   sql += ScopeClause(f.scope, 12, &scope_values);
   sql += " ORDER BY id DESC LIMIT ?9";
@@ -152,6 +153,18 @@ StatusOr<std::vector<TicketEvent>> SqliteStore::TicketEvents(int64_t ticket_id) 
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, ticket_id);
   return sqlite::ReadAll<TicketEvent>(s, sqlite::ReadEvent);
+}
+
+StatusOr<std::vector<StoredMessage>> SqliteStore::TicketMessages(int64_t ticket_id) {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql =
+      // Residents' reports only: a staff command is linked to the ticket it acted on as well, for
+      // the audit trail, but it reports nothing (and its sender is no reporter).
+      std::string("SELECT ") + sqlite::kMessageColumns +
+      " FROM messages WHERE ticket_id = ? AND sender_role = 'resident' ORDER BY id";
+  Stmt s(*reader_, sql.c_str());
+  s.Bind(1, ticket_id);
+  return sqlite::ReadAll<StoredMessage>(s, sqlite::ReadMessage);
 }
 
 }  // namespace gridrelay

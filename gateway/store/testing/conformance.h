@@ -778,6 +778,69 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a campaign is written with its rows at o
   CHECK(store->Apply(resume, kT0 + 7 * kSecond).code() == StatusCode::kAborted);
 }
 
+TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed message moves to another ticket, "
+                          "and a resident's tickets include those her reports joined",
+                          Engine, store_conformance_15) {
+  std::unique_ptr<Store> store = Engine::Make();
+  const int64_t m1 = IngestOne(*store, "a");
+  IngestItem second = Item("demo", "b");
+  second.message.sender_id = "u2";
+  auto ingested = store->Ingest({second}, kT0);
+  REQUIRE(ingested.ok());
+  const int64_t m2 = ingested->at(0).message_id;
+  auto id = store->ReserveTicketIds(1);
+  REQUIRE(id.ok());
+  REQUIRE(store->Apply(OpenTicket(m1, *id), kT0).ok());
+  // m2 joins the ticket as a duplicate: its message and the ticket's reporters in one change set.
+  auto t = store->GetTicket(*id);
+  REQUIRE(t.ok());
+  REQUIRE(t->has_value());
+  CHECK((*t)->reporters == 1);
+  Ticket joined = **t;
+  joined.reporters = 2;
+  ChangeSet attach;
+  attach.messages.push_back({m2, MessageState::kReceived, MessageState::kProcessed, "duplicate", *id});
+  attach.ticket_updates.push_back({joined, 1});
+  REQUIRE(store->Apply(attach, kT0 + kSecond).ok());
+  auto linked = store->TicketMessages(*id);
+  REQUIRE(linked.ok());
+  REQUIRE(linked->size() == 2);
+  CHECK(linked->at(0).id == m1);  // oldest first
+  CHECK(linked->at(1).id == m2);
+  t = store->GetTicket(*id);
+  REQUIRE(t.ok());
+  CHECK((*t)->reporters == 2);
+
+  TicketFilter hers;
+  hers.channel = "demo";
+  hers.sender = "u2";
+  auto found = store->ListTickets(hers);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);  // she did not open it, but her report is linked to it
+  CHECK(found->at(0).id == *id);
+  hers.channel = "other";
+  found = store->ListTickets(hers);
+  REQUIRE(found.ok());
+  CHECK(found->empty());
+
+  // Split back out: the processed message moves to a new ticket.
+  auto id2 = store->ReserveTicketIds(1);
+  REQUIRE(id2.ok());
+  ChangeSet split = OpenTicket(m2, *id2);
+  split.messages[0].expected = MessageState::kProcessed;
+  split.outbox.clear();
+  REQUIRE(store->Apply(split, kT0 + 2 * kSecond).ok());
+  linked = store->TicketMessages(*id);
+  REQUIRE(linked.ok());
+  CHECK(linked->size() == 1);
+  auto moved = store->GetMessage(m2);
+  REQUIRE(moved.ok());
+  CHECK((*moved)->ticket_id == *id2);
+  auto none = store->TicketMessages(*id2 + 100);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
 }  // namespace gridrelay::testing::conformance
 
 // Instantiates every case of the suite for each engine type given.
@@ -797,4 +860,5 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a campaign is written with its rows at o
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_9, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_13, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_14, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_15, __VA_ARGS__); \
   }

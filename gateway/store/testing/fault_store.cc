@@ -79,6 +79,11 @@ StatusOr<std::vector<TicketEvent>> FaultStore::TicketEvents(int64_t ticket_id) {
   return engine_->TicketEvents(ticket_id);
 }
 
+StatusOr<std::vector<StoredMessage>> FaultStore::TicketMessages(int64_t ticket_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->TicketMessages(ticket_id);
+}
+
 StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vector<std::string>& staff_ids) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->StaffLoads(staff_ids);

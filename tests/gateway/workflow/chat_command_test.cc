@@ -145,7 +145,7 @@ TEST_SUITE("ChatCommand") {
       CHECK_FALSE(v.help.empty());
       CHECK((v.kind == CommandKind::kAction) == v.action.has_value());
     }
-    CHECK(verbs.size() == 13);
+    CHECK(verbs.size() == 15);
   }
 
   TEST_CASE("the help text lists every verb's usage, from the table") {
@@ -158,17 +158,9 @@ TEST_SUITE("ChatCommand") {
 
   TEST_CASE("a later issue adds a verb by adding a row") {
     std::vector<VerbSpec> verbs(DefaultVerbs().begin(), DefaultVerbs().end());
-    verbs.push_back({"合并", CommandKind::kAction, Action::kMerge, ArgShape::kTwoTickets, "合并 N M", "合并重复工单", "merge"});
     verbs.push_back({"改类", CommandKind::kAction, Action::kNote, ArgShape::kTicketTarget, "改类 N 诉求|法律|反诈", "改分类", "reclassify"});
     verbs.push_back({"登录", CommandKind::kQuery, std::nullopt, ArgShape::kNone, "登录", "登录控制台", "login"});
     verbs.push_back({"处理", CommandKind::kAction, Action::kStart, ArgShape::kTicket, "处理 N", "shadow test", "start"});
-
-    ParseResult m = ParseChatCommand("合并 #５ ＃7", verbs);
-    REQUIRE(m.kind == K::kCommand);
-    CHECK(m.command.ticket == 5);
-    CHECK(m.command.second_ticket == 7);
-    CHECK(ParseChatCommand("合并 5", verbs).kind == K::kMalformed);
-    CHECK(ParseChatCommand("合并5 6", verbs).command.second_ticket == 6);
 
     ParseResult c = ParseChatCommand("改类5 法律", verbs);
     REQUIRE(c.kind == K::kCommand);
@@ -177,9 +169,26 @@ TEST_SUITE("ChatCommand") {
     // "处理" must not shadow the longer "处理中".
     CHECK(ParseChatCommand("处理中 5", verbs).command.spec->verb == "处理中");
     CHECK(ParseChatCommand("处理 5", verbs).command.spec->verb == "处理");
-    CHECK(HelpText(verbs).find("合并 N M") != std::string::npos);
+    CHECK(HelpText(verbs).find("改类 N 诉求|法律|反诈") != std::string::npos);
     // The shipped table does not know them.
-    CHECK(ParseChatCommand("合并 5 7").kind == K::kNotCommand);
+    CHECK(ParseChatCommand("改类 5 法律").kind == K::kNotCommand);
+  }
+
+  TEST_CASE("合并 N M and 拆分 N 消息号 take two numbers; the second is the action's target") {
+    ParseResult m = ParseChatCommand("合并 #５ ＃7");
+    REQUIRE(m.kind == K::kCommand);
+    CHECK(m.command.spec->action == Action::kMerge);
+    CHECK(m.command.ticket == 5);
+    CHECK(m.command.second_ticket == 7);
+    CHECK(m.command.Args().target == "7");
+    CHECK(ParseChatCommand("合并 5").kind == K::kMalformed);
+    CHECK(ParseChatCommand("合并5 6").command.second_ticket == 6);
+    ParseResult s = ParseChatCommand("拆分 12 345");
+    REQUIRE(s.kind == K::kCommand);
+    CHECK(s.command.spec->action == Action::kSplit);
+    CHECK(s.command.Args().target == "345");
+    CHECK(ParseChatCommand("拆分 12").usage.find("拆分 N 消息号") != std::string::npos);
+    CHECK(ParseChatCommand("合并了吗").kind == K::kNotCommand);
   }
 
   TEST_CASE("normalisation maps full-width digits, ＃ and spaces, and leaves the rest") {

@@ -96,6 +96,11 @@ TEST_SUITE("Lifecycle") {
     {S::kResolved,        A::kEscalate,     std::nullopt},
     {S::kInProgress,      A::kMerge,        S::kMerged},
     {S::kClosed,          A::kMerge,        std::nullopt},
+    {S::kAccepted,        A::kAttach,       S::kAccepted},   // a duplicate joins an open ticket
+    {S::kResolved,        A::kAttach,       std::nullopt},   // a report after 办结 is a new problem
+    {S::kMerged,          A::kAttach,       std::nullopt},
+    {S::kInProgress,      A::kSplit,        S::kInProgress},
+    {S::kClosed,          A::kSplit,        std::nullopt},
   };
   // clang-format on
 
