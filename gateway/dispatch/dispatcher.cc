@@ -170,8 +170,8 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
   const std::string rate_key = e.rate_key.empty() ? RateKey(*adapter, m) : e.rate_key;
   const RateLimit dest_limit = adapter->DestinationRateLimit();
   const RateLimit global_limit = GlobalRateLimit(options_.global_per_second);
-  auto defer = [&](int64_t slot) {
-    {
+  auto defer = [&](int64_t slot, bool reserved) {
+    if (reserved) {
       std::lock_guard lock(reservations_mu_);
       reservations_[m.id] = slot;
     }
@@ -191,22 +191,22 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
     }
   }
   if (e.campaign_id != 0) {
-    // A campaign row first takes a slot of its campaign buckets (its share of each budget),
-    // then a token of the shared buckets only if one is free now: it never reserves what
-    // replies, warnings and acknowledgements may need (rate_limiter.h).
+    // A campaign row takes a token of its campaign buckets (its share of each budget) and of
+    // the shared buckets at the moment it is sent, only when every one is free then: it never
+    // reserves ahead, so a late send cannot crowd a window, and it never takes what replies,
+    // warnings and acknowledgements reserved (rate_limiter.h). The plan spaced its rows already.
     const double share = options_.campaign_share;
-    if (!holds_slot) {
-      int64_t slot = limiter_.Reserve(CampaignRateKey(rate_key), ShareOf(dest_limit, share), now);
-      if (options_.global_per_second > 0)
-        slot = std::max(slot, limiter_.Reserve(CampaignRateKey(kGlobalRateKey), ShareOf(global_limit, share), now));
-      if (slot > now) return defer(slot);
+    std::vector<std::pair<std::string, RateLimit>> budgets = {{CampaignRateKey(rate_key), ShareOf(dest_limit, share)},
+                                                              {rate_key, dest_limit}};
+    if (options_.global_per_second > 0) {
+      budgets.push_back({CampaignRateKey(kGlobalRateKey), ShareOf(global_limit, share)});
+      budgets.push_back({kGlobalRateKey, global_limit});
     }
-    if (auto free_at = limiter_.TryTakeAll({{rate_key, dest_limit}, {kGlobalRateKey, global_limit}}, now))
-      return defer(*free_at);  // keeps its campaign slot: only the shared token is awaited
+    if (auto free_at = limiter_.TryTakeAll(budgets, now)) return defer(*free_at, false);
   } else if (!holds_slot) {
     int64_t slot = limiter_.Reserve(rate_key, dest_limit, now);
     if (options_.global_per_second > 0) slot = std::max(slot, limiter_.Reserve(kGlobalRateKey, global_limit, now));
-    if (slot > now) return defer(slot);
+    if (slot > now) return defer(slot, true);
   }
   out.attempts = e.attempts + 1;
   m.attempt = out.attempts;
