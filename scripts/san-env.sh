@@ -4,6 +4,16 @@
 
 GRIDRELAY_SAN_BUILD=build/san
 
+# The test executables whose cases carry the ctest label `sanitize` (doctest_discover_tests(...
+# PROPERTIES LABELS sanitize)): parsing (adapters, crypto and UTF-8), storage
+# (the store conformance suite on SQLite) and delivery (the dispatcher). They need no more of the
+# gateway than the fuzz targets already build; README "Fuzzing and sanitizers" says why these.
+GRIDRELAY_SAN_TEST_TARGETS=(
+  gridrelay_util_tests gridrelay_store_tests
+  gridrelay_adapter_common_tests gridrelay_adapter_wecom_tests gridrelay_adapter_onebot_tests
+  gridrelay_adapter_feishu_tests gridrelay_adapter_dingtalk_tests
+)
+
 # Reports abort the process (so a test or fuzzer fails), leaks count, and addresses become file:line.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
