@@ -1,6 +1,6 @@
 # The one list of Debian 12 packages gridrelay needs to build, test and benchmark, and the
 # function that installs whichever are missing (and nothing when all are present).
-# Sourced by scripts/run, scripts/test and scripts/bench.
+# Sourced by scripts/run, scripts/test, scripts/bench and scripts/fuzz.
 
 GRIDRELAY_PACKAGES=(
   # the basics a bare Debian 12 lacks
@@ -16,10 +16,26 @@ GRIDRELAY_PACKAGES=(
   libhyperscan-dev wrk libbenchmark-dev
 )
 
+# The fuzz and sanitizer path only (scripts/fuzz, and the sanitizer part of scripts/test):
+# libFuzzer and the ASan/UBSan runtimes come with Debian's clang, not with g++, and
+# llvm-symbolizer (in llvm) turns a sanitizer report's addresses into file:line.
+GRIDRELAY_SANITIZER_PACKAGES=(clang libclang-rt-dev llvm)
+
+# Installs whichever of GRIDRELAY_PACKAGES are missing.
 gridrelay_install_deps() {
+  gridrelay_install_packages "${GRIDRELAY_PACKAGES[@]}"
+}
+
+# Installs whichever of GRIDRELAY_SANITIZER_PACKAGES are missing.
+gridrelay_install_sanitizer_deps() {
+  gridrelay_install_packages "${GRIDRELAY_SANITIZER_PACKAGES[@]}"
+}
+
+# Installs whichever of the named packages are missing (nothing when all are present).
+gridrelay_install_packages() {
   local missing=()
   local pkg
-  for pkg in "${GRIDRELAY_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$pkg")
     fi

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 namespace gridrelay::wecom {
+
+PayloadNode::PayloadNode() = default;
+
 namespace {
 
 struct Budget {

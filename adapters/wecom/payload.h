@@ -22,6 +22,11 @@ namespace gridrelay::wecom {
 enum class PayloadFormat { kXml, kJson };
 
 struct PayloadNode {
+  // Declared here and defaulted in payload.cc: clang with libstdc++ 12 refuses the implicit one,
+  // because std::pair checks whether PayloadNode is default-constructible while PayloadNode is
+  // still incomplete (the fuzz and sanitizer build is clang's).
+  PayloadNode();
+
   std::string text;  // element text (CDATA included) or JSON scalar; empty for containers
   std::vector<std::pair<std::string, PayloadNode>> children;  // normalised names, in order
 

@@ -15,6 +15,7 @@
 
 #include "gateway/gateway.h"
 #include "tests/support/fake_http_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace gridrelay::testing {
 
@@ -81,10 +82,5 @@ class TestGateway {
   std::filesystem::path data_dir_;
   std::unique_ptr<Gateway> gateway_;
 };
-
-// The repository's shipped config directory.
-std::filesystem::path SourceConfigDir();
-// A fresh temporary directory (removed by the caller).
-std::filesystem::path MakeTempDir(const std::string& prefix);
 
 }  // namespace gridrelay::testing

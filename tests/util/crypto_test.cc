@@ -70,7 +70,8 @@ TEST_CASE("base64 round-trips the RFC 4648 examples") {
       {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
       {std::string("\xfb\xff\xbf", 3), "+/+/"},
   };
-  for (const auto& [plain, encoded] : table) {
+  for (const auto& [plain, encoded_binding] : table) {
+    const std::string& encoded = encoded_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(encoded);
     CHECK(Base64Encode(plain) == encoded);
     auto decoded = Base64Decode(encoded);

@@ -148,7 +148,8 @@ inline std::vector<Fixture> LoadFixtures(const std::string& dir) {
 
 // Checks each member of a fixture's "expect" against the same member of `actual`.
 inline void CheckExpected(const nlohmann::json& actual, const nlohmann::json& expect) {
-  for (const auto& [key, want] : expect.items()) {
+  for (const auto& [key_binding, want] : expect.items()) {
+    const std::string key = key_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(key);
     CHECK(actual[key] == want);
   }

@@ -84,7 +84,8 @@ TEST_SUITE("dingtalk adapter") {
 
   TEST_CASE("golden callbacks parse to their normalised messages") {
     const std::vector<testing::Fixture> fixtures = testing::LoadFixtures(GRIDRELAY_FIXTURES_DIR);
-    for (const auto& [name, fixture] : fixtures) {
+    for (const auto& [name_binding, fixture] : fixtures) {
+      const auto& name = name_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
       CAPTURE(name);
       auto adapter = Make(fixture["settings"]);
       const int64_t now = fixture["now"].get<int64_t>();

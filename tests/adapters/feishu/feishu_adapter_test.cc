@@ -84,7 +84,8 @@ TEST_SUITE("feishu adapter") {
 
   TEST_CASE("golden events parse to their normalised messages") {
     const std::vector<testing::Fixture> fixtures = testing::LoadFixtures(GRIDRELAY_FIXTURES_DIR);
-    for (const auto& [name, fixture] : fixtures) {
+    for (const auto& [name_binding, fixture] : fixtures) {
+      const auto& name = name_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
       CAPTURE(name);
       const json& settings = fixture["settings"];
       auto adapter = Make(settings);

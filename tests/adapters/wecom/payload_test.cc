@@ -76,7 +76,8 @@ TEST_CASE("parsers refuse DOCTYPEs, malformed input and excess") {
       {"empty", ""},
       {"too many elements", many},
   };
-  for (const auto& [name, xml] : xml_cases) {
+  for (const auto& [name_binding, xml] : xml_cases) {
+    const auto& name = name_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(name);
     CHECK(ParseXmlPayload(xml).status().code() == StatusCode::kInvalidArgument);
   }
@@ -88,7 +89,8 @@ TEST_CASE("parsers refuse DOCTYPEs, malformed input and excess") {
       {"too deep", std::string(50, '[') + std::string(50, ']')},
       {"too many values", wide_json},
   };
-  for (const auto& [name, text] : json_cases) {
+  for (const auto& [name_binding, text] : json_cases) {
+    const auto& name = name_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(name);
     CHECK(ParseJsonPayload(text).status().code() == StatusCode::kInvalidArgument);
   }

@@ -155,7 +155,8 @@ TEST_CASE("vector A's POST parses into an app message") {
 
 TEST_CASE("golden callbacks parse into the normalised messages their fixtures carry") {
   const std::vector<gridrelay::testing::Fixture> fixtures = gridrelay::testing::LoadFixtures(GRIDRELAY_WECOM_FIXTURES);
-  for (const auto& [name, fixture] : fixtures) {
+  for (const auto& [name_binding, fixture] : fixtures) {
+    const auto& name = name_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(name);
     const bool app = fixture.at("mode") == "app";
     auto adapter = MakeAdapter(app ? AppSettings() : RobotSettings());
@@ -199,7 +200,8 @@ TEST_CASE("robot_name strips exactly that mention, wherever it stands") {
       {"@网格助手二号 楼上漏水", "@网格助手二号 楼上漏水"},  // a different robot
       {"@网格助手", ""},
   };
-  for (const auto& [content, text] : table) {
+  for (const auto& [content_binding, text] : table) {
+    const auto& content = content_binding;  // clang 14 cannot capture a structured binding (CAPTURE)
     CAPTURE(content);
     const std::string plaintext =
         "<xml><MsgId>m1</MsgId><ChatId>C</ChatId><ChatType>group</ChatType><From><UserId>u</UserId></From>"

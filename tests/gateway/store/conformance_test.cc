@@ -6,7 +6,7 @@
 
 #include "gateway/store/open_store.h"
 #include "gateway/store/testing/fault_store.h"
-#include "tests/support/test_gateway.h"
+#include "tests/support/temp_dir.h"
 
 namespace gridrelay::testing {
 

@@ -6,7 +6,7 @@
 
 #include "gateway/store/sqlite/sqlite_store.h"
 #include "gateway/store/testing/conformance_util.h"
-#include "tests/support/test_gateway.h"
+#include "tests/support/temp_dir.h"
 
 namespace gridrelay::testing {
 namespace {
