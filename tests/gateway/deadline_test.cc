@@ -38,13 +38,8 @@ struct Fixture {
     REQUIRE(res);
     REQUIRE(res->status == 200);
     const int64_t message_id = nlohmann::json::parse(res->body)["message_id"];
-    int64_t id = 0;
-    REQUIRE(WaitUntil([&] {
-      auto m = t->Api("/api/v1/messages/" + std::to_string(message_id));
-      if (!m.contains("ticket") || !m["ticket"].is_object()) return false;
-      id = m["ticket"]["id"];
-      return true;
-    }));
+    const int64_t id = t->TicketOf(message_id);
+    REQUIRE(id != 0);
     return id;
   }
 

@@ -32,18 +32,6 @@ int64_t Says(TestGateway& t, const std::string& msg_id, const std::string& group
   return nlohmann::json::parse(res->body)["message_id"];
 }
 
-// The ticket a message is linked to, once it was processed.
-int64_t TicketOf(TestGateway& t, int64_t message_id) {
-  int64_t id = 0;
-  REQUIRE(WaitUntil([&] {
-    auto m = t.Api("/api/v1/messages/" + std::to_string(message_id));
-    if (!m.contains("ticket") || !m["ticket"].is_object()) return false;
-    id = m["ticket"]["id"];
-    return true;
-  }));
-  return id;
-}
-
 nlohmann::json Ticket(TestGateway& t, int64_t id) { return t.Api("/api/v1/tickets/" + std::to_string(id)); }
 
 // The requests the receiver got on `path` whose text contains `needle`.
@@ -81,14 +69,14 @@ TEST_SUITE("duplicates e2e") {
   TEST_CASE("three residents reporting one broken light get one ticket; each hears it, its progress and the question") {
     TestGateway t(WithDuplicates());
     const int64_t m1 = Says(t, "a1", "g1", kLight, "u1");
-    const int64_t id = TicketOf(t, m1);
+    const int64_t id = t.TicketOf(m1);
     const int64_t m2 = Says(t, "a2", "g1", kLightAgain, "u2");
     const int64_t m3 = Says(t, "a3", "g2", kLightThird, "u3");  // another group of the same grid
-    CHECK(TicketOf(t, m2) == id);
-    CHECK(TicketOf(t, m3) == id);
+    CHECK(t.TicketOf(m2) == id);
+    CHECK(t.TicketOf(m3) == id);
     // A different problem in the same grid (another building) opens its own ticket.
     const int64_t m4 = Says(t, "a4", "g1", kOtherLight, "u4");
-    const int64_t other = TicketOf(t, m4);
+    const int64_t other = t.TicketOf(m4);
     CHECK(other != id);
 
     auto ticket = Ticket(t, id);
@@ -162,19 +150,19 @@ TEST_SUITE("duplicates e2e") {
       for (const auto& x : *r) ids.push_back(x.message_id);
     }
     t.Start();
-    const int64_t id = TicketOf(t, ids[0]);
-    CHECK(TicketOf(t, ids[1]) == id);
-    CHECK(TicketOf(t, ids[2]) == id);
+    const int64_t id = t.TicketOf(ids[0]);
+    CHECK(t.TicketOf(ids[1]) == id);
+    CHECK(t.TicketOf(ids[2]) == id);
     CHECK(Ticket(t, id)["reporters"] == 3);
   }
 
   TEST_CASE("an urgent duplicate attaches, gets its safety reply at once and pages the assignee and the duty officer") {
     TestGateway t(WithDuplicates());
     const int64_t m1 = Says(t, "c1", "g1", "12栋电梯坏了，困了人", "u1");
-    const int64_t id = TicketOf(t, m1);
+    const int64_t id = t.TicketOf(m1);
     CHECK(Ticket(t, id)["urgent"] == false);
     const int64_t m2 = Says(t, "c2", "g1", "12栋电梯坏了，有人被困在里面", "u2");
-    CHECK(TicketOf(t, m2) == id);
+    CHECK(t.TicketOf(m2) == id);
     auto ticket = Ticket(t, id);
     CHECK(ticket["urgent"] == true);
     CHECK(ticket["reporters"] == 2);
@@ -195,9 +183,9 @@ TEST_SUITE("duplicates e2e") {
   TEST_CASE("拆分 undoes a wrong merge, 合并 makes one by hand; the API's merge and split are their twins") {
     TestGateway t(WithDuplicates());
     const int64_t m1 = Says(t, "d1", "g1", kLight, "u1");
-    const int64_t id = TicketOf(t, m1);
+    const int64_t id = t.TicketOf(m1);
     const int64_t m2 = Says(t, "d2", "g1", kLightAgain, "u2");
-    REQUIRE(TicketOf(t, m2) == id);
+    REQUIRE(t.TicketOf(m2) == id);
     const std::string n = std::to_string(id);
 
     // The opening report stays; a message of another ticket is refused; then m2 is split off.
@@ -210,7 +198,7 @@ TEST_SUITE("duplicates e2e") {
             200);
     int64_t split = 0;
     REQUIRE(WaitUntil([&] {
-      split = TicketOf(t, m2);
+      split = t.TicketOf(m2);
       return split != id;
     }));
     CHECK_MESSAGE(Ticket(t, id)["reporters"] == 1, Ticket(t, id).dump());
@@ -231,7 +219,7 @@ TEST_SUITE("duplicates e2e") {
             200);
     REQUIRE(WaitUntil([&] { return Ticket(t, split)["status"] == "merged"; }));
     CHECK(Ticket(t, split)["merged_into"] == id);
-    CHECK(TicketOf(t, m2) == id);  // a message is always linked to exactly one ticket
+    CHECK(t.TicketOf(m2) == id);  // a message is always linked to exactly one ticket
     CHECK(Ticket(t, id)["reporters"] == 2);
     CHECK(WaitFor(t, "/group", "已合并到工单#" + n + "一并处理"));
     CHECK(WaitFor(t, "/group", "共2位居民反映"));
@@ -239,11 +227,11 @@ TEST_SUITE("duplicates e2e") {
     // The API: split a third report off by message, then merge it back; bad input is a 400 or a
     // 409 with a reason.
     const int64_t m3 = Says(t, "d3", "g1", kLightThird, "u3");
-    REQUIRE(TicketOf(t, m3) == id);
+    REQUIRE(t.TicketOf(m3) == id);
     auto [s1, b1] = Act(t, id, {{"action", "split"}, {"message", m3}});
     REQUIRE(s1 == 200);
     CHECK(b1["reporters"] == 2);
-    const int64_t again = TicketOf(t, m3);
+    const int64_t again = t.TicketOf(m3);
     CHECK(again != id);
     CHECK(Act(t, again, {{"action", "merge"}}).first == 400);                          // no target
     CHECK(Act(t, again, {{"action", "merge"}, {"to", "abc"}}).first == 400);            // not a number
@@ -259,8 +247,8 @@ TEST_SUITE("duplicates e2e") {
 
   TEST_CASE("a worker cannot merge into a ticket outside her scope, which is answered as missing") {
     TestGateway t(WithDuplicates());
-    const int64_t a = TicketOf(t, Says(t, "e1", "g1", kLight, "u1"));
-    const int64_t b = TicketOf(t, Says(t, "e2", "g3", kLight, "u2"));  // grid-b: not a duplicate, not hers
+    const int64_t a = t.TicketOf(Says(t, "e1", "g1", kLight, "u1"));
+    const int64_t b = t.TicketOf(Says(t, "e2", "g3", kLight, "u2"));  // grid-b: not a duplicate, not hers
     CHECK(a != b);
     REQUIRE(t.gateway().store()->CreateToken(ApiToken{.name = "w-a", .role = "worker", .scope = "grid:grid-a"},
                                              crypto::Sha256Hex("tok-wa"), 1).ok());

@@ -117,6 +117,17 @@ httplib::Result TestGateway::PostGeneric(const nlohmann::json& body, const std::
   return c.Post(("/webhook/generic/" + channel).c_str(), h, body.dump(), "application/json");
 }
 
+int64_t TestGateway::TicketOf(int64_t message_id) const {
+  int64_t id = 0;
+  WaitUntil([&] {
+    auto m = Api("/api/v1/messages/" + std::to_string(message_id));
+    if (!m.is_object() || !m.contains("ticket") || !m["ticket"].is_object()) return false;
+    id = m["ticket"]["id"];
+    return true;
+  });
+  return id;
+}
+
 nlohmann::json TestGateway::Api(const std::string& path, int* status) const {
   httplib::Client c = Client();
   auto res = c.Get(path.c_str(), {{"Authorization", std::string("Bearer ") + kToken}});

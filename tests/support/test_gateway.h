@@ -73,6 +73,9 @@ class TestGateway {
                                 const std::string& sender = "u42");
   // GET an API path with the admin token; the parsed body (null on a non-JSON answer).
   nlohmann::json Api(const std::string& path, int* status = nullptr) const;
+  // The ticket a message is linked to (its own, or the one it joined), as GET
+  // /api/v1/messages/{id} shows it, once the message is processed; 0 if not within 10 s.
+  int64_t TicketOf(int64_t message_id) const;
 
  private:
   TestGatewayOptions options_;
