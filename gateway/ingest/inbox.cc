@@ -56,6 +56,7 @@ StatusOr<int> Inbox::ProcessPending() {
   if (!pending.ok()) return pending.status();
   if (pending->empty()) return 0;
   std::shared_ptr<const Runtime> rt = runtime_();
+  for (MessageHandler* h : handlers_) h->BeginPass();
   // Handlers first; the rest are routed, and the tickets they open get their ids in one
   // reservation, so that replies can name "#N" in the plan itself.
   std::vector<ChangeSet> plans(pending->size());

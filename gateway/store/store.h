@@ -401,6 +401,10 @@ class TicketStore {
   // The messages linked to a ticket (the one that opened it and every report that joined it),
   // oldest first.
   virtual StatusOr<std::vector<StoredMessage>> TicketMessages(int64_t ticket_id) = 0;
+  // Whether a resident counts among a ticket's reporters: she opened it, or a report of hers on
+  // `channel` is linked to it. Cheap however many reports the ticket carries (a duplicate's
+  // attach asks it on every report).
+  virtual StatusOr<bool> ReportedBy(int64_t ticket_id, const std::string& channel, const std::string& sender_id) = 0;
   // The load of each of `staff_ids` (absent ids have none).
   virtual StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) = 0;
   // Calls `row` once for each ticket created in [from, to) and in `scope` (nullopt: every

@@ -210,9 +210,9 @@ class Planner {
     const StoredMessage* report = context_.report;
     if (!report || std::to_string(report->id) != args_.target)
       return Status::Internal("attach needs the report it attaches");
-    std::vector<const StoredMessage*> all = Linked();
-    all.push_back(report);
-    after_.reporters = CountReporters(before_, all);
+    // One more resident unless she has reported it before: counted on, not recounted, so that a
+    // burst of one report into one ticket costs the same for the last report as for the first.
+    after_.reporters = before_.reporters + (context_.reported_before ? 0 : 1);
     detail_["message_id"] = report->id;
     detail_["reporters"] = after_.reporters;
     if (!context_.rule.empty()) detail_["rule"] = context_.rule;

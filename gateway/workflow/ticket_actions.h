@@ -51,6 +51,9 @@ struct ActionContext {
   int64_t new_ticket_id = 0;                // split: the id reserved for the report's own ticket
   const StoredMessage* report = nullptr;    // attach: the new report (not owned)
   std::string rule;                         // attach: why it is a duplicate, for the event
+  bool reported_before = false;             // attach: the report's sender already counts among
+                                            // the ticket's reporters (so attach needs neither the
+                                            // ticket's messages nor its history)
 };
 
 // Reads what `action` needs from the store: merge reads the target ticket (NotFound when it

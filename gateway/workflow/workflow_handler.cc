@@ -75,6 +75,7 @@ StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMes
   // after a crash finds the same tickets.
   TicketFilter f;
   f.grid = d.grid->id;
+  f.category = sm.classification.category;  // a duplicate has the same intent, so the same category
   f.open_only = true;
   f.since = sm.received_at - int64_t{options.window_hours} * 3600 * 1000000;
   f.limit = 200;
@@ -82,16 +83,25 @@ StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMes
   if (!open.ok()) return open.status();
   const auto match = FindDuplicate(options, sm, d.grid->id, *open, sm.received_at);
   if (!match) return false;
-  auto state = ReadTicketState(store_, match->ticket->id);
-  if (!state.ok()) return state.status();
-  if (!state->has_value()) return false;
+  // The candidates were read in this pass, so the ticket is as committed, unless an earlier
+  // attach of this pass changed it.
+  auto it = attached_.try_emplace(match->ticket->id, Attached{TicketState{*match->ticket, {}, {}}, {}}).first;
+  Attached& attached = it->second;
+  const std::pair<std::string, std::string> sender{sm.message.channel, sm.message.sender_id};
+  auto before = store_->ReportedBy(attached.state.ticket.id, sender.first, sender.second);
+  if (!before.ok()) return before.status();
   ActionContext context;
   context.report = &sm;
   context.rule = match->likeness.why;
+  context.reported_before = *before || attached.reporters.count(sender) > 0;
   ActionArgs args;
   args.target = std::to_string(sm.id);
-  auto plan = PlanAction(rt, SystemActor(), **state, Action::kAttach, args, clock_->NowMicros(), context);
+  auto plan = PlanAction(rt, SystemActor(), attached.state, Action::kAttach, args, clock_->NowMicros(), context);
   if (!plan.ok()) return false;  // the ticket cannot take it after all: it opens its own
+  // The ticket as this change set leaves it once applied (Apply bumps the version by one).
+  attached.state.ticket = plan->ticket;
+  attached.state.ticket.version = plan->change.ticket_updates.front().expected_version + 1;
+  attached.reporters.insert(sender);
   *change = std::move(plan->change);
   for (OutboxEntry& e : change->outbox) e.message_id = sm.id;
   return true;

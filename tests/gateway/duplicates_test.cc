@@ -63,6 +63,31 @@ std::vector<int64_t> MessageIds(const nlohmann::json& ticket) {
   return ids;
 }
 
+// Commits resident reports in g1 straight into the store of a stopped gateway, so that its
+// inbox meets them all in one pass when it starts again; returns their message ids.
+std::vector<int64_t> IngestWhileDown(TestGateway& t, const std::vector<std::pair<const char*, std::string>>& reports) {
+  auto engine = intents::IntentEngine::Load(t.config_dir());
+  REQUIRE(engine.ok());
+  auto store = OpenStore("sqlite:" + (t.data_dir() / "gridrelay.db").string());
+  REQUIRE(store.ok());
+  std::vector<IngestItem> items;
+  for (const auto& [text, sender] : reports) {
+    IngestItem item;
+    item.message.channel = "demo";
+    item.message.dedup_key = "down-" + std::to_string(items.size() + 1);
+    item.message.group_id = "g1";
+    item.message.sender_id = sender;
+    item.message.text = text;
+    item.classification = (*engine)->Classify(text);
+    items.push_back(std::move(item));
+  }
+  auto r = (*store)->Ingest(items, SystemClock::Get().NowMicros());
+  REQUIRE(r.ok());
+  std::vector<int64_t> ids;
+  for (const auto& x : *r) ids.push_back(x.message_id);
+  return ids;
+}
+
 }  // namespace
 
 TEST_SUITE("duplicates e2e") {
@@ -127,33 +152,32 @@ TEST_SUITE("duplicates e2e") {
     // Three reports committed while the gateway is down: the inbox sees them in one pass on
     // start, and the later ones wait for the first one's ticket rather than opening their own.
     t.Stop();
-    std::vector<int64_t> ids;
-    {
-      auto engine = intents::IntentEngine::Load(t.config_dir());
-      REQUIRE(engine.ok());
-      auto store = OpenStore("sqlite:" + (t.data_dir() / "gridrelay.db").string());
-      REQUIRE(store.ok());
-      std::vector<IngestItem> items;
-      int n = 0;
-      for (const char* text : {kLight, kLightAgain, kLightThird}) {
-        IngestItem item;
-        item.message.channel = "demo";
-        item.message.dedup_key = "batch-" + std::to_string(++n);
-        item.message.group_id = "g1";
-        item.message.sender_id = "u" + std::to_string(n);
-        item.message.text = text;
-        item.classification = (*engine)->Classify(text);
-        items.push_back(std::move(item));
-      }
-      auto r = (*store)->Ingest(items, SystemClock::Get().NowMicros());
-      REQUIRE(r.ok());
-      for (const auto& x : *r) ids.push_back(x.message_id);
-    }
+    const std::vector<int64_t> ids = IngestWhileDown(t, {{kLight, "u1"}, {kLightAgain, "u2"}, {kLightThird, "u3"}});
     t.Start();
     const int64_t id = t.TicketOf(ids[0]);
     CHECK(t.TicketOf(ids[1]) == id);
     CHECK(t.TicketOf(ids[2]) == id);
     CHECK(Ticket(t, id)["reporters"] == 3);
+  }
+
+  TEST_CASE("a burst of reports joining one ticket in one pass counts each resident once") {
+    TestGateway t(WithDuplicates());
+    const int64_t first = Says(t, "b0", "g1", kLight, "u1");
+    const int64_t id = t.TicketOf(first);
+    t.Stop();
+    // u1 opened the ticket; u2 and u3 report twice each in the same pass; u4..u9 once.
+    std::vector<std::pair<const char*, std::string>> burst = {
+        {kLightAgain, "u2"}, {kLightThird, "u1"}, {kLightAgain, "u3"}, {kLightThird, "u2"}, {kLightAgain, "u3"}};
+    for (int i = 4; i <= 9; ++i) burst.push_back({i % 2 ? kLightAgain : kLightThird, "u" + std::to_string(i)});
+    const std::vector<int64_t> ids = IngestWhileDown(t, burst);
+    t.Start();
+    for (int64_t m : ids) CHECK(t.TicketOf(m) == id);
+    const nlohmann::json ticket = Ticket(t, id);
+    CHECK(ticket["reporters"] == 9);
+    CHECK(ticket["messages"].size() == burst.size() + 1);
+    // And a report after the pass, from a resident the ticket already counts, adds no one.
+    CHECK(t.TicketOf(Says(t, "b1", "g1", kLightAgain, "u5")) == id);
+    CHECK(Ticket(t, id)["reporters"] == 9);
   }
 
   TEST_CASE("an urgent duplicate attaches, gets its safety reply at once and pages the assignee and the duty officer") {

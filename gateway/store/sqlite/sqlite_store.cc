@@ -194,6 +194,17 @@ ALTER TABLE tickets ADD COLUMN reporters INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX messages_ticket ON messages(ticket_id) WHERE ticket_id IS NOT NULL;
 CREATE INDEX messages_sender ON messages(channel, sender_id);
 )sql",
+    // 7: the two reads the routing pass makes for every batch, by index alone. A report's
+    // duplicate check reads its grid's open tickets of its category from the last days, without
+    // walking the grid's whole history; a team's member loads (open count, last ticket) are
+    // counted in the index, not by fetching every ticket the member ever had; and whether a
+    // resident already reported a ticket is one seek, not a fetch of each of her messages.
+    R"sql(
+CREATE INDEX tickets_grid_category ON tickets(grid_id, category, created_at);
+CREATE INDEX tickets_staff_load ON tickets(assignee_id, assignee_kind, status);
+DROP INDEX messages_sender;
+CREATE INDEX messages_sender ON messages(channel, sender_id, ticket_id);
+)sql",
 };
 
 }  // namespace

@@ -60,24 +60,49 @@ std::string ScopeClause(const std::optional<TicketScope>& scope, int first, std:
 }  // namespace
 
 StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
-  // The scope is an OR of IN lists whose lengths vary, so this statement is built per call.
-  std::string sql = std::string("SELECT ") + sqlite::kTicketColumns +
-                    " FROM tickets WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR grid_id = ?2) AND "
-                    "(?3 = '' OR category = ?3) AND (?4 = '' OR assignee_id = ?4) AND (?5 = '' OR team_id = ?5) AND "
-                    "created_at >= ?6 AND (?7 = 0 OR id < ?7) AND "
-                    "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged')) AND "
-                    "(?10 = '' OR channel = ?10) AND (?11 = '' OR sender_id = ?11 OR id IN "
-                    "(SELECT ticket_id FROM messages WHERE channel = ?10 AND sender_id = ?11 AND ticket_id IS NOT NULL))";
-  std::vector<std::string> scope_values;
-  sql += ScopeClause(f.scope, 12, &scope_values);
-  sql += " ORDER BY id DESC LIMIT ?9";
+  // Only the filters in use are written into the statement (and the scope, an OR of IN lists of
+  // varying length, is built per call anyway): "(?2 = '' OR grid_id = ?2)" would keep SQLite from
+  // using any index, and a grid's open appeals (the duplicate check, on every report) would cost
+  // a walk through every ticket of the store.
+  std::string sql = std::string("SELECT ") + sqlite::kTicketColumns + " FROM tickets WHERE 1";
+  std::vector<std::string> texts;  // bound from ?1 on, then the numbers
+  std::vector<int64_t> numbers;
+  const auto text = [&](const char* condition_head, const std::string& v) {
+    texts.push_back(v);
+    sql += std::string(" AND ") + condition_head + std::to_string(texts.size());
+  };
+  if (f.status) text("status = ?", std::string(Name(*f.status)));
+  if (!f.grid.empty()) text("grid_id = ?", f.grid);
+  if (!f.category.empty()) text("category = ?", f.category);
+  if (!f.assignee.empty()) text("assignee_id = ?", f.assignee);
+  if (!f.team.empty()) text("team_id = ?", f.team);
+  if (!f.channel.empty()) {
+    text("channel = ?", f.channel);
+    if (!f.sender.empty()) {
+      const std::string c = std::to_string(texts.size());
+      texts.push_back(f.sender);
+      const std::string n = std::to_string(texts.size());
+      sql += " AND (sender_id = ?" + n + " OR id IN (SELECT ticket_id FROM messages WHERE channel = ?" + c +
+             " AND sender_id = ?" + n + " AND ticket_id IS NOT NULL))";
+    }
+  } else if (!f.sender.empty()) {
+    text("sender_id = ?", f.sender);
+  }
+  if (f.open_only) sql += " AND status NOT IN ('resolved', 'closed', 'rejected', 'merged')";
+  sql += ScopeClause(f.scope, static_cast<int>(texts.size()) + 1, &texts);
+  const auto number = [&](const char* condition, int64_t v) {
+    numbers.push_back(v);
+    sql += std::string(" AND ") + condition + std::to_string(texts.size() + numbers.size());
+  };
+  if (f.since != 0) number("created_at >= ?", f.since);
+  if (f.before_id != 0) number("id < ?", f.before_id);
+  numbers.push_back(f.limit);
+  sql += " ORDER BY id DESC LIMIT ?" + std::to_string(texts.size() + numbers.size());
   std::lock_guard lock(read_mu_);
   Stmt s(*reader_, sql.c_str());
-  s.Bind(1, f.status ? std::string(Name(*f.status)) : std::string()).Bind(2, f.grid).Bind(3, f.category);
-  s.Bind(4, f.assignee).Bind(5, f.team).Bind(6, f.since).Bind(7, f.before_id).Bind(8, f.open_only);
-  s.Bind(9, f.limit).Bind(10, f.channel).Bind(11, f.sender);
-  int i = 12;
-  for (const std::string& v : scope_values) s.Bind(i++, v);
+  int i = 1;
+  for (const std::string& v : texts) s.Bind(i++, v);
+  for (int64_t v : numbers) s.Bind(i++, v);
   return sqlite::ReadAll<Ticket>(s, sqlite::ReadTicket);
 }
 
@@ -165,6 +190,19 @@ StatusOr<std::vector<StoredMessage>> SqliteStore::TicketMessages(int64_t ticket_
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, ticket_id);
   return sqlite::ReadAll<StoredMessage>(s, sqlite::ReadMessage);
+}
+
+StatusOr<bool> SqliteStore::ReportedBy(int64_t ticket_id, const std::string& channel, const std::string& sender_id) {
+  std::lock_guard lock(read_mu_);
+  // Her messages through messages_sender (a resident's own few), not the ticket's many.
+  Stmt s(*reader_,
+         "SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1 AND channel = ?2 AND sender_id = ?3) OR "
+         "EXISTS (SELECT 1 FROM messages WHERE channel = ?2 AND sender_id = ?3 AND ticket_id = ?1 AND "
+         "sender_role = 'resident')");
+  s.Bind(1, ticket_id).Bind(2, channel).Bind(3, sender_id);
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  return *row && s.Int(0) != 0;
 }
 
 }  // namespace gridrelay

@@ -810,6 +810,17 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   t = store->GetTicket(*id);
   REQUIRE(t.ok());
   CHECK((*t)->reporters == 2);
+  // Who counts as a reporter: the opener, and a resident whose report is linked; on that channel.
+  const auto reported_by = [&](int64_t ticket, const char* channel, const char* sender) {
+    auto r = store->ReportedBy(ticket, channel, sender);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(reported_by(*id, "demo", (*t)->sender_id.c_str()));
+  CHECK(reported_by(*id, "demo", "u2"));
+  CHECK_FALSE(reported_by(*id, "demo", "u3"));
+  CHECK_FALSE(reported_by(*id, "other", "u2"));
+  CHECK_FALSE(reported_by(*id + 100, "demo", "u2"));
 
   TicketFilter hers;
   hers.channel = "demo";
@@ -836,6 +847,8 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   auto moved = store->GetMessage(m2);
   REQUIRE(moved.ok());
   CHECK((*moved)->ticket_id == *id2);
+  CHECK_FALSE(reported_by(*id, "demo", "u2"));  // her report left with the split
+  CHECK(reported_by(*id2, "demo", "u2"));
   auto none = store->TicketMessages(*id2 + 100);
   REQUIRE(none.ok());
   CHECK(none->empty());

@@ -84,6 +84,11 @@ StatusOr<std::vector<StoredMessage>> FaultStore::TicketMessages(int64_t ticket_i
   return engine_->TicketMessages(ticket_id);
 }
 
+StatusOr<bool> FaultStore::ReportedBy(int64_t ticket_id, const std::string& channel, const std::string& sender_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ReportedBy(ticket_id, channel, sender_id);
+}
+
 StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vector<std::string>& staff_ids) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->StaffLoads(staff_ids);
