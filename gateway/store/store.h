@@ -295,6 +295,7 @@ struct TicketFilter {
   bool open_only = false;   // not resolved, closed, rejected or merged
   int64_t since = 0;        // created_at >= since
   int64_t before_id = 0;    // pagination: ids below this (0: from the newest)
+  int64_t message_id = 0;   // the ticket this message opened (0: any); at most one
   int limit = 50;
 };
 

@@ -302,11 +302,12 @@ class Planner {
     if (report->id == before_.message_id)
       return Status::FailedPrecondition("消息" + args_.target + "是工单" + TicketNumber(before_.id) +
                                         "的首条反映，不能拆出 (the message that opened a ticket cannot be split off)");
-    if (context_.new_ticket_id <= 0) return Status::Internal("split needs a reserved ticket id");
     std::vector<const StoredMessage*> rest;
     for (const StoredMessage* m : Linked())
       if (m->id != report->id) rest.push_back(m);
     after_.reporters = CountReporters(before_, rest);
+    if (context_.peer) return SplitBack(*report);
+    if (context_.new_ticket_id <= 0) return Status::Internal("split needs a reserved ticket id");
 
     const InboundMessage& m = report->message;
     const Classification& c = report->classification;
@@ -349,6 +350,46 @@ class Planner {
     extra_vars_.clear();
     answer_ = "已将消息" + std::to_string(report->id) + "拆分为工单" + TicketNumber(t.id) + "，由" + t.assignee_name + "办理。";
     new_ticket_ = std::move(t);
+    return Status::Ok();
+  }
+
+  // A report that opened a ticket of its own, which was then merged here, goes back to that
+  // ticket (a message opens at most one ticket): it returns to the status it had before the
+  // merge, with its residents counted again and its deadline clocks read again from its history.
+  Status SplitBack(const StoredMessage& report) {
+    const TicketState& own = *context_.peer;
+    if (own.ticket.message_id != report.id) return Status::Internal("split back needs the report's own ticket");
+    if (own.ticket.status != TicketStatus::kMerged)
+      return Status::FailedPrecondition("消息" + args_.target + "的原工单" + TicketNumber(own.ticket.id) +
+                                        std::string(ChineseName(own.ticket.status)) + "，不能拆回 (the report's own ticket " +
+                                        std::to_string(own.ticket.id) + " is " + std::string(Name(own.ticket.status)) +
+                                        ", not merged)");
+    Ticket t = own.ticket;
+    t.status = TicketStatus::kDispatched;
+    for (const StatusChange& h : own.history)
+      if (h.status != TicketStatus::kMerged) t.status = h.status;
+    t.merged_into = 0;
+    t.reporters = CountReporters(t, {&report});
+    std::vector<StatusChange> history = own.history;
+    history.push_back({std::max(now_ / 1000000, history.empty() ? int64_t{0} : history.back().at), t.status, std::nullopt});
+    auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &t, history, now_);
+    if (!clocks.ok()) return clocks.status();
+    timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
+    cancel_.insert(cancel_.end(), clocks->cancel.begin(), clocks->cancel.end());
+    moves_.push_back({report.id, report.state, report.state, "split back to " + TicketNumber(t.id), t.id});
+    detail_["message_id"] = report.id;
+    detail_["ticket"] = t.id;
+    more_events_.push_back({0, t.id, now_, actor_.id, "restored",
+                            {{"from", Name(TicketStatus::kMerged)}, {"to", Name(t.status)}, {"message_id", report.id},
+                             {"split_from", before_.id}}});
+    extra_vars_["ticket"] = TicketNumber(t.id);
+    extra_vars_["number"] = std::to_string(t.id);
+    extra_vars_["assignee"] = t.assignee_name;
+    ToReporters("split", Render("split"), {&report}, t.id);
+    extra_vars_.clear();
+    answer_ = "已将消息" + std::to_string(report.id) + "拆回其原工单" + TicketNumber(t.id) + "（" +
+              std::string(ChineseName(t.status)) + "），由" + t.assignee_name + "办理。";
+    peer_after_ = std::move(t);
     return Status::Ok();
   }
 
@@ -517,14 +558,20 @@ class Planner {
       }
       // The first chat keeps the key a single reporter's note always had.
       std::string to = c.senders.front() + (i == 0 ? "" : "@" + c.channel + "/" + c.group_id);
-      e.message.idempotency_key =
-          "t" + std::to_string(ticket_id) + "v" + std::to_string(ticket_id == before_.id ? before_.version : 0) + ":" +
-          key + ":" + to;
+      e.message.idempotency_key = "t" + std::to_string(ticket_id) + "v" + std::to_string(VersionOf(ticket_id)) + ":" +
+                                  key + ":" + to;
       e.priority = priority::kResident;
       e.ticket_id = ticket_id;
       e.rate_key = RateKey(*source, e.message);
       outbox_.push_back(std::move(e));
     }
+  }
+
+  // The version a ticket of this action has before it (0 for one it opens), for keys.
+  int64_t VersionOf(int64_t ticket_id) const {
+    if (ticket_id == before_.id) return before_.version;
+    if (context_.peer && context_.peer->ticket.id == ticket_id) return context_.peer->ticket.version;
+    return 0;
   }
 
   // 办结: the resident hears it is done and is asked; silence past the configured time
@@ -624,6 +671,22 @@ StatusOr<ActionContext> ReadActionContext(TicketStore* store, const Actor& actor
       return Status::NotFound("没有工单" + TicketNumber(id) + " (no ticket " + std::to_string(id) + ")");
     ctx.peer = std::move(**peer);
   } else if (action == Action::kSplit) {
+    // A report that opened a ticket of its own (merged here since) goes back to that ticket.
+    if (const int64_t message_id = ParseNumber(args.target); message_id != 0) {
+      TicketFilter f;
+      f.message_id = message_id;
+      f.limit = 1;
+      auto own = store->ListTickets(f);
+      if (!own.ok()) return own.status();
+      if (!own->empty()) {
+        auto peer = ReadTicketState(store, own->front().id);
+        if (!peer.ok()) return peer.status();
+        if (peer->has_value()) {
+          ctx.peer = std::move(**peer);
+          return ctx;
+        }
+      }
+    }
     auto id = store->ReserveTicketIds(1);
     if (!id.ok()) return id.status();
     ctx.new_ticket_id = *id;

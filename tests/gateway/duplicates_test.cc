@@ -219,6 +219,41 @@ TEST_SUITE("duplicates e2e") {
     CHECK(t.Act(a, {{"action", "merge"}, {"to", b}}, "tok-wa").first == 404);
     CHECK(t.Ticket(a)["status"] == "dispatched");
   }
+
+  // Regression: a split of a report that had opened a ticket of its own (X, merged into Y since)
+  // answered 500, because it tried to open a second ticket for the same message.
+  TEST_CASE("regression: splitting a report out of the ticket its own ticket was merged into restores that ticket") {
+    TestGateway t(WithDuplicates());
+    const int64_t m1 = t.Says("r1", "g1", kLight, "u1");
+    const int64_t x = t.TicketOf(m1);
+    const int64_t m2 = t.Says("r2", "g1", kOtherLight, "u2");  // another building: a ticket of its own
+    const int64_t y = t.TicketOf(m2);
+    REQUIRE(x != y);
+    REQUIRE(t.Act(x, {{"action", "accept"}}).first == 200);
+    REQUIRE(t.Act(x, {{"action", "merge"}, {"to", y}}).first == 200);
+    REQUIRE(t.TicketOf(m1) == y);
+
+    auto [status, body] = t.Act(y, {{"action", "split"}, {"message", m1}});
+    REQUIRE_MESSAGE(status == 200, body.dump());
+    CHECK(body["reporters"] == 1);
+    CHECK(t.TicketOf(m1) == x);  // back to the ticket it opened: no second ticket for it
+    auto own = t.Ticket(x);
+    CHECK(own["status"] == "accepted");  // as it was before the merge
+    CHECK(own["merged_into"].is_null());
+    CHECK(own["reporters"] == 1);
+    CHECK(!own["resolve_due_at"].is_null());
+    CHECK(MessageIds(own) == std::vector<int64_t>{m1});
+    CHECK(MessageIds(t.Ticket(y)) == std::vector<int64_t>{m2});
+    CHECK(t.WaitForSent("/group", "已单独登记为工单#" + std::to_string(x)));
+    bool restored = false;
+    for (const auto& e : own["events"]) restored = restored || e["action"] == "restored";
+    CHECK(restored);
+    // The chat verb takes the same path: merged again, split again by 拆分.
+    REQUIRE(t.Act(x, {{"action", "merge"}, {"to", y}}).first == 200);
+    REQUIRE(t.Says("r3", "g1", "拆分 " + std::to_string(y) + " " + std::to_string(m1), "staff-a") != 0);
+    REQUIRE(t.WaitForSent("/group", "拆回其原工单#" + std::to_string(x)));
+    CHECK(t.Ticket(x)["status"] == "accepted");
+  }
 }
 
 }  // namespace gridrelay::testing

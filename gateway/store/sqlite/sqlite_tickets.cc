@@ -67,16 +67,17 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
                     "created_at >= ?6 AND (?7 = 0 OR id < ?7) AND "
                     "(?8 = 0 OR status NOT IN ('resolved', 'closed', 'rejected', 'merged')) AND "
                     "(?10 = '' OR channel = ?10) AND (?11 = '' OR sender_id = ?11 OR id IN "
-                    "(SELECT ticket_id FROM messages WHERE channel = ?10 AND sender_id = ?11 AND ticket_id IS NOT NULL))";
+                    "(SELECT ticket_id FROM messages WHERE channel = ?10 AND sender_id = ?11 AND ticket_id IS NOT NULL)) AND "
+                    "(?12 = 0 OR message_id = ?12)";
   std::vector<std::string> scope_values;
-  sql += ScopeClause(f.scope, 12, &scope_values);
+  sql += ScopeClause(f.scope, 13, &scope_values);
   sql += " ORDER BY id DESC LIMIT ?9";
   std::lock_guard lock(read_mu_);
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, f.status ? std::string(Name(*f.status)) : std::string()).Bind(2, f.grid).Bind(3, f.category);
   s.Bind(4, f.assignee).Bind(5, f.team).Bind(6, f.since).Bind(7, f.before_id).Bind(8, f.open_only);
-  s.Bind(9, f.limit).Bind(10, f.channel).Bind(11, f.sender);
-  int i = 12;
+  s.Bind(9, f.limit).Bind(10, f.channel).Bind(11, f.sender).Bind(12, f.message_id);
+  int i = 13;
   for (const std::string& v : scope_values) s.Bind(i++, v);
   return sqlite::ReadAll<Ticket>(s, sqlite::ReadTicket);
 }

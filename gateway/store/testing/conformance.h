@@ -836,6 +836,18 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   auto moved = store->GetMessage(m2);
   REQUIRE(moved.ok());
   CHECK((*moved)->ticket_id == *id2);
+  // The ticket a message opened, by message id (a split finds a report's own ticket this way).
+  TicketFilter opened;
+  opened.message_id = m2;
+  found = store->ListTickets(opened);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->at(0).id == *id2);
+  opened.message_id = m1;
+  found = store->ListTickets(opened);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->at(0).id == *id);
   auto none = store->TicketMessages(*id2 + 100);
   REQUIRE(none.ok());
   CHECK(none->empty());
