@@ -193,6 +193,29 @@ struct Timer {
   nlohmann::json payload = nlohmann::json::object();
 };
 
+// A person's verdict on how a resident message was classified (issue #11): confirming,
+// reclassifying or dismissing a 待确认 item, or 改类 on a ticket. Kept as labelled data from the
+// district's own traffic (`gridrelay corrections export`).
+struct Correction {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  int64_t ticket_id = 0;
+  std::string kind;            // confirm | reclassify | dismiss
+  std::string actor;           // who decided: a staff id, or an API token's name
+  std::string guess_category;  // what the engine said
+  std::string guess_intent;
+  std::string category;        // what the person said ("none" when dismissed)
+  std::string intent;
+  int64_t at = 0;              // 0: the time of the Apply
+};
+
+// A correction with what it labels: the message's original text and urgency.
+struct LabelledCorrection {
+  Correction correction;
+  std::string text;
+  bool urgent = false;
+};
+
 // A message leaves `expected` for `state` (and may name its ticket).
 struct MessageUpdate {
   int64_t message_id = 0;
@@ -262,11 +285,12 @@ struct ChangeSet {
   // holds yet (else the change set is not applied). Its rows go in `outbox`.
   std::vector<Campaign> new_campaigns;
   std::vector<CampaignUpdate> campaign_updates;  // each must find its campaign in an expected state
+  std::vector<Correction> corrections;           // people's verdicts on classifications (issue #11)
 
   bool empty() const {
     return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
            schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty() && new_campaigns.empty() &&
-           campaign_updates.empty();
+           campaign_updates.empty() && corrections.empty();
   }
 };
 
@@ -461,6 +485,15 @@ class CampaignStore {
   virtual StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) = 0;
 };
 
+// Corrections of the classifier by people (written through ChangeSet::corrections).
+class CorrectionStore {
+ public:
+  virtual ~CorrectionStore() = default;
+  // Up to `limit` corrections made at or after `since` with ids above `after_id`, oldest first,
+  // each with its message's text (pages: pass the last id as `after_id`).
+  virtual StatusOr<std::vector<LabelledCorrection>> ListCorrections(int64_t since, int64_t after_id, int limit) = 0;
+};
+
 // API tokens: only a hash is stored.
 class AuthStore {
  public:
@@ -489,6 +522,7 @@ class Store : public ChangeStore,
               public OutboxStore,
               public TimerStore,
               public CampaignStore,
+              public CorrectionStore,
               public AuthStore,
               public HealthStore {
  public:

@@ -144,6 +144,14 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
     GR_RETURN_IF_ERROR(s.Run());
   }
   for (const OutboxEntry& e : c.outbox) GR_RETURN_IF_ERROR(InsertOutbox(e, now));
+  for (const Correction& k : c.corrections) {
+    Stmt s(*writer_,
+           "INSERT INTO corrections (message_id, ticket_id, kind, actor, guess_category, guess_intent, category, intent, at) "
+           "VALUES (?,?,?,?,?,?,?,?,?)");
+    s.Bind(1, k.message_id).Bind(2, k.ticket_id).Bind(3, k.kind).Bind(4, k.actor).Bind(5, k.guess_category);
+    s.Bind(6, k.guess_intent).Bind(7, k.category).Bind(8, k.intent).Bind(9, k.at ? k.at : now);
+    GR_RETURN_IF_ERROR(s.Run());
+  }
   for (const std::string& key : c.cancel_timers) {
     Stmt s(*writer_, "DELETE FROM timers WHERE key = ?");
     s.Bind(1, key);

@@ -32,6 +32,10 @@ const char* const kOutboxColumns =
 
 const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
 
+const char* const kLabelledCorrectionColumns =
+    "c.id, c.message_id, c.ticket_id, c.kind, c.actor, c.guess_category, c.guess_intent, c.category, c.intent, c.at, "
+    "COALESCE(m.text, ''), COALESCE(m.urgent, 0)";
+
 const char* const kCampaignColumns =
     "id, client_key, request_digest, title, content, targets, state, created_by, created_at, updated_at, start_at, "
     "expected_finish_at, target_count, skipped, plan";
@@ -162,6 +166,24 @@ StatusOr<Timer> ReadTimer(const Stmt& s) {
   t.payload = s.Json(5);
   if (!t.payload.is_object()) t.payload = nlohmann::json::object();
   return t;
+}
+
+StatusOr<LabelledCorrection> ReadLabelledCorrection(const Stmt& s) {
+  LabelledCorrection l;
+  Correction& k = l.correction;
+  k.id = s.Int(0);
+  k.message_id = s.Int(1);
+  k.ticket_id = s.Int(2);
+  k.kind = s.Text(3);
+  k.actor = s.Text(4);
+  k.guess_category = s.Text(5);
+  k.guess_intent = s.Text(6);
+  k.category = s.Text(7);
+  k.intent = s.Text(8);
+  k.at = s.Int(9);
+  l.text = s.Text(10);
+  l.urgent = s.Int(11) != 0;
+  return l;
 }
 
 StatusOr<Campaign> ReadCampaign(const Stmt& s) {

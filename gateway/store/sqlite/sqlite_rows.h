@@ -14,6 +14,8 @@ extern const char* const kEventColumns;
 extern const char* const kOutboxColumns;
 extern const char* const kTimerColumns;
 extern const char* const kCampaignColumns;
+// A correction with its message's text and urgency (corrections c LEFT JOIN messages m).
+extern const char* const kLabelledCorrectionColumns;
 
 StatusOr<StoredMessage> ReadMessage(const Stmt& s);
 StatusOr<Ticket> ReadTicket(const Stmt& s);
@@ -21,6 +23,7 @@ StatusOr<TicketEvent> ReadEvent(const Stmt& s);
 StatusOr<OutboxEntry> ReadOutbox(const Stmt& s);
 StatusOr<Timer> ReadTimer(const Stmt& s);
 StatusOr<Campaign> ReadCampaign(const Stmt& s);
+StatusOr<LabelledCorrection> ReadLabelledCorrection(const Stmt& s);
 
 // The outbox row's payload column: what an adapter needs beyond the indexed columns.
 std::string OutboxPayload(const OutboundMessage& m);

@@ -194,6 +194,22 @@ ALTER TABLE tickets ADD COLUMN reporters INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX messages_ticket ON messages(ticket_id) WHERE ticket_id IS NOT NULL;
 CREATE INDEX messages_sender ON messages(channel, sender_id);
 )sql",
+    // 7: corrections of the classifier by people (#11: the confirmation queue and 改类).
+    R"sql(
+CREATE TABLE corrections (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  guess_category TEXT NOT NULL,
+  guess_intent TEXT NOT NULL,
+  category TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX corrections_at ON corrections(at);
+)sql",
 };
 
 }  // namespace

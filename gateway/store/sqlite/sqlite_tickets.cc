@@ -156,6 +156,16 @@ StatusOr<std::vector<TicketEvent>> SqliteStore::TicketEvents(int64_t ticket_id) 
   return sqlite::ReadAll<TicketEvent>(s, sqlite::ReadEvent);
 }
 
+StatusOr<std::vector<LabelledCorrection>> SqliteStore::ListCorrections(int64_t since, int64_t after_id, int limit) {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql = std::string("SELECT ") + sqlite::kLabelledCorrectionColumns +
+                                 " FROM corrections c LEFT JOIN messages m ON m.id = c.message_id "
+                                 "WHERE c.at >= ? AND c.id > ? ORDER BY c.id LIMIT ?";
+  Stmt s(*reader_, sql.c_str());
+  s.Bind(1, since).Bind(2, after_id).Bind(3, limit);
+  return sqlite::ReadAll<LabelledCorrection>(s, sqlite::ReadLabelledCorrection);
+}
+
 StatusOr<std::vector<StoredMessage>> SqliteStore::TicketMessages(int64_t ticket_id) {
   std::lock_guard lock(read_mu_);
   static const std::string sql =

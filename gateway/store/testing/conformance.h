@@ -853,6 +853,61 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   CHECK(none->empty());
 }
 
+TEST_CASE_TEMPLATE_DEFINE("conformance: corrections are kept with their change set and listed with their message's "
+                          "text, oldest first, from a time and page by id",
+                          Engine, store_conformance_16) {
+  std::unique_ptr<Store> store = Engine::Make();
+  const int64_t m1 = IngestOne(*store, "a");
+  const int64_t m2 = IngestOne(*store, "b");
+  auto make = [](int64_t message, const std::string& kind, const std::string& category) {
+    Correction k;
+    k.message_id = message;
+    k.ticket_id = 7;
+    k.kind = kind;
+    k.actor = "w-a";
+    k.guess_category = "appeal";
+    k.guess_intent = "appeal.facilities";
+    k.category = category;
+    k.intent = category == "none" ? "none" : category + ".other";
+    return k;
+  };
+  ChangeSet first;
+  first.corrections.push_back(make(m1, "reclassify", "legal_aid"));
+  CHECK_FALSE(first.empty());
+  REQUIRE(store->Apply(first, kT0).ok());
+  // A change set that loses its race writes no correction either.
+  ChangeSet lost;
+  lost.messages.push_back({m2, MessageState::kProcessed, MessageState::kProcessed, "", 0});
+  lost.corrections.push_back(make(m2, "dismiss", "none"));
+  CHECK(store->Apply(lost, kT0 + kSecond).code() == StatusCode::kAborted);
+  ChangeSet second;
+  second.corrections.push_back(make(m2, "dismiss", "none"));
+  REQUIRE(store->Apply(second, kT0 + 2 * kSecond).ok());
+
+  auto all = store->ListCorrections(0, 0, 10);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  const LabelledCorrection& a = all->at(0);
+  CHECK(a.correction.message_id == m1);
+  CHECK(a.correction.kind == "reclassify");
+  CHECK(a.correction.actor == "w-a");
+  CHECK(a.correction.guess_intent == "appeal.facilities");
+  CHECK(a.correction.category == "legal_aid");
+  CHECK(a.correction.intent == "legal_aid.other");
+  CHECK(a.correction.ticket_id == 7);
+  CHECK(a.correction.at == kT0);
+  CHECK(a.text == "楼道灯坏了");
+  CHECK(all->at(1).correction.kind == "dismiss");
+  auto later = store->ListCorrections(kT0 + kSecond, 0, 10);
+  REQUIRE(later.ok());
+  REQUIRE(later->size() == 1);
+  CHECK(later->at(0).correction.message_id == m2);
+  auto page = store->ListCorrections(0, all->at(0).correction.id, 1);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 1);
+  CHECK(page->at(0).correction.id == all->at(1).correction.id);
+}
+
 }  // namespace gridrelay::testing::conformance
 
 // Instantiates every case of the suite for each engine type given.
@@ -873,4 +928,5 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_13, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_14, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_15, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_16, __VA_ARGS__); \
   }

@@ -84,6 +84,11 @@ StatusOr<std::vector<StoredMessage>> FaultStore::TicketMessages(int64_t ticket_i
   return engine_->TicketMessages(ticket_id);
 }
 
+StatusOr<std::vector<LabelledCorrection>> FaultStore::ListCorrections(int64_t since, int64_t after_id, int limit) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListCorrections(since, after_id, limit);
+}
+
 StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vector<std::string>& staff_ids) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->StaffLoads(staff_ids);

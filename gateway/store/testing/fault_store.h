@@ -49,6 +49,7 @@ class FaultStore final : public Store {
   StatusOr<std::optional<Ticket>> GetTicket(int64_t id) override;
   StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
   StatusOr<std::vector<StoredMessage>> TicketMessages(int64_t ticket_id) override;
+  StatusOr<std::vector<LabelledCorrection>> ListCorrections(int64_t since, int64_t after_id, int limit) override;
   StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
   Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
                     const std::function<void(const ReportRow&)>& row) override;
