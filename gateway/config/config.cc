@@ -192,6 +192,17 @@ Status ReadNotify(const YamlFile& f, const YAML::Node& parent, NotifyTarget* out
   return Status::Ok();
 }
 
+// Minutes after midnight of "HH:MM" (00:00 … 24:00), or -1.
+int MinutesOfDay(std::string_view t) {
+  if (t.size() != 5 || t[2] != ':') return -1;
+  for (int i : {0, 1, 3, 4})
+    if (t[i] < '0' || t[i] > '9') return -1;
+  const int h = (t[0] - '0') * 10 + (t[1] - '0');
+  const int m = (t[3] - '0') * 10 + (t[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+  return h * 60 + m;
+}
+
 }  // namespace
 
 StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
@@ -201,16 +212,6 @@ StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
     for (int i = 0; i < 7; ++i)
       if (d == kDays[i]) return i;
     return -1;
-  };
-  // Minutes after midnight of "HH:MM" (00:00 … 24:00), or -1.
-  auto minutes = [](std::string_view t) -> int {
-    if (t.size() != 5 || t[2] != ':') return -1;
-    for (int i : {0, 1, 3, 4})
-      if (t[i] < '0' || t[i] > '9') return -1;
-    const int h = (t[0] - '0') * 10 + (t[1] - '0');
-    const int m = (t[3] - '0') * 10 + (t[4] - '0');
-    if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
-    return h * 60 + m;
   };
   auto trim = [](std::string_view v) {
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -237,9 +238,9 @@ StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
     if (hours.size() != 11 || hours[5] != '-')
       return bad("'" + std::string(part) + "' needs hours as HH:MM-HH:MM after the days");
     for (std::string_view t : {hours.substr(0, 5), hours.substr(6)})
-      if (minutes(t) < 0) return bad("'" + std::string(t) + "' is not a time HH:MM (00:00 … 24:00)");
-    span.begin_min = minutes(hours.substr(0, 5));
-    span.end_min = minutes(hours.substr(6));
+      if (MinutesOfDay(t) < 0) return bad("'" + std::string(t) + "' is not a time HH:MM (00:00 … 24:00)");
+    span.begin_min = MinutesOfDay(hours.substr(0, 5));
+    span.end_min = MinutesOfDay(hours.substr(6));
     if (span.begin_min >= 24 * 60) return bad("'24:00' can only end a range");
     if (span.end_min == span.begin_min)
       return bad("'" + std::string(hours) + "' starts and ends at the same time (a whole day is 00:00-24:00)");
@@ -348,12 +349,32 @@ Status LoadDuplicates(const YamlFile& f, const YAML::Node& n, DuplicateOptions* 
   return Status::Ok();
 }
 
-Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates) {
+Status LoadConfirm(const YamlFile& f, const YAML::Node& n, ConfirmOptions* c) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"enabled", "digest_after_hours", "digest_at"}, "confirm"));
+  GR_RETURN_IF_ERROR(f.Read(n, "enabled", &c->enabled));
+  GR_RETURN_IF_ERROR(f.Read(n, "digest_after_hours", &c->digest_after_hours));
+  if (c->digest_after_hours < 1 || c->digest_after_hours > 720)
+    return f.Error(n["digest_after_hours"], "'digest_after_hours' must be 1..720");
+  std::string at;
+  GR_RETURN_IF_ERROR(f.Read(n, "digest_at", &at));
+  if (!at.empty()) {
+    const int minutes = MinutesOfDay(at);
+    if (minutes < 0 || minutes >= 24 * 60)
+      return f.Error(n["digest_at"], "'digest_at' must be HH:MM (China time), got '" + at + "'");
+    c->digest_at_minutes = minutes;
+  }
+  c->where = f.Where(n);
+  return Status::Ok();
+}
+
+Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates,
+                   ConfirmOptions* confirm) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
-                                        "routes", "escalation", "admin", "loop", "duplicates"},
+                                        "routes", "escalation", "admin", "loop", "duplicates", "confirm"},
                                  "routing.yaml"));
   if (YAML::Node n = root["duplicates"]; n) GR_RETURN_IF_ERROR(LoadDuplicates(f, n, duplicates));
+  if (YAML::Node n = root["confirm"]; n) GR_RETURN_IF_ERROR(LoadConfirm(f, n, confirm));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -609,7 +630,7 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates));
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

@@ -118,6 +118,17 @@ struct DuplicateOptions {
   std::string where;
 };
 
+// The confirmation queue (待确认; routing.yaml `confirm`, optional): a resident message whose
+// classification decision is `confirm` goes to its grid's worker, who confirms, reclassifies or
+// dismisses it; one nobody handled within `digest_after_hours` goes into the supervisor's
+// digest, sent daily at `digest_at` (China time).
+struct ConfirmOptions {
+  bool enabled = true;                 // Default: true; false opens tickets for them as before
+  int digest_after_hours = 24;         // Default: 24, 1..720
+  int digest_at_minutes = 8 * 60 + 30; // Default: "08:30", minutes after midnight China time
+  std::string where;
+};
+
 struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
@@ -155,6 +166,9 @@ inline constexpr const char* kLoopTemplateKeys[] = {
     "merged",             // to the residents of a ticket merged into another ({target})
     "split",              // to a resident whose report was split off into its own ticket
     "urgent_attached",    // to the assignee and duty officer: an urgent report joined a ticket
+    "confirm_item",       // to the grid worker: a 待确认 item ({text}, {guess}, {evidence})
+    "confirmed",          // to the resident: her message became a ticket after confirmation
+    "confirm_digest",     // to the supervisor: items nobody handled ({count}, {items})
 };
 
 struct Config {
@@ -168,6 +182,7 @@ struct Config {
   Routing routing;
   LoopOptions loop;
   DuplicateOptions duplicates;
+  ConfirmOptions confirm;
   Templates templates;
 
   const ChannelSpec* FindChannel(const std::string& name) const;

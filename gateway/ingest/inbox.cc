@@ -244,17 +244,37 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   t.category = cl.category;
   t.intent = cl.intent;
   t.urgent = cl.urgent;
-  t.status = TicketStatus::kDispatched;
+  t.status = d.confirm ? TicketStatus::kUnconfirmed : TicketStatus::kDispatched;
   t.level = d.level;
   t.assignee_kind = d.assignee_kind;
   t.assignee_id = d.assignee_id;
   t.assignee_name = d.assignee_name;
   t.text = m.text;
   t.entities = cl.entities;
+  c.new_tickets.push_back(std::move(t));
+  nlohmann::json created = {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},
+                            {"urgent", cl.urgent}};
+  if (d.confirm) {
+    // A 待确认 item: its worker is asked, nobody else hears, and no deadline runs until she
+    // confirms it; one left alone goes into the supervisor's digest when its timer fires.
+    created["decision"] = cl.decision;
+    Timer timer;
+    timer.key = ConfirmTimerKey(ticket_id);
+    timer.kind = kConfirmTimer;
+    timer.ticket_id = ticket_id;
+    timer.due_at = sm.received_at + int64_t{rt.config.confirm.digest_after_hours} * 3600 * 1000000;
+    c.schedule_timers.push_back(std::move(timer));
+    c.events.push_back({0, ticket_id, 0, "system", "created", std::move(created)});
+    c.events.push_back({0, ticket_id, 0, "system", "queued",
+                        {{"assignee_id", d.assignee_id}, {"why", d.note}, {"rule", DispatchRule(m, d)},
+                         {"evidence", EvidenceLabel(cl)}}});
+    add_outbox(ConfirmReplies(rt.config, sm, d, ticket_id));
+    return c;
+  }
   // The deadline clocks start at dispatch. A deadline that cannot be computed (it would need
   // more than the calendar's bound) leaves the ticket without one rather than losing it.
   const workflow::StatusChange dispatched{now / 1000000, TicketStatus::kDispatched, std::nullopt};
-  auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &t, std::span(&dispatched, 1), now);
+  auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &c.new_tickets.back(), std::span(&dispatched, 1), now);
   if (clocks.ok()) {
     c.schedule_timers = std::move(clocks->schedule);
     if (clocks->past_calendar_end) {
@@ -266,10 +286,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   } else if (log_) {
     log_("error", "deadlines not set", {{"ticket_id", ticket_id}, {"why", clocks.status().message()}});
   }
-  c.new_tickets.push_back(std::move(t));
-  c.events.push_back({0, ticket_id, 0, "system", "created",
-                      {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},
-                       {"urgent", cl.urgent}}});
+  c.events.push_back({0, ticket_id, 0, "system", "created", std::move(created)});
   c.events.push_back({0, ticket_id, 0, "system", "dispatched",
                       {{"level", d.level}, {"assignee_kind", d.assignee_kind}, {"assignee_id", d.assignee_id},
                        {"why", d.note}, {"rule", DispatchRule(m, d)}}});

@@ -1,5 +1,7 @@
 #include "gateway/route/replies.h"
 
+#include <cstdio>
+
 #include <re2/re2.h>
 
 #include "util/utf8.h"
@@ -18,6 +20,28 @@ std::string Key(int64_t message_id, const std::string& kind, const std::string& 
   return "m" + std::to_string(message_id) + ":" + kind + (to.empty() ? "" : ":" + to);
 }
 
+// What a staff notification about a new ticket or item can say: the resident's words included
+// (it goes to staff alone).
+std::map<std::string, std::string> StaffVars(const Config& config, const StoredMessage& sm, const RouteDecision& d,
+                                             int64_t ticket_id) {
+  const InboundMessage& m = sm.message;
+  const Classification& c = sm.classification;
+  return {
+      {"ticket", TicketNumber(ticket_id)},
+      {"number", std::to_string(ticket_id)},
+      {"assignee", d.assignee_name},
+      {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
+      {"intent", c.intent},
+      {"intent_label", IntentLabel(config.templates, c.intent)},
+      {"category", c.category},
+      {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
+      {"text", TruncateUtf8(m.text, 600, "…")},
+      {"urgent", c.urgent ? "【紧急】" : ""},
+  };
+}
+
+}  // namespace
+
 OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, int priority, std::string text,
                          const std::string& key) {
   OutboxEntry e;
@@ -30,8 +54,6 @@ OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, in
   e.priority = priority;
   return e;
 }
-
-}  // namespace
 
 std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
   std::string out;
@@ -78,17 +100,7 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
   const InboundMessage& m = sm.message;
   const Classification& c = sm.classification;
   const Templates& t = config.templates;
-  std::map<std::string, std::string> vars = {
-      {"ticket", TicketNumber(ticket_id)},
-      {"assignee", d.assignee_name},
-      {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
-      {"intent", c.intent},
-      {"intent_label", IntentLabel(t, c.intent)},
-      {"category", c.category},
-      {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
-      {"text", TruncateUtf8(m.text, 600, "…")},
-      {"urgent", c.urgent ? "【紧急】" : ""},
-  };
+  std::map<std::string, std::string> vars = StaffVars(config, sm, d, ticket_id);
   std::vector<OutboxEntry> out;
   // The assignee first: that is where the work happens.
   if (d.notify && !d.notify->channel.empty()) {
@@ -144,6 +156,38 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
     out.push_back(std::move(p));
   }
   return out;
+}
+
+std::string GuessLabel(const Templates& templates, const Classification& c) {
+  char conf[32];
+  std::snprintf(conf, sizeof conf, "%.2f", c.confidence);
+  return IntentLabel(templates, c.intent) + "（" + c.by + " " + conf + "）";
+}
+
+std::string EvidenceLabel(const Classification& c) {
+  std::string out;
+  for (const IntentMatch& m : c.matches) {
+    if (m.text.empty() || out.find("「" + m.text + "」") != std::string::npos) continue;
+    out += "「" + m.text + "」";
+  }
+  if (out.empty() && !c.evidence.empty()) {
+    out = "model:";
+    for (size_t i = 0; i < c.evidence.size() && i < 5; ++i) out += (i ? ", " : " ") + c.evidence[i];
+  }
+  return out.empty() ? "—" : out;
+}
+
+std::vector<OutboxEntry> ConfirmReplies(const Config& config, const StoredMessage& sm, const RouteDecision& d,
+                                        int64_t ticket_id) {
+  if (!d.notify || d.notify->channel.empty()) return {};
+  std::map<std::string, std::string> vars = StaffVars(config, sm, d, ticket_id);
+  vars["guess"] = GuessLabel(config.templates, sm.classification);
+  vars["evidence"] = EvidenceLabel(sm.classification);
+  OutboxEntry n = Notification(*d.notify, outbound_kind::kStaffNotify, priority::kStaff,
+                               RenderTemplate(config.templates.loop.at("confirm_item"), vars),
+                               Key(sm.id, outbound_kind::kStaffNotify, d.assignee_id));
+  n.message.mention_mobiles = d.mention_mobiles;
+  return {std::move(n)};
 }
 
 std::vector<OutboxEntry> TriageReplies(const Config& config, const StoredMessage& sm, const std::string& why) {

@@ -24,6 +24,11 @@ std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, 
 // The 中文 label staff read for an intent (templates.yaml intent_labels), or the intent itself.
 std::string IntentLabel(const Templates& templates, const std::string& intent);
 
+// A notification to a staff target (a person or a group) with the given idempotency key. The
+// rate key is left empty for the caller to fill.
+OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, int priority, std::string text,
+                         const std::string& key);
+
 // How tickets are named to people: "#42".
 std::string TicketNumber(int64_t ticket_id);
 
@@ -41,6 +46,18 @@ struct ReplyChannels {
 // assignee's notification for a new ticket. Rate keys are left empty for the caller to fill.
 std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage& message, const RouteDecision& d,
                                        int64_t ticket_id, const ReplyChannels& channels);
+
+// A 待确认 item for the grid worker (templates.yaml `loop.confirm_item`): the resident's words
+// (it goes to the worker alone), the engine's best guess and what it rests on (the words the
+// rules matched, or the model's strongest n-grams). Nothing goes to the group: the message is
+// not yet a request. Rate keys are left empty for the caller to fill.
+std::vector<OutboxEntry> ConfirmReplies(const Config& config, const StoredMessage& message, const RouteDecision& d,
+                                        int64_t ticket_id);
+
+// "诉求·环境卫生 (rule 0.42)": the engine's guess as staff read it.
+std::string GuessLabel(const Templates& templates, const Classification& c);
+// "「楼道」「占了」" or "model: 楼道占, 占了": what the guess rests on.
+std::string EvidenceLabel(const Classification& c);
 
 // The admin's notification about a message put in triage. Empty when no admin is configured.
 std::vector<OutboxEntry> TriageReplies(const Config& config, const StoredMessage& message, const std::string& why);

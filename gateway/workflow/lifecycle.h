@@ -44,19 +44,23 @@ enum class Action {
   kAttach,        // system: a duplicate report joins the ticket (target = the message), status unchanged
   kSplit,         // 拆分 N 消息号: a report leaves the ticket for a new ticket of its own (target = the
                   // message), status unchanged
+  kConfirm,       // 确认 N: a 待确认 item is a request as the classifier guessed: dispatched
+  kReclassify,    // 改类 N 诉求|法律|反诈: the category is another (target); a 待确认 item is then
+                  // dispatched, a ticket keeps its status
+  kDismiss,       // 忽略 N: a 待确认 item is no request: rejected, nobody is told
 };
 
-inline constexpr std::array<Action, 18> kAllActions = {
+inline constexpr std::array<Action, 21> kAllActions = {
     Action::kDispatch, Action::kAccept,  Action::kStart,     Action::kWaitResident,
     Action::kTransfer, Action::kReturn,  Action::kResolve,   Action::kReject,
     Action::kReopen,   Action::kSupervise, Action::kNote,    Action::kSatisfied,
     Action::kUnsatisfied, Action::kNoAnswer, Action::kEscalate, Action::kMerge,
-    Action::kAttach,   Action::kSplit,
+    Action::kAttach,   Action::kSplit,   Action::kConfirm,   Action::kReclassify, Action::kDismiss,
 };
 
 // "dispatch", "accept", "start", "wait_resident", "transfer", "return", "resolve", "reject",
 // "reopen", "supervise", "note", "satisfied", "unsatisfied", "no_answer", "escalate", "merge",
-// "attach", "split".
+// "attach", "split", "confirm", "reclassify", "dismiss".
 std::string_view Name(Action a);
 std::optional<Action> ParseAction(std::string_view name);
 // The verb staff read: "接单", "办结"…

@@ -8,6 +8,8 @@
 //    in `merged`; their survivor carries the request.
 //  - rejected tickets (驳回: not a real request) count in `total` and by status, and in no
 //    rate, duration or overdue figure: a worker must not improve (or spoil) a rate by rejecting.
+//    So do 待确认 items (unconfirmed, issue #11) while they wait: not yet a request anyone
+//    handles; a dismissed one is rejected, a confirmed one a ticket like any other.
 //  - every other ticket is "valid".
 //
 // The figures, for valid tickets at `now`:
@@ -82,6 +84,9 @@ inline constexpr int kDefaultReportDays = 30;
 // exclusive). Empty `to` is `now`; empty `from` is kDefaultReportDays before `to`.
 // InvalidArgument naming the parameter for anything else, or when from is not before to.
 [[nodiscard]] StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view to, int64_t now);
+// One bound, in Unix microseconds: a date is its day's start in China time (its end, the next
+// day's start, when `day_end`), a date-time that instant. InvalidArgument naming `name` else.
+[[nodiscard]] StatusOr<int64_t> ParseTimeBound(const char* name, std::string_view s, bool day_end);
 
 // One row of a report (see the definitions above).
 struct ReportFigures {

@@ -20,8 +20,8 @@ std::string Label(const std::map<std::string, std::string>& labels, const std::s
   return it == labels.end() ? key : it->second;
 }
 
-// Who answers for a ticket at its level: the duty officer of the unit above the grid, its
-// street, the district. The district answers for itself.
+}  // namespace
+
 const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
   const Routing& r = org.routing();
   std::string duty;
@@ -33,6 +33,8 @@ const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
   if (duty.empty()) duty = r.district.duty;
   return org.FindStaff(duty);
 }
+
+namespace {
 
 // A ticket or message number typed in chat or given to the API; 0 when it is not one.
 int64_t ParseNumber(const std::string& s) {
@@ -59,6 +61,16 @@ std::string NextLevel(const Config& config, const std::string& level) {
   auto it = std::find(chain.begin(), chain.end(), level);
   if (it == chain.end() || it + 1 == chain.end()) return level;
   return *(it + 1);
+}
+
+// 改类's target: 诉求, 法律 or 反诈 (or the category's own name); nullopt for anything else.
+std::optional<std::string> ParseCategoryWord(const std::string& word) {
+  static const std::pair<std::string_view, std::string_view> kWords[] = {
+      {"诉求", "appeal"},     {"法律", "legal_aid"},       {"反诈", "anti_fraud"},
+      {"appeal", "appeal"}, {"legal_aid", "legal_aid"}, {"anti_fraud", "anti_fraud"}};
+  for (const auto& [w, category] : kWords)
+    if (word == w) return std::string(category);
+  return std::nullopt;
 }
 
 class Planner {
@@ -115,6 +127,7 @@ class Planner {
     out.change.events.push_back({0, before_.id, now_, actor_.id, std::string(Name(action_)), detail_});
     if (peer_after_) out.change.ticket_updates.push_back({*peer_after_, context_.peer->ticket.version});
     if (new_ticket_) out.change.new_tickets.push_back(*new_ticket_);
+    out.change.corrections = std::move(corrections_);
     out.change.messages = std::move(moves_);
     out.change.events.insert(out.change.events.end(), more_events_.begin(), more_events_.end());
     out.change.outbox = std::move(outbox_);
@@ -197,6 +210,10 @@ class Planner {
         return Merge();
       case Action::kSplit:
         return Split();
+      case Action::kConfirm:
+      case Action::kReclassify:
+      case Action::kDismiss:
+        return Correct();
       case Action::kDispatch:
         break;
     }
@@ -393,6 +410,84 @@ class Planner {
     return Status::Ok();
   }
 
+  // 确认, 改类 and 忽略: a person's verdict on the classification, kept as a correction (the
+  // labelled data `gridrelay corrections export` writes) in the same change set. A 待确认 item
+  // that becomes a ticket goes where a ticket of its category goes, its resident hears it is
+  // registered, and its digest timer is dropped; a dismissed one is rejected, nobody told.
+  Status Correct() {
+    const StoredMessage* opener = Opener();
+    Correction k;
+    k.message_id = before_.message_id;
+    k.ticket_id = before_.id;
+    k.kind = std::string(Name(action_));
+    k.actor = actor_.id;
+    // What the engine said: the opening message's classification (a ticket's category may have
+    // been corrected before).
+    k.guess_category = opener ? opener->classification.category : before_.category;
+    k.guess_intent = opener ? opener->classification.intent : before_.intent;
+    k.at = now_;
+    if (action_ == Action::kReclassify) {
+      const std::optional<std::string> category = ParseCategoryWord(args_.target);
+      if (!category)
+        return Status::InvalidArgument("未知分类「" + args_.target + "」，可用：诉求、法律、反诈 (unknown category '" +
+                                       args_.target + "': appeal, legal_aid or anti_fraud)");
+      after_.category = *category;
+      // The same category keeps its intent; another one starts at its `other`, which the
+      // correction records as what people meant.
+      if (*category != before_.category) after_.intent = *category + ".other";
+      detail_["category"] = after_.category;
+      detail_["intent"] = after_.intent;
+    }
+    const bool dismissed = action_ == Action::kDismiss;
+    k.category = dismissed ? "none" : after_.category;
+    k.intent = dismissed ? "none" : after_.intent;
+    corrections_.push_back(std::move(k));
+    const std::string n = TicketNumber(before_.id);
+    if (dismissed) {
+      after_.reason = "dismissed";
+      after_.closed_at = now_;
+      answer_ = "已忽略" + n + "，不立案。";
+    } else if (before_.status == TicketStatus::kUnconfirmed) {
+      RouteConfirmed(opener);
+      ToResident("confirmed");
+      answer_ = "已立案工单" + n + "（" + IntentLabel(rt_.config.templates, after_.intent) + "），由" +
+                after_.assignee_name + "办理，请回复「接单 " + std::to_string(before_.id) + "」受理。";
+    } else {
+      answer_ = "工单" + n + "已改为" + IntentLabel(rt_.config.templates, after_.intent) + "。";
+    }
+    if (before_.status == TicketStatus::kUnconfirmed) cancel_.push_back(ConfirmTimerKey(before_.id));
+    return Status::Ok();
+  }
+
+  // A confirmed item is routed as if the engine had been sure of its (corrected) category: a
+  // category that goes to a team (a legal matter) goes to that team, which hears it; one that
+  // goes to the grid stays with the worker who confirmed it.
+  void RouteConfirmed(const StoredMessage* opener) {
+    if (!opener) return;
+    StoredMessage labelled = *opener;
+    labelled.classification.category = after_.category;
+    labelled.classification.intent = after_.intent;
+    labelled.classification.decision = "act";
+    const RouteDecision d = rt_.router->Route(labelled);
+    detail_["rule"] = d.rule;
+    if (d.kind != RouteDecision::Kind::kTicket || !d.team) return;
+    after_.assignee_kind = "team";
+    after_.assignee_id = d.team->id;
+    after_.assignee_name = d.team->name;
+    after_.team_id = d.team->id;
+    detail_["assignee"] = d.team->id;
+    extra_vars_["reason"] = "待确认消息确认立案";
+    Notify(d.team->notify, "assigned", d.team->id);
+    extra_vars_.clear();
+  }
+
+  // The message that opened the ticket, when it is on record.
+  const StoredMessage* Opener() const {
+    for (const StoredMessage& m : messages_)
+      if (m.id == before_.message_id) return &m;
+    return nullptr;
+  }
+
   // The ticket's messages; its own sender alone when none are on record.
   std::vector<const StoredMessage*> Linked() const {
     std::vector<const StoredMessage*> out;
@@ -485,7 +580,7 @@ class Planner {
             {"actor", actor_.name.empty() ? actor_.id : actor_.name},
             {"bounces", std::to_string(after_.bounces)},
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
-            {"intent_label", IntentLabel(rt_.config.templates, before_.intent)},
+            {"intent_label", IntentLabel(rt_.config.templates, after_.intent)},
             {"level", std::string(LevelLabel(after_.level))},
             {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
             {"reporters", std::to_string(after_.reporters)}};
@@ -521,7 +616,10 @@ class Planner {
       std::string origin_group;       // where a private note's resident wrote (adapters may need it)
       std::vector<std::string> senders;
     };
-    const bool private_only = IsSensitive(before_);
+    // Private when it is sensitive before or after the action (改类 to 法律 included); a 待确认
+    // item's category was only the engine's guess, and the person's verdict decides.
+    const bool private_only =
+        IsSensitive(after_) || (IsSensitive(before_) && before_.status != TicketStatus::kUnconfirmed);
     std::vector<Chat> chats;
     auto add = [&](const std::string& channel, const std::string& group, ChatType type, const std::string& sender) {
       if (sender.empty()) return;
@@ -590,14 +688,9 @@ class Planner {
 
   void Notify(const NotifyTarget& target, const std::string& key, const std::string& to_id) {
     if (target.channel.empty()) return;
-    OutboxEntry e;
-    e.message.channel = target.channel;
-    e.message.kind = outbound_kind::kStaffNotify;
-    e.message.audience = target.group ? Audience::kGroup : Audience::kUser;
-    (target.group ? e.message.group_id : e.message.user_id) = target.to;
-    e.message.text = Render(key);
-    e.message.idempotency_key = Key(key, to_id);
-    e.priority = before_.urgent || after_.urgent ? priority::kUrgent : priority::kStaff;
+    OutboxEntry e = Notification(target, outbound_kind::kStaffNotify,
+                                 before_.urgent || after_.urgent ? priority::kUrgent : priority::kStaff, Render(key),
+                                 Key(key, to_id));
     e.ticket_id = before_.id;
     if (const Adapter* a = rt_.FindAdapter(target.channel)) e.rate_key = RateKey(*a, e.message);
     outbox_.push_back(std::move(e));
@@ -629,6 +722,7 @@ class Planner {
   std::vector<MessageUpdate> moves_;   // messages that join or leave a ticket
   std::vector<TicketEvent> more_events_;  // events on the other ticket (merge, split)
   std::map<std::string, std::string> extra_vars_;
+  std::vector<Correction> corrections_;
   nlohmann::json detail_;
   std::vector<OutboxEntry> outbox_;
   std::vector<Timer> timers_;

@@ -31,6 +31,10 @@ namespace gridrelay::workflow {
 inline constexpr const char* kSatisfactionTimer = "satisfaction";
 std::string SatisfactionTimerKey(int64_t ticket_id);
 
+// Who answers for a ticket at its level: the duty officer of the unit above the grid, its
+// street, the district (which answers for itself). nullptr when none is configured.
+const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& ticket);
+
 // The gateway itself, for system actions.
 Actor SystemActor();
 

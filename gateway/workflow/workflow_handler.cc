@@ -70,7 +70,8 @@ StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMes
   const DuplicateOptions& options = rt.config.duplicates;
   if (!options.enabled || sm.message.chat_type != ChatType::kGroup) return false;
   const RouteDecision d = rt.router->Route(sm);
-  if (d.kind != RouteDecision::Kind::kTicket || !d.grid) return false;
+  // A message the classifier is unsure of joins nothing silently: its worker sees it first.
+  if (d.kind != RouteDecision::Kind::kTicket || !d.grid || d.confirm) return false;
   // The window is read from the message's arrival, not the clock, so that planning it again
   // after a crash finds the same tickets.
   TicketFilter f;
@@ -159,13 +160,8 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
   }
   ChangeSet& c = plan->change;
   for (OutboxEntry& e : c.outbox) e.message_id = sm.id;
-  change->messages = std::move(c.messages);  // reports that move (merge, split); finish adds the command's
-  change->new_tickets = std::move(c.new_tickets);
-  change->ticket_updates = std::move(c.ticket_updates);
-  change->events = std::move(c.events);
-  change->outbox = std::move(c.outbox);
-  change->schedule_timers = std::move(c.schedule_timers);
-  change->cancel_timers = std::move(c.cancel_timers);
+  // Everything the action writes (corrections included); finish adds the command's own message.
+  *change = std::move(c);
   return finish(plan->answer, "command: " + std::string(Name(action)));
 }
 
