@@ -4,6 +4,8 @@
 
 namespace gridrelay {
 
+bool NeedsVisit(const std::string& category, bool urgent) { return urgent && category == "anti_fraud"; }
+
 Router::Router(const Config& config) : config_(config), org_(config.routing) {}
 
 SenderRole Router::SenderRoleOf(const InboundMessage& m) const {

@@ -20,6 +20,13 @@
 
 namespace gridrelay {
 
+// 上门劝阻 (issue #12): an urgent anti_fraud message means a resident may be paying a scammer
+// right now. Its ticket gets a visit task for the grid worker, is escalated at once (a timer of
+// this kind, due when the ticket opens, which the workflow fires), and closes only after the
+// call or visit is recorded.
+bool NeedsVisit(const std::string& category, bool urgent);
+inline constexpr const char* kVisitEscalationTimer = "visit_escalation";
+
 struct RouteDecision {
   enum class Kind { kIgnore, kNoTicket, kTriage, kTicket };
   Kind kind = Kind::kNoTicket;

@@ -29,7 +29,7 @@ struct Row {
 };
 
 // clang-format off
-constexpr std::array<Row, 18> kTable = {{
+constexpr std::array<Row, 20> kTable = {{
   // action               name             中文      from                                                                           to                     needs {reason,target,note,system}  sup    level  clock  outcome
   {Action::kDispatch,     "dispatch",      "派单",   Bit(S::kNew),                                                                  S::kDispatched,        {false, false, false, true},  false, false, false, Outcome::kNone},
   {Action::kAccept,       "accept",        "接单",   Bit(S::kDispatched) | Bit(S::kTransferred) | Bit(S::kReopened),               S::kAccepted,          {false, false, false, false}, false, false, false, Outcome::kNone},
@@ -50,6 +50,8 @@ constexpr std::array<Row, 18> kTable = {{
   {Action::kMerge,        "merge",         "合并",   kOpen,                                                                         S::kMerged,            {false, true,  false, false}, false, false, false, Outcome::kNone},
   {Action::kAttach,       "attach",        "并入",   kOpen,                                                                         std::nullopt,          {false, true,  false, true},  false, false, false, Outcome::kNone},
   {Action::kSplit,        "split",         "拆分",   kOpen,                                                                         std::nullopt,          {false, true,  false, false}, false, false, false, Outcome::kNone},
+  {Action::kDissuaded,    "dissuaded",     "已劝阻", kOpen,                                                                         std::nullopt,          {false, false, true,  false}, false, false, false, Outcome::kDissuaded},
+  {Action::kUnreachable,  "unreachable",   "未联系上", kOpen,                                                                       std::nullopt,          {false, false, true,  false}, false, false, false, Outcome::kUnreachable},
 }};
 // clang-format on
 
@@ -144,6 +146,8 @@ std::string LifecycleMarkdown() {
     if (r.restarts_clock) add(also, "clock restarts");
     if (r.outcome == Outcome::kSatisfied) add(also, "outcome satisfied");
     if (r.outcome == Outcome::kNoAnswer) add(also, "outcome no_answer");
+    if (r.outcome == Outcome::kDissuaded) add(also, "visit outcome dissuaded");
+    if (r.outcome == Outcome::kUnreachable) add(also, "visit outcome unreachable");
     const std::string from = r.from == kAny ? std::string("any") : Join(r.from, false);
     md += "| `" + std::string(r.name) + "` | " + std::string(r.chinese) + " | " + from + " | " +
           (r.to ? std::string(Name(*r.to)) : std::string("(unchanged)")) + " | " + (needs.empty() ? "—" : needs) +
