@@ -32,6 +32,7 @@
 #include "gateway/campaign/campaign.h"
 #include "gateway/gateway.h"
 #include "gateway/corrections_command.h"
+#include "gateway/route/replies.h"
 #include "gateway/report_command.h"
 #include "util/http_client.h"
 #include "util/log.h"
@@ -100,6 +101,10 @@ int CheckConfig(const std::string& config_dir) {
   if (!s.ok()) return Fail(s);
   s = workflow::CheckWorkflowConfig(config_dir, intents::kTaxonomyIntents, SystemClock::Get().NowSeconds(), std::cout);
   if (!s.ok()) return Fail(s);
+  std::vector<std::string> warnings;
+  s = CheckWarningTemplates((*rt)->config.templates, intents::kTaxonomyIntents, &warnings);
+  if (!s.ok()) return Fail(s);
+  for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
   std::cout << "ok\n";
   return 0;
 }

@@ -367,14 +367,24 @@ Status LoadConfirm(const YamlFile& f, const YAML::Node& n, ConfirmOptions* c) {
   return Status::Ok();
 }
 
+Status LoadWarningOptions(const YamlFile& f, const YAML::Node& n, WarningOptions* w) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"window_minutes"}, "warnings"));
+  GR_RETURN_IF_ERROR(f.Read(n, "window_minutes", &w->window_minutes));
+  if (w->window_minutes < 1 || w->window_minutes > 1440)
+    return f.Error(n["window_minutes"], "'window_minutes' must be 1..1440");
+  w->where = f.Where(n);
+  return Status::Ok();
+}
+
 Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates,
-                   ConfirmOptions* confirm) {
+                   ConfirmOptions* confirm, WarningOptions* warnings) {
   const YAML::Node& root = f.root();
-  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
-                                        "routes", "escalation", "admin", "loop", "duplicates", "confirm"},
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams", "routes",
+                                        "escalation", "admin", "loop", "duplicates", "confirm", "warnings"},
                                  "routing.yaml"));
   if (YAML::Node n = root["duplicates"]; n) GR_RETURN_IF_ERROR(LoadDuplicates(f, n, duplicates));
   if (YAML::Node n = root["confirm"]; n) GR_RETURN_IF_ERROR(LoadConfirm(f, n, confirm));
+  if (YAML::Node n = root["warnings"]; n) GR_RETURN_IF_ERROR(LoadWarningOptions(f, n, warnings));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -401,9 +411,14 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOp
         if (!groups.IsSequence()) return f.Error(groups, "'groups' must be a list of {channel, group}");
         for (const auto& gn : groups) {
           GroupRef ref;
-          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group", "tags"}, "group"));
+          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group", "tags", "warnings"}, "group"));
           GR_RETURN_IF_ERROR(f.Require(gn, "channel", &ref.channel));
           GR_RETURN_IF_ERROR(f.Require(gn, "group", &ref.group));
+          if (YAML::Node mode = gn["warnings"]; mode) {
+            auto parsed = ParseWarningMode(mode.IsScalar() ? mode.Scalar() : "");
+            if (!parsed) return f.Error(mode, "'warnings' is group, quiet or off");
+            ref.warnings = *parsed;
+          }
           if (YAML::Node tags = gn["tags"]; tags) {
             if (!tags.IsSequence()) return f.Error(tags, "'tags' must be a list of tag names");
             for (const auto& tn : tags) {
@@ -510,7 +525,8 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOp
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "urgent_copy", "triage_notify", "safety",
-                                        "intent_labels", "loop", "sensitive_group_notice"}, "templates.yaml"));
+                                        "intent_labels", "loop", "sensitive_group_notice", "warnings", "visit"},
+                                 "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
     if (!n) return Status::Ok();
@@ -535,6 +551,34 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
       return f.Error(n, "'sensitive_group_notice' takes no placeholders: it must not name the ticket, the topic or the sender");
     t->sensitive_group_notice = n.Scalar();
   }
+  if (YAML::Node w = root["warnings"]; w) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(w, {"intents", "fallback", "quiet"}, "warnings"));
+    t->warnings_where = f.Where(w);
+    if (YAML::Node intents = w["intents"]; intents) {
+      if (!intents.IsMap()) return f.Error(intents, "'intents' must map an anti_fraud intent to its warning");
+      for (const auto& kv : intents) {
+        const std::string intent = kv.first.Scalar();
+        if (intent.rfind("anti_fraud.", 0) != 0)
+          return f.Error(kv.first, "warnings are for anti_fraud intents, not '" + intent + "'");
+        if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+          return f.Error(kv.second, "the warning for '" + intent + "' must be a non-empty text");
+        t->warnings[intent] = kv.second.Scalar();
+      }
+    }
+    GR_RETURN_IF_ERROR(f.Read(w, "fallback", &t->warning_fallback));
+    GR_RETURN_IF_ERROR(f.Read(w, "quiet", &t->warning_quiet));
+    // The resident's words never reach the group through a warning: only {intent_label}.
+    std::vector<std::pair<YAML::Node, std::string>> texts = {{w["fallback"], t->warning_fallback}};
+    if (YAML::Node intents = w["intents"]; intents)
+      for (const auto& kv : intents) texts.push_back({kv.second, kv.second.Scalar()});
+    for (const auto& [node, text] : texts) {
+      std::string rest = text;
+      for (size_t at; (at = rest.find("{intent_label}")) != std::string::npos;) rest.erase(at, 14);
+      if (rest.find('{') != std::string::npos)
+        return f.Error(node, "a warning takes no placeholder but {intent_label}: it never names the sender or her words");
+    }
+  }
+  GR_RETURN_IF_ERROR(f.Read(root, "visit", &t->visit));
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))
       return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");
@@ -630,7 +674,7 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm));
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm, &c.warnings));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

@@ -5,6 +5,7 @@
 namespace gridrelay {
 
 std::string ConfirmTimerKey(int64_t ticket_id) { return "t" + std::to_string(ticket_id) + ":confirm"; }
+bool NeedsVisit(const std::string& category, bool urgent) { return urgent && category == "anti_fraud"; }
 
 Router::Router(const Config& config) : config_(config), org_(config.routing) {}
 

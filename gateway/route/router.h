@@ -26,6 +26,12 @@ namespace gridrelay {
 // unconfirmed, it goes into its supervisor's daily digest (gateway/workflow/timer_runner.h).
 inline constexpr const char* kConfirmTimer = "confirm_digest";
 std::string ConfirmTimerKey(int64_t ticket_id);
+// 上门劝阻 (issue #12): an urgent anti_fraud message means a resident may be paying a scammer
+// right now. Its ticket gets a visit task for the grid worker, is escalated at once (a timer of
+// this kind, due when the ticket opens, which the workflow fires), and closes only after the
+// call or visit is recorded.
+bool NeedsVisit(const std::string& category, bool urgent);
+inline constexpr const char* kVisitEscalationTimer = "visit_escalation";
 
 struct RouteDecision {
   enum class Kind { kIgnore, kNoTicket, kTriage, kTicket };

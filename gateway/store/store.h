@@ -170,6 +170,11 @@ struct Ticket {
   // Residents affected: the distinct senders of the messages linked to it (its own and the
   // duplicates that joined it, issue #11). 1 for a ticket nobody else reported.
   int reporters = 1;
+  // 上门劝阻 (issue #12): an urgent anti_fraud ticket closes only once someone recorded reaching
+  // the resident (`dissuaded`) or failing to (`unreachable`); first_contact_at is the first such
+  // record (the time-to-first-contact figure ends here).
+  std::string visit_outcome;    // "" | dissuaded | unreachable
+  int64_t first_contact_at = 0;
   int64_t version = 0;        // bumped by every update; an update names the version it read
 };
 
@@ -271,6 +276,44 @@ struct CampaignUpdate {
   int64_t resume_at = 0;
 };
 
+// An instant anti-fraud warning (issue #12) and its evidence: the message that caused it, the
+// rules that fired, the template used. One per message at most.
+struct Warning {
+  int64_t id = 0;               // assigned on insert
+  int64_t message_id = 0;
+  int64_t ticket_id = 0;        // the ticket the message opened (scopes read through it)
+  std::string channel;
+  std::string group_id;
+  std::string sender_id;        // who was @-mentioned (group mode)
+  std::string intent;
+  std::string template_key;     // the intent whose template was used, or "fallback"
+  std::string mode;             // group | quiet: where it went
+  nlohmann::json rules = nlohmann::json::array();  // the pattern ids that fired
+  std::string outbox_key;       // the idempotency key of its outbox row
+  std::string text;             // what was sent
+  int repeats = 0;              // the same warning suppressed in this group within the window
+  int64_t last_repeat_at = 0;
+  int64_t created_at = 0;       // 0: the time of the Apply
+  // A staff member marked it wrong (误报): who, when, why. Final once set.
+  std::string false_alarm_by;
+  int64_t false_alarm_at = 0;
+  std::string false_alarm_reason;
+};
+
+// A warning suppressed within the window: counts on the warning the message `warned_message`
+// caused, which must exist (else the change set is not applied and is planned again).
+struct WarningRepeat {
+  int64_t warned_message = 0;
+  int64_t message_id = 0;       // the repeat
+};
+
+// 误报: applies only while the warning is not marked yet.
+struct FalseAlarm {
+  int64_t warning_id = 0;
+  std::string by;
+  std::string reason;
+};
+
 // One atomic, conditional change (see the contracts above).
 struct ChangeSet {
   std::vector<MessageUpdate> messages;
@@ -286,11 +329,15 @@ struct ChangeSet {
   std::vector<Campaign> new_campaigns;
   std::vector<CampaignUpdate> campaign_updates;  // each must find its campaign in an expected state
   std::vector<Correction> corrections;           // people's verdicts on classifications (issue #11)
+  std::vector<Warning> new_warnings;             // each with a message no warning holds yet
+  std::vector<WarningRepeat> warning_repeats;
+  std::vector<FalseAlarm> false_alarms;
 
   bool empty() const {
     return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
            schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty() && new_campaigns.empty() &&
-           campaign_updates.empty() && corrections.empty();
+           campaign_updates.empty() && corrections.empty() && new_warnings.empty() && warning_repeats.empty() &&
+           false_alarms.empty();
   }
 };
 
@@ -323,6 +370,13 @@ struct TicketFilter {
   int limit = 50;
 };
 
+struct WarningFilter {
+  std::optional<TicketScope> scope;  // through the warning's ticket; nullopt: no restriction
+  int64_t ticket_id = 0;        // 0: any
+  int64_t before_id = 0;        // pagination: ids below this (0: from the newest)
+  int limit = 50;
+};
+
 // One ticket as reports see it (TicketStore::ReportRows): its group keys, status and times,
 // never its text. The string_views point into the engine's row and are valid only during the
 // callback that receives them, so that a million rows cost no allocation.
@@ -342,6 +396,8 @@ struct ReportRow {
   int64_t response_due_at = 0;
   int64_t resolve_due_at = 0;
   int64_t merged_into = 0;
+  bool visit = false;             // an urgent anti_fraud ticket: a call or visit is due
+  int64_t first_contact_at = 0;   // when the resident was first reached (or found unreachable)
 };
 
 // How loaded a staff member is, for dispatch inside a team: fewest open tickets first, then
@@ -469,6 +525,18 @@ class TimerStore {
   virtual StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) = 0;
 };
 
+// Warnings are written through Apply (ChangeSet::new_warnings, warning_repeats, false_alarms).
+class WarningStore {
+ public:
+  virtual ~WarningStore() = default;
+  // The newest warning in (channel, group) with `template_key` created at or after `since`.
+  virtual StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                         const std::string& template_key, int64_t since) = 0;
+  virtual StatusOr<std::optional<Warning>> GetWarning(int64_t id) = 0;
+  // Newest first.
+  virtual StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) = 0;
+};
+
 // Campaigns are written through Apply (ChangeSet::new_campaigns, campaign_updates); these read.
 class CampaignStore {
  public:
@@ -523,6 +591,7 @@ class Store : public ChangeStore,
               public TimerStore,
               public CampaignStore,
               public CorrectionStore,
+              public WarningStore,
               public AuthStore,
               public HealthStore {
  public:

@@ -31,7 +31,7 @@ struct Row {
 };
 
 // clang-format off
-constexpr std::array<Row, 21> kTable = {{
+constexpr std::array<Row, 23> kTable = {{
   // action               name             中文      from                                                                           to                     needs {reason,target,note,system}  sup    level  clock  outcome         confirms
   {Action::kDispatch,     "dispatch",      "派单",   Bit(S::kNew),                                                                  S::kDispatched,        {false, false, false, true},  false, false, false, Outcome::kNone, false},
   {Action::kAccept,       "accept",        "接单",   Bit(S::kDispatched) | Bit(S::kTransferred) | Bit(S::kReopened),               S::kAccepted,          {false, false, false, false}, false, false, false, Outcome::kNone, false},
@@ -55,6 +55,8 @@ constexpr std::array<Row, 21> kTable = {{
   {Action::kConfirm,      "confirm",       "确认",   Bit(S::kUnconfirmed),                                                          S::kDispatched,        {false, false, false, false}, false, false, false, Outcome::kNone, true},
   {Action::kReclassify,   "reclassify",    "改类",   Bit(S::kUnconfirmed) | kOpen,                                                  std::nullopt,          {false, true,  false, false}, false, false, false, Outcome::kNone, true},
   {Action::kDismiss,      "dismiss",       "忽略",   Bit(S::kUnconfirmed),                                                          S::kRejected,          {false, false, false, false}, false, false, false, Outcome::kNone, false},
+  {Action::kDissuaded,    "dissuaded",     "已劝阻", kOpen,                                                                         std::nullopt,          {false, false, true,  false}, false, false, false, Outcome::kDissuaded, false},
+  {Action::kUnreachable,  "unreachable",   "未联系上", kOpen,                                                                       std::nullopt,          {false, false, true,  false}, false, false, false, Outcome::kUnreachable, false},
 }};
 // clang-format on
 
@@ -157,6 +159,8 @@ std::string LifecycleMarkdown() {
     if (r.confirms && r.to != S::kDispatched) add(also, "unconfirmed → dispatched");
     if (r.outcome == Outcome::kSatisfied) add(also, "outcome satisfied");
     if (r.outcome == Outcome::kNoAnswer) add(also, "outcome no_answer");
+    if (r.outcome == Outcome::kDissuaded) add(also, "visit outcome dissuaded");
+    if (r.outcome == Outcome::kUnreachable) add(also, "visit outcome unreachable");
     const std::string from = r.from == kAny ? std::string("any") : Join(r.from, false);
     md += "| `" + std::string(r.name) + "` | " + std::string(r.chinese) + " | " + from + " | " +
           (r.to ? std::string(Name(*r.to)) : std::string("(unchanged)")) + " | " + (needs.empty() ? "—" : needs) +

@@ -130,6 +130,14 @@ void ReportBuilder::Add(const ReportRow& row) {
     if (auto w = Working(row.created_at, row.resolved_at)) t.resolution_working_s.push_back(*w);
   }
 
+  if (row.visit) {
+    ++f.visits;
+    if (row.first_contact_at != 0) {
+      ++f.contacted;
+      t.first_contact_us.push_back(row.first_contact_at - row.created_at);
+    }
+  }
+
   if (row.satisfaction == "satisfied") ++f.satisfied;
   else if (row.satisfaction == "unsatisfied") ++f.unsatisfied;
   else if (row.satisfaction == "no_answer") ++f.no_answer;
@@ -153,6 +161,10 @@ void ReportBuilder::Complete(Tally& t) {
   f.resolution_on_time_rate = Rate(f.resolved_on_time, f.resolved);
   if (!t.response_working_s.empty()) f.median_response_working_s = Percentile(t.response_working_s, 50);
   if (!t.resolution_working_s.empty()) f.median_resolution_working_s = Percentile(t.resolution_working_s, 50);
+  if (!t.first_contact_us.empty()) {
+    f.median_first_contact_s = Percentile(t.first_contact_us, 50) / kMicros;
+    f.p90_first_contact_s = Percentile(t.first_contact_us, 90) / kMicros;
+  }
 }
 
 Report ReportBuilder::Finish() && {
@@ -178,6 +190,8 @@ Report ReportBuilder::Finish() && {
     a.overdue += g.overdue;
     a.resolved_on_time += g.resolved_on_time;
     a.escalated += g.escalated;
+    a.visits += g.visits;
+    a.contacted += g.contacted;
     for (size_t i = 0; i < a.by_level.size(); ++i) a.by_level[i] += g.by_level[i];
     auto append = [](std::vector<int64_t>& to, const std::vector<int64_t>& from) {
       to.insert(to.end(), from.begin(), from.end());
@@ -186,6 +200,7 @@ Report ReportBuilder::Finish() && {
     append(total.resolution_us, t.resolution_us);
     append(total.response_working_s, t.response_working_s);
     append(total.resolution_working_s, t.resolution_working_s);
+    append(total.first_contact_us, t.first_contact_us);
     Complete(t);
     t.figures.key = key;
     r.groups.push_back(std::move(t.figures));

@@ -41,6 +41,9 @@
 //    are judged; absent without a calendar.
 //  - escalated: valid tickets above the grid level now; by_level counts each level (grid,
 //    community, street, district).
+//  - visits: valid urgent anti_fraud tickets (上门劝阻, issue #12); contacted: those whose call or
+//    visit was recorded (dissuaded or unreachable); median_first_contact_s / p90_first_contact_s:
+//    first_contact_at − created_at over contacted tickets, nearest-rank like the response times.
 // Deadlines at 0 (none set) never make a ticket late.
 #pragma once
 
@@ -114,6 +117,10 @@ struct ReportFigures {
   std::optional<double> resolution_on_time_rate;
   std::optional<int64_t> median_response_working_s;
   std::optional<int64_t> median_resolution_working_s;
+  int64_t visits = 0;     // urgent anti_fraud tickets (上门劝阻)
+  int64_t contacted = 0;  // of those, with a call or visit recorded
+  std::optional<int64_t> median_first_contact_s;
+  std::optional<int64_t> p90_first_contact_s;
 
   int64_t count(TicketStatus s) const;
 };
@@ -142,6 +149,7 @@ class ReportBuilder {
     std::vector<int64_t> resolution_us;
     std::vector<int64_t> response_working_s;
     std::vector<int64_t> resolution_working_s;
+    std::vector<int64_t> first_contact_us;
   };
   struct KeyHash {
     using is_transparent = void;

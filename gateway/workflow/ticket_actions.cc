@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/route/replies.h"
+#include "gateway/route/router.h"
 #include "gateway/workflow/chat_command.h"
 
 namespace gridrelay::workflow {
@@ -35,6 +36,12 @@ const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
 }
 
 namespace {
+
+// Whether `actor` is the grid worker of the ticket's grid.
+bool IsGridWorkerOf(const OrgIndex& org, const Actor& actor, const Ticket& t) {
+  const Grid* grid = org.FindGrid(t.grid_id);
+  return grid && !actor.id.empty() && grid->worker == actor.id;
+}
 
 // A ticket or message number typed in chat or given to the API; 0 when it is not one.
 int64_t ParseNumber(const std::string& s) {
@@ -94,7 +101,9 @@ class Planner {
     if (needs.system && !system)
       return Status::InvalidArgument(std::string(ChineseName(action_)) + "由系统自动完成 (" + std::string(Name(action_)) +
                                      " is done by the gateway itself)");
-    if (!system) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
+    // The grid worker was sent to the resident (the visit task): she records how it went.
+    const bool contact = action_ == Action::kDissuaded || action_ == Action::kUnreachable;
+    if (!system && !(contact && IsGridWorkerOf(org_, actor_, before_))) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
     if (action_ == Action::kSupervise && !system && actor_.role != Role::kSupervisor && actor_.role != Role::kAdmin)
       return Status::PermissionDenied("只有上级可以督办 (only a supervisor can supervise a ticket)");
     if (action_ == Action::kDispatch)
@@ -103,6 +112,7 @@ class Planner {
     GR_RETURN_IF_ERROR(CheckArguments(action_, args_));
     auto transition = CheckTransition(before_.status, action_);
     if (!transition.ok()) return transition.status();
+    GR_RETURN_IF_ERROR(CheckVisit());
     GR_RETURN_IF_ERROR(CheckReason());
 
     after_ = before_;
@@ -148,6 +158,23 @@ class Planner {
       for (const auto& [code, label] : codes->second) valid += (valid.empty() ? "" : "、") + code + "（" + label + "）";
     return Status::InvalidArgument("未知理由「" + args_.reason + "」，可用：" + valid + " (unknown reason code '" +
                                    args_.reason + "')");
+  }
+
+  // 上门劝阻: an urgent anti_fraud ticket is resolved or rejected only once the call or visit is
+  // recorded; only such a ticket records one.
+  Status CheckVisit() const {
+    const bool visit = NeedsVisit(before_.category, before_.urgent);
+    const bool contact = action_ == Action::kDissuaded || action_ == Action::kUnreachable;
+    if (contact && !visit)
+      return Status::FailedPrecondition("工单" + TicketNumber(before_.id) + "不是紧急反诈工单，无需记录劝阻结果 (only an "
+                                        "urgent anti_fraud ticket records a call or visit)");
+    const bool closes = action_ == Action::kResolve || action_ == Action::kReject;
+    if (closes && visit && before_.visit_outcome.empty())
+      return Status::FailedPrecondition("紧急反诈工单" + TicketNumber(before_.id) + "须先记录劝阻结果：「已劝阻 " +
+                                        std::to_string(before_.id) + " 说明」或「未联系上 " + std::to_string(before_.id) +
+                                        " 说明」 (an urgent anti_fraud ticket closes only after `dissuaded` or "
+                                        "`unreachable` is recorded)");
+    return Status::Ok();
   }
 
   Status Apply() {
@@ -214,6 +241,13 @@ class Planner {
       case Action::kReclassify:
       case Action::kDismiss:
         return Correct();
+      case Action::kDissuaded:
+      case Action::kUnreachable:
+        after_.visit_outcome = std::string(Name(action_));
+        if (after_.first_contact_at == 0) after_.first_contact_at = now_;
+        detail_["visit_outcome"] = after_.visit_outcome;
+        answer_ = "工单" + TicketNumber(before_.id) + "已记录：" + std::string(ChineseName(action_)) + "。";
+        return Status::Ok();
       case Action::kDispatch:
         break;
     }
@@ -582,7 +616,7 @@ class Planner {
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
             {"intent_label", IntentLabel(rt_.config.templates, after_.intent)},
             {"level", std::string(LevelLabel(after_.level))},
-            {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
+            {"deadline", !args_.lapsed ? (actor_.id == SystemActor().id ? "紧急反诈，立即升级" : "上级督办") : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
             {"reporters", std::to_string(after_.reporters)}};
   }
 

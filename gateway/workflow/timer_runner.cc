@@ -2,6 +2,7 @@
 
 #include "gateway/route/replies.h"
 #include "gateway/workflow/actor.h"
+#include "gateway/route/router.h"
 #include "gateway/workflow/ticket_actions.h"
 
 namespace gridrelay::workflow {
@@ -99,7 +100,8 @@ StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t
   if (t.kind == kConfirmDailyTimer) return FireConfirmDaily(rt, t, now);
   ChangeSet c;
   const std::optional<DeadlineKind> deadline = DeadlineKindOfTimer(t.kind);
-  if (t.kind != kSatisfactionTimer && !deadline) {
+  const bool visit = t.kind == kVisitEscalationTimer;
+  if (t.kind != kSatisfactionTimer && !deadline && !visit) {
     if (log_) log_("warn", "unknown timer kind: deleted", {{"kind", t.kind}, {"key", t.key}});
     return c;
   }
@@ -114,6 +116,13 @@ StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t
       log_("warn", "timer's action refused", {{"ticket_id", t.ticket_id}, {"key", t.key}, {"why", plan.status().message()}});
     return plan.ok();
   };
+  if (visit) {
+    // An urgent anti_fraud ticket climbs a level the moment it opens (router.h, NeedsVisit).
+    ActionArgs args;
+    args.note = "紧急反诈，立即升级 (urgent anti_fraud: escalated at once)";
+    plan_into(Action::kEscalate, args);
+    return c;
+  }
   if (!deadline) {
     if (ticket.ticket.status == TicketStatus::kResolved) plan_into(Action::kNoAnswer, {});
     return c;
@@ -190,9 +199,12 @@ void TimerRunner::Report(const ChangeSet& fired) {
     const std::string level = e.detail.value("level", "");
     const bool beyond = e.detail.value("beyond_top", false);
     if (metrics_) metrics_->Inc(metric::kEscalations, {{"level", beyond ? "beyond_" + level : level}});
+    const bool lapsed = e.detail.contains("deadline");
     if (log_)
       log_(beyond ? "warn" : "info",
-           beyond ? "deadline lapsed at the top level: its duty officer is told again" : "deadline lapsed: escalated",
+           !lapsed  ? "urgent anti_fraud ticket: escalated at once"
+           : beyond ? "deadline lapsed at the top level: its duty officer is told again"
+                    : "deadline lapsed: escalated",
            {{"ticket_id", e.ticket_id}, {"deadline", e.detail.value("deadline", "")}, {"level", level}});
   }
 }

@@ -22,7 +22,12 @@ const char* const kTicketColumns =
     "id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent, urgent, status, level, "
     "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version, community_id, "
     "street_id, supervised, team_id, bounces, reason, satisfaction, accepted_at, resolved_at, closed_at, "
-    "response_due_at, resolve_due_at, merged_into, reporters";
+    "response_due_at, resolve_due_at, merged_into, reporters, visit_outcome, first_contact_at";
+
+const char* const kWarningColumns =
+    "w.id, w.message_id, w.ticket_id, w.channel, w.group_id, w.sender_id, w.intent, w.template_key, w.mode, w.rules, "
+    "w.outbox_key, w.text, w.repeats, w.last_repeat_at, w.created_at, w.false_alarm_by, w.false_alarm_at, "
+    "w.false_alarm_reason";
 
 const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
@@ -107,7 +112,33 @@ StatusOr<Ticket> ReadTicket(const Stmt& s) {
   t.resolve_due_at = s.Int(31);
   t.merged_into = s.Int(32);
   t.reporters = static_cast<int>(s.Int(33));
+  t.visit_outcome = s.Text(34);
+  t.first_contact_at = s.Int(35);
   return t;
+}
+
+StatusOr<Warning> ReadWarning(const Stmt& s) {
+  Warning w;
+  w.id = s.Int(0);
+  w.message_id = s.Int(1);
+  w.ticket_id = s.Int(2);
+  w.channel = s.Text(3);
+  w.group_id = s.Text(4);
+  w.sender_id = s.Text(5);
+  w.intent = s.Text(6);
+  w.template_key = s.Text(7);
+  w.mode = s.Text(8);
+  w.rules = s.Json(9);
+  if (!w.rules.is_array()) w.rules = nlohmann::json::array();
+  w.outbox_key = s.Text(10);
+  w.text = s.Text(11);
+  w.repeats = static_cast<int>(s.Int(12));
+  w.last_repeat_at = s.Int(13);
+  w.created_at = s.Int(14);
+  w.false_alarm_by = s.Text(15);
+  w.false_alarm_at = s.Int(16);
+  w.false_alarm_reason = s.Text(17);
+  return w;
 }
 
 StatusOr<TicketEvent> ReadEvent(const Stmt& s) {

@@ -210,6 +210,35 @@ CREATE TABLE corrections (
 );
 CREATE INDEX corrections_at ON corrections(at);
 )sql",
+    // 8: instant anti-fraud warnings with their evidence, repeats and false alarms (#12), read
+    // by group and template within the window; the visit outcome of urgent anti_fraud tickets
+    // and when the resident was first contacted.
+    R"sql(
+CREATE TABLE warnings (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL UNIQUE,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  channel TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL DEFAULT '',
+  intent TEXT NOT NULL,
+  template_key TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  rules TEXT NOT NULL DEFAULT '[]',
+  outbox_key TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  repeats INTEGER NOT NULL DEFAULT 0,
+  last_repeat_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  false_alarm_by TEXT NOT NULL DEFAULT '',
+  false_alarm_at INTEGER NOT NULL DEFAULT 0,
+  false_alarm_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX warnings_recent ON warnings(channel, group_id, template_key, created_at);
+CREATE INDEX warnings_ticket ON warnings(ticket_id);
+ALTER TABLE tickets ADD COLUMN visit_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN first_contact_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -7,7 +7,7 @@
 // costs no write): this engine serves one gateway process, and a crash ends every lease anyway.
 // Timer leases are written to the table. The schema is versioned (table schema_version) and
 // migrated forward on Open. The implementation is split by concern: sqlite_inbox.cc,
-// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc, sqlite_campaigns.cc and this file's .cc
+// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc, sqlite_campaigns.cc, sqlite_warnings.cc and this file's .cc
 // (open, migrations, auth, health).
 #pragma once
 
@@ -69,6 +69,11 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
   StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
   StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
+
+  StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                 const std::string& template_key, int64_t since) override;
+  StatusOr<std::optional<Warning>> GetWarning(int64_t id) override;
+  StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) override;
 
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;

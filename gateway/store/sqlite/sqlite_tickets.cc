@@ -40,8 +40,9 @@ std::string InList(const char* column, size_t n, int first) {
   return s + ")";
 }
 
-// " AND (<scope>)" for a scope, its placeholders numbered from `first` and its values appended in
-// that order; "" for nullopt.
+}  // namespace
+
+namespace sqlite {
 std::string ScopeClause(const std::optional<TicketScope>& scope, int first, std::vector<std::string>* values) {
   if (!scope) return "";
   const std::pair<const char*, const std::vector<std::string>*> lists[] = {
@@ -57,7 +58,9 @@ std::string ScopeClause(const std::optional<TicketScope>& scope, int first, std:
   return " AND (" + (any.empty() ? std::string("0") : any) + ")";  // an empty scope sees nothing
 }
 
-}  // namespace
+}  // namespace sqlite
+
+using sqlite::ScopeClause;
 
 StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
   // The scope is an OR of IN lists whose lengths vary, so this statement is built per call.
@@ -104,7 +107,8 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
   // Served by tickets_created; the scope is an OR of IN lists, as in ListTickets.
   std::string sql =
       "SELECT id, status, grid_id, community_id, team_id, intent, satisfaction, created_at, accepted_at, "
-      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into, level FROM tickets "
+      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into, level, urgent, category, "
+      "first_contact_at FROM tickets "
       "WHERE created_at >= ?1 AND created_at < ?2";
   std::vector<std::string> scope_values;
   sql += ScopeClause(scope, 3, &scope_values);
@@ -135,6 +139,8 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
     r.resolve_due_at = s.Int(12);
     r.merged_into = s.Int(13);
     r.level = s.TextView(14);
+    r.visit = s.Int(15) != 0 && s.TextView(16) == "anti_fraud";
+    r.first_contact_at = s.Int(17);
     visit(r);
   }
 }

@@ -175,6 +175,22 @@ StatusOr<std::vector<CampaignDelivery>> FaultStore::CampaignDeliveries(int64_t i
   return engine_->CampaignDeliveries(id);
 }
 
+StatusOr<std::optional<Warning>> FaultStore::RecentWarning(const std::string& channel, const std::string& group_id,
+                                                           const std::string& template_key, int64_t since) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->RecentWarning(channel, group_id, template_key, since);
+}
+
+StatusOr<std::optional<Warning>> FaultStore::GetWarning(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->GetWarning(id);
+}
+
+StatusOr<std::vector<Warning>> FaultStore::ListWarnings(const WarningFilter& filter) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListWarnings(filter);
+}
+
 StatusOr<std::vector<Timer>> FaultStore::TimersForTicket(int64_t ticket_id) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->TimersForTicket(ticket_id);

@@ -70,6 +70,10 @@ class FaultStore final : public Store {
   StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
   StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
   StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
+  StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                 const std::string& template_key, int64_t since) override;
+  StatusOr<std::optional<Warning>> GetWarning(int64_t id) override;
+  StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) override;
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;

@@ -148,6 +148,21 @@ TEST_SUITE("ChatCommand") {
     CHECK(verbs.size() == 18);
   }
 
+  TEST_CASE("已劝阻, 未联系上 and 误报 take a ticket and a note (issue #12)") {
+    ParseResult d = ParseChatCommand("已劝阻 5 已上门，居民停止转账");
+    REQUIRE(d.kind == ParseResult::Kind::kCommand);
+    CHECK(d.command.spec->action == Action::kDissuaded);
+    CHECK(d.command.note == "已上门，居民停止转账");
+    ParseResult u = ParseChatCommand("未联系上5 电话关机");
+    REQUIRE(u.kind == ParseResult::Kind::kCommand);
+    CHECK(u.command.spec->action == Action::kUnreachable);
+    ParseResult f = ParseChatCommand("误报 #5 转述新闻");
+    REQUIRE(f.kind == ParseResult::Kind::kCommand);
+    CHECK(f.command.spec->kind == CommandKind::kFalseAlarm);
+    CHECK(f.command.ticket == 5);
+    CHECK(ParseChatCommand("误报 5").kind == ParseResult::Kind::kMalformed);  // why is the point
+  }
+
   TEST_CASE("the help text lists every verb's usage, from the table") {
     const std::string help = HelpText();
     for (const VerbSpec& v : DefaultVerbs()) {
