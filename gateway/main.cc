@@ -12,6 +12,7 @@
 //   gridrelay deadline      --from ISO8601 (--working-hours H | --calendar-hours H) [--config DIR]
 //   gridrelay report        [--from DATE] [--to DATE] [--group-by grid|community|team|intent] [--json]
 //                           [--config DIR] [--data DIR]
+//   gridrelay corrections export [--since DATE] [--config DIR] [--data DIR]   (labelled JSON Lines)
 //   gridrelay campaign create --title T (--content TEXT | --content-file F) --targets JSON [--start ISO8601]
 //                             [--quiet-hours ROTA] [--confirm N] [--client-key K] [--config DIR] [--data DIR]
 //   gridrelay campaign status|pause|resume|cancel ID [--groups] [--config DIR] [--data DIR]
@@ -30,6 +31,8 @@
 #include "util/crypto.h"
 #include "gateway/campaign/campaign.h"
 #include "gateway/gateway.h"
+#include "gateway/corrections_command.h"
+#include "gateway/route/replies.h"
 #include "gateway/report_command.h"
 #include "util/http_client.h"
 #include "util/log.h"
@@ -98,6 +101,10 @@ int CheckConfig(const std::string& config_dir) {
   if (!s.ok()) return Fail(s);
   s = workflow::CheckWorkflowConfig(config_dir, intents::kTaxonomyIntents, SystemClock::Get().NowSeconds(), std::cout);
   if (!s.ok()) return Fail(s);
+  std::vector<std::string> warnings;
+  s = CheckWarningTemplates((*rt)->config.templates, intents::kTaxonomyIntents, &warnings);
+  if (!s.ok()) return Fail(s);
+  for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
   std::cout << "ok\n";
   return 0;
 }
@@ -367,6 +374,14 @@ int main(int argc, char** argv) {
     sub->add_option("--data", campaign_args.data_dir, "data directory (overrides store.data_dir)");
   }
 
+  auto* corrections = app.add_subcommand("corrections", "the classifier's corrections by staff (confirm, 改类, 忽略)");
+  corrections->require_subcommand(1);
+  auto* corrections_export =
+      corrections->add_subcommand("export", "write them as labelled JSON Lines (training format), numbers masked");
+  std::string corrections_since, corrections_data;
+  corrections_export->add_option("--config", config_dir, "config directory")->capture_default_str();
+  corrections_export->add_option("--data", corrections_data, "data directory (overrides store.data_dir)");
+  corrections_export->add_option("--since", corrections_since, "first day (2026-11-01, China time) or instant (RFC 3339); default: all");
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -408,6 +423,13 @@ int main(int argc, char** argv) {
   }
   for (auto* sub : campaign_verbs)
     if (*sub) return RunCampaign(config_dir, sub->get_name(), campaign_args);
+  if (*corrections_export) {
+    auto config = LoadConfig(config_dir);
+    if (!config.ok()) return Fail(config.status());
+    auto store = CommandStore(*config, corrections_data);
+    if (!store.ok()) return Fail(store.status());
+    return RunCorrectionsExport(**store, corrections_since, std::cout, std::cerr);
+  }
   if (*version) {
     std::cout << "gridrelay " << kVersion << "\n";
     return 0;

@@ -88,14 +88,15 @@ int RunReport(TicketStore& store, const ReportArgs& args, const workflow::Calend
   std::vector<std::vector<std::string>> figures = {{std::string(Name(*group_by)), "total", "response", "resolution",
                                                     "satisfaction", "no_answer", "median_response", "p90_response",
                                                     "median_resolution", "on_time", "working_response",
-                                                    "working_resolution", "overdue", "escalated", "merged"}};
+                                                    "working_resolution", "overdue", "escalated", "merged",
+                                                    "first_contact"}};
   for (const ReportFigures* f : rows)
     figures.push_back({label(f), std::to_string(f->total), Percent(f->response_rate), Percent(f->resolution_rate),
                        Percent(f->satisfaction_rate), std::to_string(f->no_answer), Duration(f->median_response_s),
                        Duration(f->p90_response_s), Duration(f->median_resolution_s),
                        Percent(f->resolution_on_time_rate), Duration(f->median_response_working_s),
                        Duration(f->median_resolution_working_s), std::to_string(f->overdue),
-                       std::to_string(f->escalated), std::to_string(f->merged)});
+                       std::to_string(f->escalated), std::to_string(f->merged), Duration(f->median_first_contact_s)});
   PrintTable(figures, out);
   out << "\n";
 

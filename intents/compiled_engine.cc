@@ -432,6 +432,7 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
       if (publicity) d.reason += "; no warning: the text reads as publicity (warn_exclude)";
     }
     out.decision = d.decision;
+    out.warn = d.warn;
   }
 
   if (options_.extract_entities) out.entities = ExtractEntities(norm, text);

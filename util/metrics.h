@@ -71,6 +71,9 @@ inline constexpr const char* kEndToEndLatency = "gridrelay_end_to_end_latency_se
 inline constexpr const char* kPastCalendarEnd = "gridrelay_deadlines_past_calendar_end_total";
 // Tickets escalated, by the level they reached ("beyond_district" when there is none above).
 inline constexpr const char* kEscalations = "gridrelay_escalations_total";
+// Instant anti-fraud warnings, by outcome: group, quiet (to the grid worker), repeat (suppressed
+// within the window, counted on the first).
+inline constexpr const char* kWarnings = "gridrelay_warnings_total";
 }  // namespace metric
 
 }  // namespace gridrelay

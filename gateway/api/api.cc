@@ -63,6 +63,7 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)), authorizer_(deps_.store) {
   AddAdminRoutes(routes_);
   AddStatsRoutes(routes_);
   AddCampaignRoutes(routes_);
+  AddWarningRoutes(routes_);
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) const {

@@ -3,7 +3,7 @@
 // Authorizer turns it into a workflow::Actor {id, role, scope}, and each resource asks the
 // Authorizer what that actor may do and workflow::InScope what it may see (ApiCall::Sees), so
 // that roles and scopes have one place to live. Resources are one file each
-// (tickets.cc, messages.cc, outbox.cc, classify.cc, admin.cc, stats.cc, campaigns.cc) and register their routes
+// (tickets.cc, messages.cc, outbox.cc, classify.cc, admin.cc, stats.cc, campaigns.cc, warnings.cc) and register their routes
 // in a table. Errors are always {"error": {"code", "message"}} with a matching status.
 #pragma once
 
@@ -85,6 +85,7 @@ void AddClassifyRoutes(std::vector<ApiRoute>& routes);
 void AddAdminRoutes(std::vector<ApiRoute>& routes);
 void AddStatsRoutes(std::vector<ApiRoute>& routes);
 void AddCampaignRoutes(std::vector<ApiRoute>& routes);
+void AddWarningRoutes(std::vector<ApiRoute>& routes);
 
 class Api {
  public:

@@ -51,6 +51,32 @@ nlohmann::json TicketJson(const Ticket& t) {
       {"resolve_due_at", t.resolve_due_at ? nlohmann::json(TimeJson(t.resolve_due_at)) : nlohmann::json()},
       {"merged_into", t.merged_into ? nlohmann::json(t.merged_into) : nlohmann::json()},
       {"reporters", t.reporters},
+      {"visit_outcome", t.visit_outcome.empty() ? nlohmann::json() : nlohmann::json(t.visit_outcome)},
+      {"first_contact_at", t.first_contact_at ? nlohmann::json(TimeJson(t.first_contact_at)) : nlohmann::json()},
+  };
+}
+
+nlohmann::json WarningJson(const Warning& w) {
+  nlohmann::json false_alarm;
+  if (w.false_alarm_at)
+    false_alarm = {{"by", w.false_alarm_by}, {"at", TimeJson(w.false_alarm_at)}, {"reason", w.false_alarm_reason}};
+  return {
+      {"id", w.id},
+      {"message_id", w.message_id},
+      {"ticket_id", w.ticket_id},
+      {"channel", w.channel},
+      {"group_id", w.group_id},
+      {"sender_id", w.sender_id},
+      {"intent", w.intent},
+      {"template", w.template_key},
+      {"mode", w.mode},
+      {"rules", w.rules},
+      {"text", w.text},
+      {"outbox_key", w.outbox_key},
+      {"repeats", w.repeats},
+      {"last_repeat_at", w.last_repeat_at ? nlohmann::json(TimeJson(w.last_repeat_at)) : nlohmann::json()},
+      {"created_at", TimeJson(w.created_at)},
+      {"false_alarm", false_alarm},
   };
 }
 
@@ -132,6 +158,10 @@ nlohmann::json FiguresJson(const workflow::ReportFigures& f) {
           {"median_resolution_working_s", OrNull(f.median_resolution_working_s)},
           {"overdue", f.overdue},
           {"escalated", f.escalated},
+          {"visits", f.visits},
+          {"contacted", f.contacted},
+          {"median_first_contact_s", OrNull(f.median_first_contact_s)},
+          {"p90_first_contact_s", OrNull(f.p90_first_contact_s)},
           {"by_level",
            {{"grid", f.by_level[0]}, {"community", f.by_level[1]}, {"street", f.by_level[2]}, {"district", f.by_level[3]}}}};
 }

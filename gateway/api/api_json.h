@@ -18,6 +18,8 @@ nlohmann::json TicketJson(const Ticket& t);
 nlohmann::json TicketEventJson(const TicketEvent& e);
 nlohmann::json MessageJson(const StoredMessage& m);
 nlohmann::json OutboxJson(const OutboxEntry& e);
+// A warning with its evidence (message, rules, template) and, once marked, its false alarm.
+nlohmann::json WarningJson(const Warning& w);
 // GET /api/v1/stats and `gridrelay report --json`: {from, to, now, group_by, groups: [...], total}.
 // Each row has its counts, each rate beside its numerator and denominator, and null for a rate
 // or duration with nothing to measure.

@@ -78,7 +78,8 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                       if (body.is_discarded() || !body.is_object() || text("action").empty())
                         return ApiResponse::Error(Status::InvalidArgument(
                             "body must be {\"action\": \"accept|start|wait_resident|transfer|return|resolve|reject|"
-                            "reopen|supervise|note|merge|split\", \"to\"?, \"message\"?, \"reason\"?, \"note\"?}"));
+                            "reopen|supervise|note|merge|split|confirm|reclassify|dismiss\", \"to\"?, \"message\"?, "
+                            "\"reason\"?, \"note\"?}"));
                       const std::optional<workflow::Action> action = workflow::ParseAction(text("action"));
                       if (!action)
                         return ApiResponse::Error(Status::InvalidArgument("unknown action '" + text("action") + "'"));

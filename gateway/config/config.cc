@@ -192,6 +192,17 @@ Status ReadNotify(const YamlFile& f, const YAML::Node& parent, NotifyTarget* out
   return Status::Ok();
 }
 
+// Minutes after midnight of "HH:MM" (00:00 … 24:00), or -1.
+int MinutesOfDay(std::string_view t) {
+  if (t.size() != 5 || t[2] != ':') return -1;
+  for (int i : {0, 1, 3, 4})
+    if (t[i] < '0' || t[i] > '9') return -1;
+  const int h = (t[0] - '0') * 10 + (t[1] - '0');
+  const int m = (t[3] - '0') * 10 + (t[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+  return h * 60 + m;
+}
+
 }  // namespace
 
 StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
@@ -201,16 +212,6 @@ StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
     for (int i = 0; i < 7; ++i)
       if (d == kDays[i]) return i;
     return -1;
-  };
-  // Minutes after midnight of "HH:MM" (00:00 … 24:00), or -1.
-  auto minutes = [](std::string_view t) -> int {
-    if (t.size() != 5 || t[2] != ':') return -1;
-    for (int i : {0, 1, 3, 4})
-      if (t[i] < '0' || t[i] > '9') return -1;
-    const int h = (t[0] - '0') * 10 + (t[1] - '0');
-    const int m = (t[3] - '0') * 10 + (t[4] - '0');
-    if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
-    return h * 60 + m;
   };
   auto trim = [](std::string_view v) {
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -237,9 +238,9 @@ StatusOr<std::vector<DutySpan>> ParseRota(std::string_view text) {
     if (hours.size() != 11 || hours[5] != '-')
       return bad("'" + std::string(part) + "' needs hours as HH:MM-HH:MM after the days");
     for (std::string_view t : {hours.substr(0, 5), hours.substr(6)})
-      if (minutes(t) < 0) return bad("'" + std::string(t) + "' is not a time HH:MM (00:00 … 24:00)");
-    span.begin_min = minutes(hours.substr(0, 5));
-    span.end_min = minutes(hours.substr(6));
+      if (MinutesOfDay(t) < 0) return bad("'" + std::string(t) + "' is not a time HH:MM (00:00 … 24:00)");
+    span.begin_min = MinutesOfDay(hours.substr(0, 5));
+    span.end_min = MinutesOfDay(hours.substr(6));
     if (span.begin_min >= 24 * 60) return bad("'24:00' can only end a range");
     if (span.end_min == span.begin_min)
       return bad("'" + std::string(hours) + "' starts and ends at the same time (a whole day is 00:00-24:00)");
@@ -348,12 +349,42 @@ Status LoadDuplicates(const YamlFile& f, const YAML::Node& n, DuplicateOptions* 
   return Status::Ok();
 }
 
-Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates) {
+Status LoadConfirm(const YamlFile& f, const YAML::Node& n, ConfirmOptions* c) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"enabled", "digest_after_hours", "digest_at"}, "confirm"));
+  GR_RETURN_IF_ERROR(f.Read(n, "enabled", &c->enabled));
+  GR_RETURN_IF_ERROR(f.Read(n, "digest_after_hours", &c->digest_after_hours));
+  if (c->digest_after_hours < 1 || c->digest_after_hours > 720)
+    return f.Error(n["digest_after_hours"], "'digest_after_hours' must be 1..720");
+  std::string at;
+  GR_RETURN_IF_ERROR(f.Read(n, "digest_at", &at));
+  if (!at.empty()) {
+    const int minutes = MinutesOfDay(at);
+    if (minutes < 0 || minutes >= 24 * 60)
+      return f.Error(n["digest_at"], "'digest_at' must be HH:MM (China time), got '" + at + "'");
+    c->digest_at_minutes = minutes;
+  }
+  c->where = f.Where(n);
+  return Status::Ok();
+}
+
+Status LoadWarningOptions(const YamlFile& f, const YAML::Node& n, WarningOptions* w) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"window_minutes"}, "warnings"));
+  GR_RETURN_IF_ERROR(f.Read(n, "window_minutes", &w->window_minutes));
+  if (w->window_minutes < 1 || w->window_minutes > 1440)
+    return f.Error(n["window_minutes"], "'window_minutes' must be 1..1440");
+  w->where = f.Where(n);
+  return Status::Ok();
+}
+
+Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates,
+                   ConfirmOptions* confirm, WarningOptions* warnings) {
   const YAML::Node& root = f.root();
-  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams",
-                                        "routes", "escalation", "admin", "loop", "duplicates"},
+  GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams", "routes",
+                                        "escalation", "admin", "loop", "duplicates", "confirm", "warnings"},
                                  "routing.yaml"));
   if (YAML::Node n = root["duplicates"]; n) GR_RETURN_IF_ERROR(LoadDuplicates(f, n, duplicates));
+  if (YAML::Node n = root["confirm"]; n) GR_RETURN_IF_ERROR(LoadConfirm(f, n, confirm));
+  if (YAML::Node n = root["warnings"]; n) GR_RETURN_IF_ERROR(LoadWarningOptions(f, n, warnings));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -380,9 +411,14 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOp
         if (!groups.IsSequence()) return f.Error(groups, "'groups' must be a list of {channel, group}");
         for (const auto& gn : groups) {
           GroupRef ref;
-          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group", "tags"}, "group"));
+          GR_RETURN_IF_ERROR(f.CheckKeys(gn, {"channel", "group", "tags", "warnings"}, "group"));
           GR_RETURN_IF_ERROR(f.Require(gn, "channel", &ref.channel));
           GR_RETURN_IF_ERROR(f.Require(gn, "group", &ref.group));
+          if (YAML::Node mode = gn["warnings"]; mode) {
+            auto parsed = ParseWarningMode(mode.IsScalar() ? mode.Scalar() : "");
+            if (!parsed) return f.Error(mode, "'warnings' is group, quiet or off");
+            ref.warnings = *parsed;
+          }
           if (YAML::Node tags = gn["tags"]; tags) {
             if (!tags.IsSequence()) return f.Error(tags, "'tags' must be a list of tag names");
             for (const auto& tn : tags) {
@@ -489,7 +525,8 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOp
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "urgent_copy", "triage_notify", "safety",
-                                        "intent_labels", "loop", "sensitive_group_notice"}, "templates.yaml"));
+                                        "intent_labels", "loop", "sensitive_group_notice", "warnings", "visit"},
+                                 "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
     if (!n) return Status::Ok();
@@ -514,6 +551,34 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
       return f.Error(n, "'sensitive_group_notice' takes no placeholders: it must not name the ticket, the topic or the sender");
     t->sensitive_group_notice = n.Scalar();
   }
+  if (YAML::Node w = root["warnings"]; w) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(w, {"intents", "fallback", "quiet"}, "warnings"));
+    t->warnings_where = f.Where(w);
+    if (YAML::Node intents = w["intents"]; intents) {
+      if (!intents.IsMap()) return f.Error(intents, "'intents' must map an anti_fraud intent to its warning");
+      for (const auto& kv : intents) {
+        const std::string intent = kv.first.Scalar();
+        if (intent.rfind("anti_fraud.", 0) != 0)
+          return f.Error(kv.first, "warnings are for anti_fraud intents, not '" + intent + "'");
+        if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+          return f.Error(kv.second, "the warning for '" + intent + "' must be a non-empty text");
+        t->warnings[intent] = kv.second.Scalar();
+      }
+    }
+    GR_RETURN_IF_ERROR(f.Read(w, "fallback", &t->warning_fallback));
+    GR_RETURN_IF_ERROR(f.Read(w, "quiet", &t->warning_quiet));
+    // The resident's words never reach the group through a warning: only {intent_label}.
+    std::vector<std::pair<YAML::Node, std::string>> texts = {{w["fallback"], t->warning_fallback}};
+    if (YAML::Node intents = w["intents"]; intents)
+      for (const auto& kv : intents) texts.push_back({kv.second, kv.second.Scalar()});
+    for (const auto& [node, text] : texts) {
+      std::string rest = text;
+      for (size_t at; (at = rest.find("{intent_label}")) != std::string::npos;) rest.erase(at, 14);
+      if (rest.find('{') != std::string::npos)
+        return f.Error(node, "a warning takes no placeholder but {intent_label}: it never names the sender or her words");
+    }
+  }
+  GR_RETURN_IF_ERROR(f.Read(root, "visit", &t->visit));
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))
       return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");
@@ -609,7 +674,7 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates));
+  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm, &c.warnings));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

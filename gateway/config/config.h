@@ -118,6 +118,25 @@ struct DuplicateOptions {
   std::string where;
 };
 
+// The confirmation queue (待确认; routing.yaml `confirm`, optional): a resident message whose
+// classification decision is `confirm` goes to its grid's worker, who confirms, reclassifies or
+// dismisses it; one nobody handled within `digest_after_hours` goes into the supervisor's
+// digest, sent daily at `digest_at` (China time).
+struct ConfirmOptions {
+  bool enabled = true;                 // Default: true; false opens tickets for them as before
+  int digest_after_hours = 24;         // Default: 24, 1..720
+  int digest_at_minutes = 8 * 60 + 30; // Default: "08:30", minutes after midnight China time
+  std::string where;
+};
+
+// Instant anti-fraud warnings (routing.yaml `warnings`, optional).
+struct WarningOptions {
+  // The same warning (same template) is not sent to the same group again within this window;
+  // a repeat only counts on the first warning. Default: 30 minutes, 1..1440.
+  int window_minutes = 30;
+  std::string where;
+};
+
 struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
@@ -131,6 +150,18 @@ struct Templates {
   std::string sensitive_group_notice = "您好，消息已收到。请留意私信，或直接联系网格员。";
   std::vector<SafetyRule> safety;
   std::map<std::string, std::string> intent_labels;  // intent -> 中文 label for staff
+  // Instant anti-fraud warnings (templates.yaml `warnings`): one text per anti_fraud intent and
+  // a fallback for the rest ("" = none), and what a quiet group's grid worker is sent instead
+  // ({grid} {intent_label} {warning}). A warning names no ticket and never the resident's words:
+  // its only placeholder is {intent_label}. `check-config` checks every anti_fraud intent has one.
+  std::map<std::string, std::string> warnings;
+  std::string warning_fallback;
+  std::string warning_quiet = "【反诈预警】{grid}的群设为静默，群内出现疑似{intent_label}信息，未在群内提醒，请酌情转告：\n{warning}";
+  std::string warnings_where;                   // file:line of `warnings`, for check-config
+  // The grid worker's visit task for an urgent anti_fraud ticket (templates.yaml `visit`;
+  // {ticket} {number} {grid} {intent_label} {address}).
+  std::string visit = "【上门劝阻】工单{ticket}（{intent_label}｜{grid}）：居民可能正在被骗。立即电话或上门: {address}。"
+                      "劝阻后回复「已劝阻 {number} 说明」，联系不上回复「未联系上 {number} 说明」。";
   // The closed loop's messages (templates.yaml `loop`): progress notes to the resident, the
   // satisfaction question, notifications to staff. Keys are listed in kLoopTemplateKeys.
   std::map<std::string, std::string> loop;
@@ -155,6 +186,9 @@ inline constexpr const char* kLoopTemplateKeys[] = {
     "merged",             // to the residents of a ticket merged into another ({target})
     "split",              // to a resident whose report was split off into its own ticket
     "urgent_attached",    // to the assignee and duty officer: an urgent report joined a ticket
+    "confirm_item",       // to the grid worker: a 待确认 item ({text}, {guess}, {evidence})
+    "confirmed",          // to the resident: her message became a ticket after confirmation
+    "confirm_digest",     // to the supervisor: items nobody handled ({count}, {items})
 };
 
 struct Config {
@@ -168,6 +202,8 @@ struct Config {
   Routing routing;
   LoopOptions loop;
   DuplicateOptions duplicates;
+  ConfirmOptions confirm;
+  WarningOptions warnings;
   Templates templates;
 
   const ChannelSpec* FindChannel(const std::string& name) const;

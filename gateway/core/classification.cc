@@ -36,7 +36,7 @@ void from_json(const nlohmann::json& j, Entity& e) {
 void to_json(nlohmann::json& j, const Classification& c) {
   j = {{"category", c.category}, {"intent", c.intent},   {"confidence", c.confidence},
        {"urgent", c.urgent},     {"by", c.by},           {"matches", c.matches},
-       {"entities", c.entities}, {"decision", c.decision}};
+       {"entities", c.entities}, {"decision", c.decision}, {"warn", c.warn}};
   if (!c.evidence.empty()) j["evidence"] = c.evidence;
 }
 void from_json(const nlohmann::json& j, Classification& c) {
@@ -49,6 +49,7 @@ void from_json(const nlohmann::json& j, Classification& c) {
   c.entities = j.value("entities", std::vector<Entity>{});
   c.evidence = j.value("evidence", std::vector<std::string>{});
   c.decision = j.value("decision", "act");
+  c.warn = j.value("warn", false);
 }
 
 }  // namespace gridrelay

@@ -46,6 +46,9 @@ struct Classification {
   // "confirm" puts it in the grid worker's confirmation queue (待确认), "ignore" does nothing.
   // Classifications stored before the field existed read as "act", which is what they got.
   std::string decision = "act";
+  // An instant anti-fraud warning in the group is allowed (decision.yaml `warn`: a confident
+  // anti_fraud act by rule that does not read as publicity). Stored before the field: false.
+  bool warn = false;
 };
 
 // The category part of an intent name: "appeal.noise" -> "appeal", "none" -> "none".

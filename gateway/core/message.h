@@ -60,6 +60,8 @@ struct InboundMessage {
 // Kinds of outbound message, in the order they are normally sent (see Priority).
 namespace outbound_kind {
 inline constexpr const char* kSafetyReply = "safety_reply";  // emergency number, before anything else
+inline constexpr const char* kWarning = "warning";           // anti-fraud warning in the group (or to its worker)
+inline constexpr const char* kVisit = "visit";               // 上门劝阻: call on a resident being scammed
 inline constexpr const char* kGroupAck = "group_ack";        // "received, ticket #N"
 inline constexpr const char* kStaffNotify = "staff_notify";  // a ticket for a worker or team
 inline constexpr const char* kAdminNotify = "admin_notify";  // triage and operational reports
@@ -70,7 +72,7 @@ inline constexpr const char* kBroadcast = "broadcast";       // campaigns: bulk,
 
 // Lower runs first. Urgent and resident-facing rows go before bulk ones.
 namespace priority {
-inline constexpr int kUrgent = 0;
+inline constexpr int kUrgent = 0;  // safety replies, warnings, visits and urgent notes: the highest
 inline constexpr int kResident = 10;
 inline constexpr int kStaff = 20;
 inline constexpr int kAdmin = 30;

@@ -10,7 +10,8 @@ struct StatusNames {
   std::string_view chinese;
 };
 
-constexpr std::array<StatusNames, 11> kNames = {{
+constexpr std::array<StatusNames, 12> kNames = {{
+    {TicketStatus::kUnconfirmed, "unconfirmed", "待确认"},
     {TicketStatus::kNew, "new", "待派单"},
     {TicketStatus::kDispatched, "dispatched", "已派单"},
     {TicketStatus::kAccepted, "accepted", "已受理"},

@@ -12,6 +12,8 @@
 namespace gridrelay {
 
 enum class TicketStatus {
+  kUnconfirmed,      // 待确认: the classifier was not sure; the grid worker confirms, reclassifies or
+                     // dismisses it (issue #11) before it is a request anyone handles
   kNew,              // opened, not yet given to anyone (triage)
   kDispatched,       // given to a worker or team; nobody has signed for it (签收) yet
   kAccepted,         // the assignee signed for it (接单)
@@ -25,13 +27,13 @@ enum class TicketStatus {
   kMerged,           // a duplicate folded into another ticket
 };
 
-inline constexpr std::array<TicketStatus, 11> kAllTicketStatuses = {
-    TicketStatus::kNew,         TicketStatus::kDispatched, TicketStatus::kAccepted, TicketStatus::kInProgress,
+inline constexpr std::array<TicketStatus, 12> kAllTicketStatuses = {
+    TicketStatus::kUnconfirmed, TicketStatus::kNew,         TicketStatus::kDispatched, TicketStatus::kAccepted, TicketStatus::kInProgress,
     TicketStatus::kWaitingResident, TicketStatus::kTransferred, TicketStatus::kReopened,
     TicketStatus::kResolved,    TicketStatus::kClosed,     TicketStatus::kRejected, TicketStatus::kMerged,
 };
 
-// The wire and database name: "new", "dispatched", "accepted", "in_progress",
+// The wire and database name: "unconfirmed", "new", "dispatched", "accepted", "in_progress",
 // "waiting_resident", "transferred", "reopened", "resolved", "closed", "rejected", "merged".
 std::string_view Name(TicketStatus s);
 // The inverse of Name; nullopt for anything else (case-sensitive, no trimming).

@@ -49,7 +49,10 @@ void Dispatcher::Stop() {
   }
 }
 
-void Dispatcher::Wake() { loop_.Wake(); }
+void Dispatcher::Wake() {
+  wakes_.fetch_add(1, std::memory_order_relaxed);
+  loop_.Wake();
+}
 
 size_t Dispatcher::unrecorded() const {
   std::lock_guard lock(store_mu_);
@@ -100,6 +103,7 @@ int64_t Dispatcher::Step(int worker) {
   StatusOr<std::vector<OutboxEntry>> leased = std::vector<OutboxEntry>{};
   LeaseFilter filter;
   filter.one_channel = true;
+  const uint64_t wakes_at_lease = wakes_.load(std::memory_order_relaxed);
   {
     std::lock_guard held_lock(held_mu_);
     for (const auto& [c, n] : held_)
@@ -118,7 +122,15 @@ int64_t Dispatcher::Step(int worker) {
     std::shared_ptr<const Runtime> rt = runtime_();
     std::vector<OutboxOutcome> outcomes;
     outcomes.reserve(leased->size());
-    for (OutboxEntry& e : *leased) outcomes.push_back(DeliverOne(e, *rt, rngs_[static_cast<size_t>(worker)]));
+    for (OutboxEntry& e : *leased) {
+      if (e.campaign_id != 0 && !outcomes.empty() && wakes_.load(std::memory_order_relaxed) != wakes_at_lease) {
+        // Newer rows were committed: this campaign row goes back, due now, so that the next
+        // lease takes whatever is more urgent first.
+        outcomes.push_back({e.message.id, OutboxOutcome::Kind::kRetry, e.attempts, clock_->NowMicros(), e.last_error});
+        continue;
+      }
+      outcomes.push_back(DeliverOne(e, *rt, rngs_[static_cast<size_t>(worker)]));
+    }
     bool was_full = false;
     {
       std::lock_guard held_lock(held_mu_);

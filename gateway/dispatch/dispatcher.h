@@ -13,6 +13,9 @@
 // Delivery never blocks ingestion: it runs on its own threads and shares only the store.
 // Each channel (one platform endpoint) may occupy at most channel_concurrency senders at once,
 // so a slow platform cannot hold the senders that other channels need.
+// Campaign rows never hold a sender against newer work: when rows are committed (Wake) while a
+// sender works through a leased batch, it puts its campaign rows back unsent (not an attempt)
+// and leases again, most urgent first; so a warning waits for at most one campaign send.
 // When the store fails (a full disk), senders stop leasing and retry the store with their own
 // backoff. Outcomes that could not be recorded are kept in memory and recorded before anything
 // is leased again, so a row is never sent again before its normal retry time, however long the
@@ -63,7 +66,7 @@ class Dispatcher {
   void Start();
   // Finishes the sends in flight, then returns.
   void Stop();
-  // New rows are due: wake a sender.
+  // New rows are due: wake a sender, and make senders put back the campaign rows they hold.
   void Wake();
   // Outcomes waiting for the store to record them (for tests and metrics).
   size_t unrecorded() const;
@@ -98,6 +101,7 @@ class Dispatcher {
   bool flushing_ = false;           // a sender is recording unrecorded_; guarded by store_mu_
   std::mutex held_mu_;              // held across a lease, so that two leases never overfill a channel
   std::unordered_map<std::string, int> held_;  // channel -> senders holding its rows; guarded by held_mu_
+  std::atomic<uint64_t> wakes_{0};  // Wake() calls so far: a sender that sees it move yields its campaign rows
   WorkerLoop loop_;
 };
 

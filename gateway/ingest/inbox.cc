@@ -106,12 +106,14 @@ StatusOr<int> Inbox::ProcessPending() {
   }
   // The dispatch time, for the deadlines planned and for the events that record it.
   const int64_t dispatched_at = clock_->NowMicros();
+  WarnedInPass warned;
   for (size_t i = 0; i < pending->size(); ++i) {
     if (handled[i] || deferred[i]) continue;
     const bool opens = decisions[i].kind == RouteDecision::Kind::kTicket;
     const int64_t id = opens ? next_id++ : 0;
     if (opens && decisions[i].team) ChooseMember(rt->config, (*pending)[i], id, &loads, &decisions[i]);
     plans[i] = Route(*rt, (*pending)[i], decisions[i], id, dispatched_at);
+    if (opens) GR_RETURN_IF_ERROR(AddWarning(*rt, (*pending)[i], decisions[i], id, &warned, &plans[i]));
   }
   // Deferred messages stay `received`: their empty plans are left out of the batch.
   std::vector<size_t> index;
@@ -141,6 +143,8 @@ StatusOr<int> Inbox::ProcessPending() {
     enqueued = enqueued || !plan.outbox.empty();
     metrics_->Observe(metric::kEndToEndLatency, static_cast<double>(now - sm.received_at) / 1e6);
     if (!plan.new_tickets.empty()) metrics_->Inc(metric::kTicketsCreated, {{"category", sm.classification.category}});
+    for (const Warning& w : plan.new_warnings) metrics_->Inc(metric::kWarnings, {{"outcome", w.mode}});
+    if (!plan.warning_repeats.empty()) metrics_->Inc(metric::kWarnings, {{"outcome", "repeat"}});
     if (!handled[i] && decisions[i].kind == RouteDecision::Kind::kTriage) {
       metrics_->Inc(metric::kTriage, {{"channel", sm.message.channel}});
       if (log_) log_("warn", "message put in triage", {{"message_id", sm.id}, {"why", decisions[i].note}});
@@ -196,6 +200,48 @@ void Inbox::ChooseMember(const Config& config, const StoredMessage& sm, int64_t 
   if (!member->mobile.empty()) d->mention_mobiles.push_back(member->mobile);
 }
 
+Status Inbox::AddWarning(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id,
+                         WarnedInPass* warned, ChangeSet* plan) {
+  if (!d.grid) return Status::Ok();
+  auto planned = PlanWarning(rt.config, sm, *d.grid, ticket_id);
+  if (!planned) return Status::Ok();
+  const Warning& w = planned->record;
+  auto key = std::make_tuple(w.channel, w.group_id, w.template_key);
+  int64_t warned_message = 0;
+  int64_t warned_ticket = 0;
+  if (auto it = warned->find(key); it != warned->end()) {
+    warned_message = it->second.first;
+    warned_ticket = it->second.second;
+  } else {
+    const int64_t window = int64_t{rt.config.warnings.window_minutes} * 60 * 1000000;
+    auto recent = store_->RecentWarning(w.channel, w.group_id, w.template_key, sm.received_at - window);
+    if (!recent.ok()) return recent.status();
+    if (recent->has_value()) {
+      warned_message = (*recent)->message_id;
+      warned_ticket = (*recent)->ticket_id;
+    }
+  }
+  if (warned_message != 0) {
+    // A flood of one scam gets one warning: this one counts on it, and both tickets say so.
+    plan->warning_repeats.push_back({warned_message, sm.id});
+    plan->events.push_back({0, ticket_id, 0, "system", "warning_suppressed",
+                            {{"warned_message", warned_message}, {"warned_ticket", warned_ticket},
+                             {"template", w.template_key}, {"window_minutes", rt.config.warnings.window_minutes}}});
+    return Status::Ok();
+  }
+  (*warned)[key] = {sm.id, ticket_id};
+  plan->events.push_back({0, ticket_id, 0, "system", "warned",
+                          {{"mode", w.mode}, {"template", w.template_key}, {"outbox_key", w.outbox_key}}});
+  OutboxEntry row = std::move(planned->row);
+  row.message_id = sm.id;
+  row.ticket_id = ticket_id;
+  if (const Adapter* a = rt.FindAdapter(row.message.channel)) row.rate_key = RateKey(*a, row.message);
+  // First of its plan too: among rows of one priority the older goes first.
+  plan->outbox.insert(plan->outbox.begin(), std::move(row));
+  plan->new_warnings.push_back(std::move(planned->record));
+  return Status::Ok();
+}
+
 ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDecision& d, int64_t ticket_id,
                        int64_t now) const {
   ChangeSet c;
@@ -245,17 +291,37 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   t.category = cl.category;
   t.intent = cl.intent;
   t.urgent = cl.urgent;
-  t.status = TicketStatus::kDispatched;
+  t.status = d.confirm ? TicketStatus::kUnconfirmed : TicketStatus::kDispatched;
   t.level = d.level;
   t.assignee_kind = d.assignee_kind;
   t.assignee_id = d.assignee_id;
   t.assignee_name = d.assignee_name;
   t.text = m.text;
   t.entities = cl.entities;
+  c.new_tickets.push_back(std::move(t));
+  nlohmann::json created = {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},
+                            {"urgent", cl.urgent}};
+  if (d.confirm) {
+    // A 待确认 item: its worker is asked, nobody else hears, and no deadline runs until she
+    // confirms it; one left alone goes into the supervisor's digest when its timer fires.
+    created["decision"] = cl.decision;
+    Timer timer;
+    timer.key = ConfirmTimerKey(ticket_id);
+    timer.kind = kConfirmTimer;
+    timer.ticket_id = ticket_id;
+    timer.due_at = sm.received_at + int64_t{rt.config.confirm.digest_after_hours} * 3600 * 1000000;
+    c.schedule_timers.push_back(std::move(timer));
+    c.events.push_back({0, ticket_id, 0, "system", "created", std::move(created)});
+    c.events.push_back({0, ticket_id, 0, "system", "queued",
+                        {{"assignee_id", d.assignee_id}, {"why", d.note}, {"rule", DispatchRule(m, d)},
+                         {"evidence", EvidenceLabel(cl)}}});
+    add_outbox(ConfirmReplies(rt.config, sm, d, ticket_id));
+    return c;
+  }
   // The deadline clocks start at dispatch. A deadline that cannot be computed (it would need
   // more than the calendar's bound) leaves the ticket without one rather than losing it.
   const workflow::StatusChange dispatched{now / 1000000, TicketStatus::kDispatched, std::nullopt};
-  auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &t, std::span(&dispatched, 1), now);
+  auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &c.new_tickets.back(), std::span(&dispatched, 1), now);
   if (clocks.ok()) {
     c.schedule_timers = std::move(clocks->schedule);
     if (clocks->past_calendar_end) {
@@ -267,15 +333,22 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   } else if (log_) {
     log_("error", "deadlines not set", {{"ticket_id", ticket_id}, {"why", clocks.status().message()}});
   }
-  c.new_tickets.push_back(std::move(t));
-  c.events.push_back({0, ticket_id, 0, "system", "created",
-                      {{"message_id", sm.id}, {"intent", cl.intent}, {"confidence", cl.confidence}, {"by", cl.by},
-                       {"urgent", cl.urgent}}});
+  c.events.push_back({0, ticket_id, 0, "system", "created", std::move(created)});
   c.events.push_back({0, ticket_id, 0, "system", "dispatched",
                       {{"level", d.level}, {"assignee_kind", d.assignee_kind}, {"assignee_id", d.assignee_id},
                        {"why", d.note}, {"rule", DispatchRule(m, d)}}});
   const Adapter* source = rt.FindAdapter(m.channel);
   add_outbox(TicketReplies(rt.config, sm, d, ticket_id, ReplyChannels{source && source->CanReplyPrivately()}));
+  if (NeedsVisit(cl.category, cl.urgent)) {
+    // 上门劝阻: the on-duty officer of the team was paged above (an urgent notification); the
+    // grid worker is sent to the resident, and the ticket climbs a level at once.
+    std::optional<OutboxEntry> visit = VisitTask(rt.config, sm, *d.grid, ticket_id);
+    c.events.push_back({0, ticket_id, 0, "system", "visit_requested",
+                        {{"grid_worker", d.grid->worker}, {"sent", visit.has_value()}}});
+    if (visit) add_outbox({std::move(*visit)});
+    c.schedule_timers.push_back({0, "t" + std::to_string(ticket_id) + ":" + kVisitEscalationTimer, kVisitEscalationTimer,
+                                 ticket_id, now, nlohmann::json::object()});
+  }
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gateway/config/config.h"
@@ -46,6 +47,14 @@ class Inbox {
   // `now` is the dispatch time: the deadline clocks start there.
   ChangeSet Route(const Runtime& rt, const StoredMessage& message, const RouteDecision& d, int64_t ticket_id,
                   int64_t now) const;
+  // The warnings of this pass: (channel, group, template) -> the message that warned and its ticket.
+  using WarnedInPass = std::map<std::tuple<std::string, std::string, std::string>, std::pair<int64_t, int64_t>>;
+  // Adds to `plan` (which opens ticket `ticket_id`) the instant warning its message causes, or,
+  // when the same warning went to the group within the window (in the store or earlier in this
+  // pass), a repeat counted on that one. Deterministic for a message and store state, since the
+  // window is measured from the message's arrival.
+  Status AddWarning(const Runtime& rt, const StoredMessage& message, const RouteDecision& d, int64_t ticket_id,
+                    WarnedInPass* warned, ChangeSet* plan);
   // For a ticket routed to a team with members: the on-duty member with the fewest open
   // tickets (then the one given a ticket least recently, then by id); everyone when nobody is
   // on duty. Counts the choice in *loads, so later tickets of the batch see it.

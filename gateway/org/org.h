@@ -6,9 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "gateway/core/enum_names.h"
 
 namespace gridrelay {
 
@@ -30,10 +33,19 @@ struct StaffMember {
   std::string where;
 };
 
+// Where a group's instant anti-fraud warnings go (routing.yaml groups[].warnings): in the group
+// with an @ of the sender (the default), to the grid worker only (`quiet`), or nowhere (`off`).
+enum class WarningMode { kGroup, kQuiet, kOff };
+inline constexpr EnumName<WarningMode> kWarningModeNames[] = {
+    {WarningMode::kGroup, "group"}, {WarningMode::kQuiet, "quiet"}, {WarningMode::kOff, "off"}};
+constexpr std::string_view Name(WarningMode v) { return NameIn(kWarningModeNames, v); }
+constexpr std::optional<WarningMode> ParseWarningMode(std::string_view s) { return ParseIn(kWarningModeNames, s); }
+
 struct GroupRef {
   std::string channel;
   std::string group;
   std::vector<std::string> tags;  // campaign targeting ("anti-fraud-pilot", "elderly")
+  WarningMode warnings = WarningMode::kGroup;
 };
 
 struct Grid {

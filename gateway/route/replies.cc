@@ -1,5 +1,7 @@
 #include "gateway/route/replies.h"
 
+#include <cstdio>
+
 #include <re2/re2.h>
 
 #include "util/utf8.h"
@@ -18,6 +20,28 @@ std::string Key(int64_t message_id, const std::string& kind, const std::string& 
   return "m" + std::to_string(message_id) + ":" + kind + (to.empty() ? "" : ":" + to);
 }
 
+// What a staff notification about a new ticket or item can say: the resident's words included
+// (it goes to staff alone).
+std::map<std::string, std::string> StaffVars(const Config& config, const StoredMessage& sm, const RouteDecision& d,
+                                             int64_t ticket_id) {
+  const InboundMessage& m = sm.message;
+  const Classification& c = sm.classification;
+  return {
+      {"ticket", TicketNumber(ticket_id)},
+      {"number", std::to_string(ticket_id)},
+      {"assignee", d.assignee_name},
+      {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
+      {"intent", c.intent},
+      {"intent_label", IntentLabel(config.templates, c.intent)},
+      {"category", c.category},
+      {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
+      {"text", TruncateUtf8(m.text, 600, "…")},
+      {"urgent", c.urgent ? "【紧急】" : ""},
+  };
+}
+
+}  // namespace
+
 OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, int priority, std::string text,
                          const std::string& key) {
   OutboxEntry e;
@@ -30,8 +54,6 @@ OutboxEntry Notification(const NotifyTarget& target, const std::string& kind, in
   e.priority = priority;
   return e;
 }
-
-}  // namespace
 
 std::string RenderTemplate(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
   std::string out;
@@ -78,17 +100,7 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
   const InboundMessage& m = sm.message;
   const Classification& c = sm.classification;
   const Templates& t = config.templates;
-  std::map<std::string, std::string> vars = {
-      {"ticket", TicketNumber(ticket_id)},
-      {"assignee", d.assignee_name},
-      {"grid", d.grid ? (d.grid->name.empty() ? d.grid->id : d.grid->name) : ""},
-      {"intent", c.intent},
-      {"intent_label", IntentLabel(t, c.intent)},
-      {"category", c.category},
-      {"sender", m.sender_name.empty() ? m.sender_id : m.sender_name},
-      {"text", TruncateUtf8(m.text, 600, "…")},
-      {"urgent", c.urgent ? "【紧急】" : ""},
-  };
+  std::map<std::string, std::string> vars = StaffVars(config, sm, d, ticket_id);
   std::vector<OutboxEntry> out;
   // The assignee first: that is where the work happens.
   if (d.notify && !d.notify->channel.empty()) {
@@ -144,6 +156,136 @@ std::vector<OutboxEntry> TicketReplies(const Config& config, const StoredMessage
     out.push_back(std::move(p));
   }
   return out;
+}
+
+std::string GuessLabel(const Templates& templates, const Classification& c) {
+  char conf[32];
+  std::snprintf(conf, sizeof conf, "%.2f", c.confidence);
+  return IntentLabel(templates, c.intent) + "（" + c.by + " " + conf + "）";
+}
+
+std::string EvidenceLabel(const Classification& c) {
+  std::string out;
+  for (const IntentMatch& m : c.matches) {
+    if (m.text.empty() || out.find("「" + m.text + "」") != std::string::npos) continue;
+    out += "「" + m.text + "」";
+  }
+  if (out.empty() && !c.evidence.empty()) {
+    out = "model:";
+    for (size_t i = 0; i < c.evidence.size() && i < 5; ++i) out += (i ? ", " : " ") + c.evidence[i];
+  }
+  return out.empty() ? "—" : out;
+}
+
+std::vector<OutboxEntry> ConfirmReplies(const Config& config, const StoredMessage& sm, const RouteDecision& d,
+                                        int64_t ticket_id) {
+  if (!d.notify || d.notify->channel.empty()) return {};
+  std::map<std::string, std::string> vars = StaffVars(config, sm, d, ticket_id);
+  vars["guess"] = GuessLabel(config.templates, sm.classification);
+  vars["evidence"] = EvidenceLabel(sm.classification);
+  OutboxEntry n = Notification(*d.notify, outbound_kind::kStaffNotify, priority::kStaff,
+                               RenderTemplate(config.templates.loop.at("confirm_item"), vars),
+                               Key(sm.id, outbound_kind::kStaffNotify, d.assignee_id));
+  n.message.mention_mobiles = d.mention_mobiles;
+  return {std::move(n)};
+WarningMode WarningModeOf(const Grid& grid, const std::string& channel, const std::string& group_id) {
+  for (const GroupRef& g : grid.groups)
+    if (g.channel == channel && g.group == group_id) return g.warnings;
+  return WarningMode::kGroup;
+}
+
+std::optional<std::pair<std::string, std::string>> WarningTemplateFor(const Templates& templates,
+                                                                      const std::string& intent) {
+  if (auto it = templates.warnings.find(intent); it != templates.warnings.end()) return *it;
+  if (!templates.warning_fallback.empty()) return std::pair<std::string, std::string>{"fallback", templates.warning_fallback};
+  return std::nullopt;
+}
+
+std::optional<PlannedWarning> PlanWarning(const Config& config, const StoredMessage& sm, const Grid& grid,
+                                          int64_t ticket_id) {
+  const InboundMessage& m = sm.message;
+  const Classification& c = sm.classification;
+  if (!c.warn || c.category != "anti_fraud" || m.chat_type != ChatType::kGroup) return std::nullopt;
+  const WarningMode mode = WarningModeOf(grid, m.channel, m.group_id);
+  if (mode == WarningMode::kOff) return std::nullopt;
+  auto tmpl = WarningTemplateFor(config.templates, c.intent);
+  if (!tmpl) return std::nullopt;
+  const std::string label = IntentLabel(config.templates, c.intent);
+  // The template's only placeholder is the scheme's name (LoadConfig refuses any other).
+  const std::string text = RenderTemplate(tmpl->second, {{"intent_label", label}});
+  PlannedWarning out;
+  OutboxEntry& e = out.row;
+  if (mode == WarningMode::kQuiet) {
+    const StaffMember* worker = config.FindStaff(grid.worker);
+    if (!worker || worker->notify.channel.empty()) return std::nullopt;
+    e = Notification(worker->notify, outbound_kind::kWarning, priority::kUrgent,
+                     RenderTemplate(config.templates.warning_quiet,
+                                    {{"grid", grid.name.empty() ? grid.id : grid.name}, {"intent_label", label},
+                                     {"warning", text}}),
+                     Key(sm.id, outbound_kind::kWarning, grid.worker));
+  } else {
+    e.message.channel = m.channel;
+    e.message.kind = outbound_kind::kWarning;
+    e.message.audience = Audience::kGroup;
+    e.message.group_id = m.group_id;
+    e.message.text = text;
+    e.message.reply_context = m.reply_context;
+    if (!m.sender_id.empty()) e.message.mention_user_ids.push_back(m.sender_id);
+    e.message.idempotency_key = Key(sm.id, outbound_kind::kWarning, "");
+    e.priority = priority::kUrgent;
+  }
+  Warning& w = out.record;
+  w.message_id = sm.id;
+  w.ticket_id = ticket_id;
+  w.channel = m.channel;
+  w.group_id = m.group_id;
+  w.sender_id = m.sender_id;
+  w.intent = c.intent;
+  w.template_key = tmpl->first;
+  w.mode = std::string(Name(mode));
+  for (const IntentMatch& hit : c.matches) w.rules.push_back({{"intent", hit.intent}, {"pattern_id", hit.pattern_id}});
+  w.outbox_key = e.message.idempotency_key;
+  w.text = e.message.text;
+  return out;
+}
+
+std::optional<OutboxEntry> VisitTask(const Config& config, const StoredMessage& sm, const Grid& grid,
+                                     int64_t ticket_id) {
+  const StaffMember* worker = config.FindStaff(grid.worker);
+  if (!worker || worker->notify.channel.empty()) return std::nullopt;
+  std::string address;
+  for (const Entity& e : sm.classification.entities)
+    if (e.type == "address") address += (address.empty() ? "" : "、") + e.text;
+  const Templates& t = config.templates;
+  const std::map<std::string, std::string> vars = {
+      {"ticket", TicketNumber(ticket_id)},
+      {"number", std::to_string(ticket_id)},
+      {"grid", grid.name.empty() ? grid.id : grid.name},
+      {"intent_label", IntentLabel(t, sm.classification.intent)},
+      {"address", address.empty() ? "（消息未写地址，请查看工单联系居民）" : address},
+  };
+  OutboxEntry e = Notification(worker->notify, outbound_kind::kVisit, priority::kUrgent, RenderTemplate(t.visit, vars),
+                               Key(sm.id, outbound_kind::kVisit, worker->id));
+  e.message.mention_mobiles = {};
+  if (!worker->mobile.empty()) e.message.mention_mobiles.push_back(worker->mobile);
+  return e;
+}
+
+Status CheckWarningTemplates(const Templates& templates, std::span<const std::string_view> intents,
+                             std::vector<std::string>* warnings) {
+  const std::string where = templates.warnings_where.empty() ? std::string("templates.yaml") : templates.warnings_where;
+  std::vector<std::string> missing;
+  for (std::string_view intent : intents)
+    if (CategoryOf(std::string(intent)) == "anti_fraud" && !templates.warnings.count(std::string(intent)))
+      missing.emplace_back(intent);
+  if (missing.empty()) return Status::Ok();
+  std::string list;
+  for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+  if (templates.warning_fallback.empty())
+    return Status::InvalidArgument(where + ": no warning template for " + list +
+                                   " and no `fallback`: a scam of that kind would get no warning in the group");
+  warnings->push_back(where + ": no warning template of its own for " + list + "; they use the fallback");
+  return Status::Ok();
 }
 
 std::vector<OutboxEntry> TriageReplies(const Config& config, const StoredMessage& sm, const std::string& why) {

@@ -4,6 +4,9 @@
 
 namespace gridrelay {
 
+std::string ConfirmTimerKey(int64_t ticket_id) { return "t" + std::to_string(ticket_id) + ":confirm"; }
+bool NeedsVisit(const std::string& category, bool urgent) { return urgent && category == "anti_fraud"; }
+
 Router::Router(const Config& config) : config_(config), org_(config.routing) {}
 
 SenderRole Router::SenderRoleOf(const InboundMessage& m) const {
@@ -62,7 +65,12 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
     return d;
   }
   std::string route;
-  if (auto it = config_.routing.routes.find(c.intent); it != config_.routing.routes.end()) {
+  if (config_.confirm.enabled && c.decision == "confirm" && !c.urgent) {
+    // Not sure enough to act on: its grid's worker decides, whoever the category would route to.
+    d.confirm = true;
+    route = "grid";
+    d.rule = "confirm";
+  } else if (auto it = config_.routing.routes.find(c.intent); it != config_.routing.routes.end()) {
     route = it->second;
     d.rule = "routes." + c.intent;
   } else if (auto jt = config_.routing.routes.find(c.category); jt != config_.routing.routes.end()) {
@@ -75,7 +83,7 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
   d.kind = RouteDecision::Kind::kTicket;
   d.grid = grid;
   // An urgent ticket is copied at once to the duty officer of the next level up.
-  if (c.urgent) {
+  if (c.urgent && !d.confirm) {
     for (const OrgUnit* unit : org_.Ancestry(*grid)) {
       if (const StaffMember* duty = unit->duty.empty() ? nullptr : config_.FindStaff(unit->duty)) {
         if (!duty->notify.channel.empty()) d.copies.push_back({duty->id, &duty->notify, true});
@@ -102,7 +110,7 @@ RouteDecision Router::Route(const StoredMessage& sm) const {
   d.assignee_name = worker->name;
   d.notify = &worker->notify;
   if (!worker->mobile.empty()) d.mention_mobiles.push_back(worker->mobile);
-  if (d.note.empty()) d.note = "routed to grid worker " + worker->id;
+  if (d.note.empty()) d.note = (d.confirm ? "to be confirmed by grid worker " : "routed to grid worker ") + worker->id;
   return d;
 }
 

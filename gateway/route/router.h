@@ -8,6 +8,8 @@
 // `rule` says which key chose. Which member of a team takes a ticket depends on the store
 // (open tickets) and the rota, so the Inbox decides that, not the router. An urgent ticket
 // is also copied to the duty officer of the level above the grid (its community's duty).
+// A message the classifier was not sure of (decision `confirm`, with routing.yaml `confirm`
+// enabled) goes to the grid worker to confirm (issue #11): `confirm` is set, whatever its route.
 #pragma once
 
 #include <map>
@@ -19,6 +21,17 @@
 #include "gateway/store/store.h"
 
 namespace gridrelay {
+
+// The timer of a 待确认 item (key "t<id>:confirm"): when it fires and the item is still
+// unconfirmed, it goes into its supervisor's daily digest (gateway/workflow/timer_runner.h).
+inline constexpr const char* kConfirmTimer = "confirm_digest";
+std::string ConfirmTimerKey(int64_t ticket_id);
+// 上门劝阻 (issue #12): an urgent anti_fraud message means a resident may be paying a scammer
+// right now. Its ticket gets a visit task for the grid worker, is escalated at once (a timer of
+// this kind, due when the ticket opens, which the workflow fires), and closes only after the
+// call or visit is recorded.
+bool NeedsVisit(const std::string& category, bool urgent);
+inline constexpr const char* kVisitEscalationTimer = "visit_escalation";
 
 struct RouteDecision {
   enum class Kind { kIgnore, kNoTicket, kTriage, kTicket };
@@ -42,6 +55,7 @@ struct RouteDecision {
   };
   std::vector<Copy> copies;
   std::string dispatch_note;          // how the assignee was picked (a team member), for the event
+  bool confirm = false;               // a 待确认 item for the grid worker, not yet a ticket anyone handles
 };
 
 class Router {

@@ -170,6 +170,11 @@ struct Ticket {
   // Residents affected: the distinct senders of the messages linked to it (its own and the
   // duplicates that joined it, issue #11). 1 for a ticket nobody else reported.
   int reporters = 1;
+  // 上门劝阻 (issue #12): an urgent anti_fraud ticket closes only once someone recorded reaching
+  // the resident (`dissuaded`) or failing to (`unreachable`); first_contact_at is the first such
+  // record (the time-to-first-contact figure ends here).
+  std::string visit_outcome;    // "" | dissuaded | unreachable
+  int64_t first_contact_at = 0;
   int64_t version = 0;        // bumped by every update; an update names the version it read
 };
 
@@ -191,6 +196,29 @@ struct Timer {
   int64_t ticket_id = 0;
   int64_t due_at = 0;
   nlohmann::json payload = nlohmann::json::object();
+};
+
+// A person's verdict on how a resident message was classified (issue #11): confirming,
+// reclassifying or dismissing a 待确认 item, or 改类 on a ticket. Kept as labelled data from the
+// district's own traffic (`gridrelay corrections export`).
+struct Correction {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  int64_t ticket_id = 0;
+  std::string kind;            // confirm | reclassify | dismiss
+  std::string actor;           // who decided: a staff id, or an API token's name
+  std::string guess_category;  // what the engine said
+  std::string guess_intent;
+  std::string category;        // what the person said ("none" when dismissed)
+  std::string intent;
+  int64_t at = 0;              // 0: the time of the Apply
+};
+
+// A correction with what it labels: the message's original text and urgency.
+struct LabelledCorrection {
+  Correction correction;
+  std::string text;
+  bool urgent = false;
 };
 
 // A message leaves `expected` for `state` (and may name its ticket).
@@ -248,6 +276,44 @@ struct CampaignUpdate {
   int64_t resume_at = 0;
 };
 
+// An instant anti-fraud warning (issue #12) and its evidence: the message that caused it, the
+// rules that fired, the template used. One per message at most.
+struct Warning {
+  int64_t id = 0;               // assigned on insert
+  int64_t message_id = 0;
+  int64_t ticket_id = 0;        // the ticket the message opened (scopes read through it)
+  std::string channel;
+  std::string group_id;
+  std::string sender_id;        // who was @-mentioned (group mode)
+  std::string intent;
+  std::string template_key;     // the intent whose template was used, or "fallback"
+  std::string mode;             // group | quiet: where it went
+  nlohmann::json rules = nlohmann::json::array();  // the pattern ids that fired
+  std::string outbox_key;       // the idempotency key of its outbox row
+  std::string text;             // what was sent
+  int repeats = 0;              // the same warning suppressed in this group within the window
+  int64_t last_repeat_at = 0;
+  int64_t created_at = 0;       // 0: the time of the Apply
+  // A staff member marked it wrong (误报): who, when, why. Final once set.
+  std::string false_alarm_by;
+  int64_t false_alarm_at = 0;
+  std::string false_alarm_reason;
+};
+
+// A warning suppressed within the window: counts on the warning the message `warned_message`
+// caused, which must exist (else the change set is not applied and is planned again).
+struct WarningRepeat {
+  int64_t warned_message = 0;
+  int64_t message_id = 0;       // the repeat
+};
+
+// 误报: applies only while the warning is not marked yet.
+struct FalseAlarm {
+  int64_t warning_id = 0;
+  std::string by;
+  std::string reason;
+};
+
 // One atomic, conditional change (see the contracts above).
 struct ChangeSet {
   std::vector<MessageUpdate> messages;
@@ -262,11 +328,16 @@ struct ChangeSet {
   // holds yet (else the change set is not applied). Its rows go in `outbox`.
   std::vector<Campaign> new_campaigns;
   std::vector<CampaignUpdate> campaign_updates;  // each must find its campaign in an expected state
+  std::vector<Correction> corrections;           // people's verdicts on classifications (issue #11)
+  std::vector<Warning> new_warnings;             // each with a message no warning holds yet
+  std::vector<WarningRepeat> warning_repeats;
+  std::vector<FalseAlarm> false_alarms;
 
   bool empty() const {
     return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
            schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty() && new_campaigns.empty() &&
-           campaign_updates.empty();
+           campaign_updates.empty() && corrections.empty() && new_warnings.empty() && warning_repeats.empty() &&
+           false_alarms.empty();
   }
 };
 
@@ -295,6 +366,14 @@ struct TicketFilter {
   bool open_only = false;   // not resolved, closed, rejected or merged
   int64_t since = 0;        // created_at >= since
   int64_t before_id = 0;    // pagination: ids below this (0: from the newest)
+  int64_t message_id = 0;   // the ticket this message opened (0: any); at most one
+  int limit = 50;
+};
+
+struct WarningFilter {
+  std::optional<TicketScope> scope;  // through the warning's ticket; nullopt: no restriction
+  int64_t ticket_id = 0;        // 0: any
+  int64_t before_id = 0;        // pagination: ids below this (0: from the newest)
   int limit = 50;
 };
 
@@ -317,6 +396,8 @@ struct ReportRow {
   int64_t response_due_at = 0;
   int64_t resolve_due_at = 0;
   int64_t merged_into = 0;
+  bool visit = false;             // an urgent anti_fraud ticket: a call or visit is due
+  int64_t first_contact_at = 0;   // when the resident was first reached (or found unreachable)
 };
 
 // How loaded a staff member is, for dispatch inside a team: fewest open tickets first, then
@@ -448,6 +529,18 @@ class TimerStore {
   virtual StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) = 0;
 };
 
+// Warnings are written through Apply (ChangeSet::new_warnings, warning_repeats, false_alarms).
+class WarningStore {
+ public:
+  virtual ~WarningStore() = default;
+  // The newest warning in (channel, group) with `template_key` created at or after `since`.
+  virtual StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                         const std::string& template_key, int64_t since) = 0;
+  virtual StatusOr<std::optional<Warning>> GetWarning(int64_t id) = 0;
+  // Newest first.
+  virtual StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) = 0;
+};
+
 // Campaigns are written through Apply (ChangeSet::new_campaigns, campaign_updates); these read.
 class CampaignStore {
  public:
@@ -462,6 +555,15 @@ class CampaignStore {
   virtual StatusOr<CampaignCounts> CountCampaignRows(int64_t id) = 0;
   // Every row of the campaign, in id order.
   virtual StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) = 0;
+};
+
+// Corrections of the classifier by people (written through ChangeSet::corrections).
+class CorrectionStore {
+ public:
+  virtual ~CorrectionStore() = default;
+  // Up to `limit` corrections made at or after `since` with ids above `after_id`, oldest first,
+  // each with its message's text (pages: pass the last id as `after_id`).
+  virtual StatusOr<std::vector<LabelledCorrection>> ListCorrections(int64_t since, int64_t after_id, int limit) = 0;
 };
 
 // API tokens: only a hash is stored.
@@ -492,6 +594,8 @@ class Store : public ChangeStore,
               public OutboxStore,
               public TimerStore,
               public CampaignStore,
+              public CorrectionStore,
+              public WarningStore,
               public AuthStore,
               public HealthStore {
  public:

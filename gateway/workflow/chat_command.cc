@@ -7,7 +7,7 @@ namespace gridrelay::workflow {
 namespace {
 
 // clang-format off
-constexpr std::array<VerbSpec, 15> kVerbs = {{
+constexpr std::array<VerbSpec, 18> kVerbs = {{
   {"接单",     CommandKind::kAction, Action::kAccept,       ArgShape::kTicket,             "接单 N",           "受理工单 (accept)",                          "accept"},
   {"处理中",   CommandKind::kAction, Action::kStart,        ArgShape::kTicket,             "处理中 N",         "开始处理 (start)",                           "start"},
   {"等回复",   CommandKind::kAction, Action::kWaitResident, ArgShape::kTicketNote,         "等回复 N 说明",    "等待居民回复，期限暂停 (wait for the resident)", "wait_resident"},
@@ -20,6 +20,12 @@ constexpr std::array<VerbSpec, 15> kVerbs = {{
   {"备注",     CommandKind::kAction, Action::kNote,         ArgShape::kTicketNote,         "备注 N 内容",      "添加备注 (note)",                            "note"},
   {"合并",     CommandKind::kAction, Action::kMerge,        ArgShape::kTwoTickets,         "合并 N M",         "把工单N并入同一问题的工单M (merge)",         "merge (to: M)"},
   {"拆分",     CommandKind::kAction, Action::kSplit,        ArgShape::kTwoTickets,         "拆分 N 消息号",    "把一条反映从工单N拆成新工单 (split)",        "split (to: message id)"},
+  {"确认",     CommandKind::kAction, Action::kConfirm,      ArgShape::kTicket,             "确认 N",           "待确认消息按系统判断立案 (confirm)",         "confirm"},
+  {"改类",     CommandKind::kAction, Action::kReclassify,   ArgShape::kTicketTarget,       "改类 N 诉求|法律|反诈", "改分类；待确认消息随即立案 (reclassify)", "reclassify (to)"},
+  {"忽略",     CommandKind::kAction, Action::kDismiss,      ArgShape::kTicket,             "忽略 N",           "待确认消息不立案 (dismiss)",                 "dismiss"},
+  {"已劝阻",   CommandKind::kAction, Action::kDissuaded,    ArgShape::kTicketNote,         "已劝阻 N 说明",    "已联系上被骗居民并劝阻 (dissuaded)",         "dissuaded"},
+  {"未联系上", CommandKind::kAction, Action::kUnreachable,  ArgShape::kTicketNote,         "未联系上 N 说明",  "联系不上被骗居民 (unreachable)",             "unreachable"},
+  {"误报",     CommandKind::kFalseAlarm, std::nullopt,      ArgShape::kTicketNote,         "误报 N 说明",      "工单N的反诈提醒是误报 (false alarm)",        "POST /api/v1/warnings/{id}/actions false_alarm"},
   {"查询",     CommandKind::kQuery,  std::nullopt,          ArgShape::kTicket,             "查询 N",           "查看工单进度 (query)",                       "GET /api/v1/tickets/{id}"},
   {"我的工单", CommandKind::kMine,   std::nullopt,          ArgShape::kNone,               "我的工单",         "列出我的未办结工单 (my tickets)",            "GET /api/v1/tickets?assignee=me"},
   {"帮助",     CommandKind::kHelp,   std::nullopt,          ArgShape::kNone,               "帮助",             "显示本说明 (help)",                          "—"},

@@ -37,6 +37,7 @@ enum class CommandKind {
   kQuery,   // 查询 N: GET /api/v1/tickets/{id}
   kMine,    // 我的工单: GET /api/v1/tickets?assignee=me
   kHelp,    // 帮助
+  kFalseAlarm,  // 误报 N 说明: the warning ticket N's message caused was wrong (warning_actions.h)
 };
 
 // The shape of what follows the verb.

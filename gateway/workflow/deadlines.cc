@@ -144,7 +144,7 @@ StatusOr<ClockReading> ReadDeadlineClock(const Calendar& cal, Deadline d, Deadli
   using S = TicketStatus;
   enum class Phase { kBefore, kRun, kPause, kStop };
   auto phase = [&](S s) {
-    if (s == S::kNew) return Phase::kBefore;
+    if (s == S::kNew || s == S::kUnconfirmed) return Phase::kBefore;  // nobody handles it yet
     if (s == S::kResolved || s == S::kClosed || s == S::kRejected || s == S::kMerged) return Phase::kStop;
     if (kind == DeadlineKind::kResponse)  // only signing for it (接单) answers the response deadline
       return s == S::kDispatched || s == S::kTransferred || s == S::kReopened ? Phase::kRun : Phase::kStop;

@@ -44,19 +44,27 @@ enum class Action {
   kAttach,        // system: a duplicate report joins the ticket (target = the message), status unchanged
   kSplit,         // 拆分 N 消息号: a report leaves the ticket for a new ticket of its own (target = the
                   // message), status unchanged
+  kConfirm,       // 确认 N: a 待确认 item is a request as the classifier guessed: dispatched
+  kReclassify,    // 改类 N 诉求|法律|反诈: the category is another (target); a 待确认 item is then
+                  // dispatched, a ticket keeps its status
+  kDismiss,       // 忽略 N: a 待确认 item is no request: rejected, nobody is told
+  kDissuaded,     // 已劝阻 N 说明: the resident of an urgent anti_fraud ticket was reached and told what
+                  // (issue #12), status unchanged; such a ticket resolves only after this or kUnreachable
+  kUnreachable,   // 未联系上 N 说明: she could not be reached, and what was tried, status unchanged
 };
 
-inline constexpr std::array<Action, 18> kAllActions = {
+inline constexpr std::array<Action, 23> kAllActions = {
     Action::kDispatch, Action::kAccept,  Action::kStart,     Action::kWaitResident,
     Action::kTransfer, Action::kReturn,  Action::kResolve,   Action::kReject,
     Action::kReopen,   Action::kSupervise, Action::kNote,    Action::kSatisfied,
     Action::kUnsatisfied, Action::kNoAnswer, Action::kEscalate, Action::kMerge,
-    Action::kAttach,   Action::kSplit,
+    Action::kAttach,   Action::kSplit,   Action::kConfirm,   Action::kReclassify, Action::kDismiss,
+    Action::kDissuaded, Action::kUnreachable,
 };
 
 // "dispatch", "accept", "start", "wait_resident", "transfer", "return", "resolve", "reject",
 // "reopen", "supervise", "note", "satisfied", "unsatisfied", "no_answer", "escalate", "merge",
-// "attach", "split".
+// "attach", "split", "confirm", "reclassify", "dismiss", "dissuaded", "unreachable".
 std::string_view Name(Action a);
 std::optional<Action> ParseAction(std::string_view name);
 // The verb staff read: "接单", "办结"…
@@ -84,8 +92,9 @@ struct ActionArgs {
 // InvalidArgument naming the missing part ("转办需要理由 (transfer needs a reason)"), or OK.
 [[nodiscard]] Status CheckArguments(Action a, const ActionArgs& args);
 
-// The outcome recorded when an action closes a ticket.
-enum class Outcome { kNone, kSatisfied, kNoAnswer };
+// The outcome an action records: the resident's answer when it closes a ticket, or the result
+// of the call or visit to a resident being scammed (Ticket::visit_outcome).
+enum class Outcome { kNone, kSatisfied, kNoAnswer, kDissuaded, kUnreachable };
 
 // What a legal transition does. `to` equals `from` for note, supervise and escalate.
 struct Transition {

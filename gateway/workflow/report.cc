@@ -17,20 +17,6 @@ size_t StatusIndex(TicketStatus s) {
                              kAllTicketStatuses.begin());
 }
 
-// A bound of the window in Unix microseconds; a date is its day's start, or its end when
-// `day_end` (the next day's start).
-StatusOr<int64_t> ParseBound(const char* name, std::string_view s, bool day_end) {
-  if (auto date = ParseDate(s)) {
-    const int64_t day = DaysFromCivil(*date) + (day_end ? 1 : 0);
-    return (day * kDaySeconds - kChinaUtcOffsetSeconds) * kMicros;
-  }
-  auto t = ParseIsoTime(s);
-  if (!t.ok())
-    return Status::InvalidArgument(std::string("'") + name + "' must be an RFC 3339 date (2026-11-01) or " +
-                                   "date-time (2026-11-01T08:00:00+08:00), not '" + std::string(s) + "'");
-  return *t * kMicros;
-}
-
 // The nearest-rank `percent`-th percentile of `v` (not empty): the value at rank
 // ceil(percent/100 * n), in integers so that no rounding moves a rank. Reorders `v`.
 int64_t Percentile(std::vector<int64_t>& v, size_t percent) {
@@ -51,19 +37,31 @@ bool IsOpen(TicketStatus s) {
 
 }  // namespace
 
+StatusOr<int64_t> ParseTimeBound(const char* name, std::string_view s, bool day_end) {
+  if (auto date = ParseDate(s)) {
+    const int64_t day = DaysFromCivil(*date) + (day_end ? 1 : 0);
+    return (day * kDaySeconds - kChinaUtcOffsetSeconds) * kMicros;
+  }
+  auto t = ParseIsoTime(s);
+  if (!t.ok())
+    return Status::InvalidArgument(std::string("'") + name + "' must be an RFC 3339 date (2026-11-01) or " +
+                                   "date-time (2026-11-01T08:00:00+08:00), not '" + std::string(s) + "'");
+  return *t * kMicros;
+}
+
 StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view to, int64_t now) {
   ReportWindow w;
   if (to.empty()) {
     w.to = now;
   } else {
-    auto t = ParseBound("to", to, /*day_end=*/true);
+    auto t = ParseTimeBound("to", to, /*day_end=*/true);
     if (!t.ok()) return t.status();
     w.to = *t;
   }
   if (from.empty()) {
     w.from = w.to - kDefaultReportDays * kDaySeconds * kMicros;
   } else {
-    auto f = ParseBound("from", from, /*day_end=*/false);
+    auto f = ParseTimeBound("from", from, /*day_end=*/false);
     if (!f.ok()) return f.status();
     w.from = *f;
   }
@@ -105,7 +103,9 @@ void ReportBuilder::Add(const ReportRow& row) {
   }
   ++f.total;
   ++f.by_status[StatusIndex(row.status)];
-  if (row.status == TicketStatus::kRejected) return;
+  // Rejected tickets and 待确认 items (not yet a request anyone handles) count in total and
+  // by_status only.
+  if (row.status == TicketStatus::kRejected || row.status == TicketStatus::kUnconfirmed) return;
 
   const bool accepted = row.accepted_at != 0;
   if (accepted || (row.response_due_at != 0 && now_ > row.response_due_at)) {
@@ -128,6 +128,14 @@ void ReportBuilder::Add(const ReportRow& row) {
     if (row.resolve_due_at == 0 || row.resolved_at <= row.resolve_due_at) ++f.resolved_on_time;
     t.resolution_us.push_back(row.resolved_at - row.created_at);
     if (auto w = Working(row.created_at, row.resolved_at)) t.resolution_working_s.push_back(*w);
+  }
+
+  if (row.visit) {
+    ++f.visits;
+    if (row.first_contact_at != 0) {
+      ++f.contacted;
+      t.first_contact_us.push_back(row.first_contact_at - row.created_at);
+    }
   }
 
   if (row.satisfaction == "satisfied") ++f.satisfied;
@@ -153,6 +161,10 @@ void ReportBuilder::Complete(Tally& t) {
   f.resolution_on_time_rate = Rate(f.resolved_on_time, f.resolved);
   if (!t.response_working_s.empty()) f.median_response_working_s = Percentile(t.response_working_s, 50);
   if (!t.resolution_working_s.empty()) f.median_resolution_working_s = Percentile(t.resolution_working_s, 50);
+  if (!t.first_contact_us.empty()) {
+    f.median_first_contact_s = Percentile(t.first_contact_us, 50) / kMicros;
+    f.p90_first_contact_s = Percentile(t.first_contact_us, 90) / kMicros;
+  }
 }
 
 Report ReportBuilder::Finish() && {
@@ -178,6 +190,8 @@ Report ReportBuilder::Finish() && {
     a.overdue += g.overdue;
     a.resolved_on_time += g.resolved_on_time;
     a.escalated += g.escalated;
+    a.visits += g.visits;
+    a.contacted += g.contacted;
     for (size_t i = 0; i < a.by_level.size(); ++i) a.by_level[i] += g.by_level[i];
     auto append = [](std::vector<int64_t>& to, const std::vector<int64_t>& from) {
       to.insert(to.end(), from.begin(), from.end());
@@ -186,6 +200,7 @@ Report ReportBuilder::Finish() && {
     append(total.resolution_us, t.resolution_us);
     append(total.response_working_s, t.response_working_s);
     append(total.resolution_working_s, t.resolution_working_s);
+    append(total.first_contact_us, t.first_contact_us);
     Complete(t);
     t.figures.key = key;
     r.groups.push_back(std::move(t.figures));

@@ -8,6 +8,8 @@
 //    in `merged`; their survivor carries the request.
 //  - rejected tickets (驳回: not a real request) count in `total` and by status, and in no
 //    rate, duration or overdue figure: a worker must not improve (or spoil) a rate by rejecting.
+//    So do 待确认 items (unconfirmed, issue #11) while they wait: not yet a request anyone
+//    handles; a dismissed one is rejected, a confirmed one a ticket like any other.
 //  - every other ticket is "valid".
 //
 // The figures, for valid tickets at `now`:
@@ -39,6 +41,9 @@
 //    are judged; absent without a calendar.
 //  - escalated: valid tickets above the grid level now; by_level counts each level (grid,
 //    community, street, district).
+//  - visits: valid urgent anti_fraud tickets (上门劝阻, issue #12); contacted: those whose call or
+//    visit was recorded (dissuaded or unreachable); median_first_contact_s / p90_first_contact_s:
+//    first_contact_at − created_at over contacted tickets, nearest-rank like the response times.
 // Deadlines at 0 (none set) never make a ticket late.
 #pragma once
 
@@ -82,6 +87,9 @@ inline constexpr int kDefaultReportDays = 30;
 // exclusive). Empty `to` is `now`; empty `from` is kDefaultReportDays before `to`.
 // InvalidArgument naming the parameter for anything else, or when from is not before to.
 [[nodiscard]] StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view to, int64_t now);
+// One bound, in Unix microseconds: a date is its day's start in China time (its end, the next
+// day's start, when `day_end`), a date-time that instant. InvalidArgument naming `name` else.
+[[nodiscard]] StatusOr<int64_t> ParseTimeBound(const char* name, std::string_view s, bool day_end);
 
 // One row of a report (see the definitions above).
 struct ReportFigures {
@@ -109,6 +117,10 @@ struct ReportFigures {
   std::optional<double> resolution_on_time_rate;
   std::optional<int64_t> median_response_working_s;
   std::optional<int64_t> median_resolution_working_s;
+  int64_t visits = 0;     // urgent anti_fraud tickets (上门劝阻)
+  int64_t contacted = 0;  // of those, with a call or visit recorded
+  std::optional<int64_t> median_first_contact_s;
+  std::optional<int64_t> p90_first_contact_s;
 
   int64_t count(TicketStatus s) const;
 };
@@ -137,6 +149,7 @@ class ReportBuilder {
     std::vector<int64_t> resolution_us;
     std::vector<int64_t> response_working_s;
     std::vector<int64_t> resolution_working_s;
+    std::vector<int64_t> first_contact_us;
   };
   struct KeyHash {
     using is_transparent = void;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/route/replies.h"
+#include "gateway/route/router.h"
 #include "gateway/workflow/chat_command.h"
 
 namespace gridrelay::workflow {
@@ -20,8 +21,8 @@ std::string Label(const std::map<std::string, std::string>& labels, const std::s
   return it == labels.end() ? key : it->second;
 }
 
-// Who answers for a ticket at its level: the duty officer of the unit above the grid, its
-// street, the district. The district answers for itself.
+}  // namespace
+
 const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
   const Routing& r = org.routing();
   std::string duty;
@@ -32,6 +33,14 @@ const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& t) {
   if (duty.empty() && rank <= 1 && street) duty = street->duty;
   if (duty.empty()) duty = r.district.duty;
   return org.FindStaff(duty);
+}
+
+namespace {
+
+// Whether `actor` is the grid worker of the ticket's grid.
+bool IsGridWorkerOf(const OrgIndex& org, const Actor& actor, const Ticket& t) {
+  const Grid* grid = org.FindGrid(t.grid_id);
+  return grid && !actor.id.empty() && grid->worker == actor.id;
 }
 
 // A ticket or message number typed in chat or given to the API; 0 when it is not one.
@@ -61,6 +70,16 @@ std::string NextLevel(const Config& config, const std::string& level) {
   return *(it + 1);
 }
 
+// 改类's target: 诉求, 法律 or 反诈 (or the category's own name); nullopt for anything else.
+std::optional<std::string> ParseCategoryWord(const std::string& word) {
+  static const std::pair<std::string_view, std::string_view> kWords[] = {
+      {"诉求", "appeal"},     {"法律", "legal_aid"},       {"反诈", "anti_fraud"},
+      {"appeal", "appeal"}, {"legal_aid", "legal_aid"}, {"anti_fraud", "anti_fraud"}};
+  for (const auto& [w, category] : kWords)
+    if (word == w) return std::string(category);
+  return std::nullopt;
+}
+
 class Planner {
  public:
   Planner(const Runtime& rt, const Actor& actor, const TicketState& state, Action action, const ActionArgs& args,
@@ -82,7 +101,9 @@ class Planner {
     if (needs.system && !system)
       return Status::InvalidArgument(std::string(ChineseName(action_)) + "由系统自动完成 (" + std::string(Name(action_)) +
                                      " is done by the gateway itself)");
-    if (!system) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
+    // The grid worker was sent to the resident (the visit task): she records how it went.
+    const bool contact = action_ == Action::kDissuaded || action_ == Action::kUnreachable;
+    if (!system && !(contact && IsGridWorkerOf(org_, actor_, before_))) GR_RETURN_IF_ERROR(MayAct(org_, actor_, before_));
     if (action_ == Action::kSupervise && !system && actor_.role != Role::kSupervisor && actor_.role != Role::kAdmin)
       return Status::PermissionDenied("只有上级可以督办 (only a supervisor can supervise a ticket)");
     if (action_ == Action::kDispatch)
@@ -91,6 +112,7 @@ class Planner {
     GR_RETURN_IF_ERROR(CheckArguments(action_, args_));
     auto transition = CheckTransition(before_.status, action_);
     if (!transition.ok()) return transition.status();
+    GR_RETURN_IF_ERROR(CheckVisit());
     GR_RETURN_IF_ERROR(CheckReason());
 
     after_ = before_;
@@ -115,6 +137,7 @@ class Planner {
     out.change.events.push_back({0, before_.id, now_, actor_.id, std::string(Name(action_)), detail_});
     if (peer_after_) out.change.ticket_updates.push_back({*peer_after_, context_.peer->ticket.version});
     if (new_ticket_) out.change.new_tickets.push_back(*new_ticket_);
+    out.change.corrections = std::move(corrections_);
     out.change.messages = std::move(moves_);
     out.change.events.insert(out.change.events.end(), more_events_.begin(), more_events_.end());
     out.change.outbox = std::move(outbox_);
@@ -135,6 +158,23 @@ class Planner {
       for (const auto& [code, label] : codes->second) valid += (valid.empty() ? "" : "、") + code + "（" + label + "）";
     return Status::InvalidArgument("未知理由「" + args_.reason + "」，可用：" + valid + " (unknown reason code '" +
                                    args_.reason + "')");
+  }
+
+  // 上门劝阻: an urgent anti_fraud ticket is resolved or rejected only once the call or visit is
+  // recorded; only such a ticket records one.
+  Status CheckVisit() const {
+    const bool visit = NeedsVisit(before_.category, before_.urgent);
+    const bool contact = action_ == Action::kDissuaded || action_ == Action::kUnreachable;
+    if (contact && !visit)
+      return Status::FailedPrecondition("工单" + TicketNumber(before_.id) + "不是紧急反诈工单，无需记录劝阻结果 (only an "
+                                        "urgent anti_fraud ticket records a call or visit)");
+    const bool closes = action_ == Action::kResolve || action_ == Action::kReject;
+    if (closes && visit && before_.visit_outcome.empty())
+      return Status::FailedPrecondition("紧急反诈工单" + TicketNumber(before_.id) + "须先记录劝阻结果：「已劝阻 " +
+                                        std::to_string(before_.id) + " 说明」或「未联系上 " + std::to_string(before_.id) +
+                                        " 说明」 (an urgent anti_fraud ticket closes only after `dissuaded` or "
+                                        "`unreachable` is recorded)");
+    return Status::Ok();
   }
 
   Status Apply() {
@@ -197,6 +237,17 @@ class Planner {
         return Merge();
       case Action::kSplit:
         return Split();
+      case Action::kConfirm:
+      case Action::kReclassify:
+      case Action::kDismiss:
+        return Correct();
+      case Action::kDissuaded:
+      case Action::kUnreachable:
+        after_.visit_outcome = std::string(Name(action_));
+        if (after_.first_contact_at == 0) after_.first_contact_at = now_;
+        detail_["visit_outcome"] = after_.visit_outcome;
+        answer_ = "工单" + TicketNumber(before_.id) + "已记录：" + std::string(ChineseName(action_)) + "。";
+        return Status::Ok();
       case Action::kDispatch:
         break;
     }
@@ -302,11 +353,12 @@ class Planner {
     if (report->id == before_.message_id)
       return Status::FailedPrecondition("消息" + args_.target + "是工单" + TicketNumber(before_.id) +
                                         "的首条反映，不能拆出 (the message that opened a ticket cannot be split off)");
-    if (context_.new_ticket_id <= 0) return Status::Internal("split needs a reserved ticket id");
     std::vector<const StoredMessage*> rest;
     for (const StoredMessage* m : Linked())
       if (m->id != report->id) rest.push_back(m);
     after_.reporters = CountReporters(before_, rest);
+    if (context_.peer) return SplitBack(*report);
+    if (context_.new_ticket_id <= 0) return Status::Internal("split needs a reserved ticket id");
 
     const InboundMessage& m = report->message;
     const Classification& c = report->classification;
@@ -350,6 +402,124 @@ class Planner {
     answer_ = "已将消息" + std::to_string(report->id) + "拆分为工单" + TicketNumber(t.id) + "，由" + t.assignee_name + "办理。";
     new_ticket_ = std::move(t);
     return Status::Ok();
+  }
+
+  // A report that opened a ticket of its own, which was then merged here, goes back to that
+  // ticket (a message opens at most one ticket): it returns to the status it had before the
+  // merge, with its residents counted again and its deadline clocks read again from its history.
+  Status SplitBack(const StoredMessage& report) {
+    const TicketState& own = *context_.peer;
+    if (own.ticket.message_id != report.id) return Status::Internal("split back needs the report's own ticket");
+    if (own.ticket.status != TicketStatus::kMerged)
+      return Status::FailedPrecondition("消息" + args_.target + "的原工单" + TicketNumber(own.ticket.id) +
+                                        std::string(ChineseName(own.ticket.status)) + "，不能拆回 (the report's own ticket " +
+                                        std::to_string(own.ticket.id) + " is " + std::string(Name(own.ticket.status)) +
+                                        ", not merged)");
+    Ticket t = own.ticket;
+    t.status = TicketStatus::kDispatched;
+    for (const StatusChange& h : own.history)
+      if (h.status != TicketStatus::kMerged) t.status = h.status;
+    t.merged_into = 0;
+    t.reporters = CountReporters(t, {&report});
+    std::vector<StatusChange> history = own.history;
+    history.push_back({std::max(now_ / 1000000, history.empty() ? int64_t{0} : history.back().at), t.status, std::nullopt});
+    auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &t, history, now_);
+    if (!clocks.ok()) return clocks.status();
+    timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
+    cancel_.insert(cancel_.end(), clocks->cancel.begin(), clocks->cancel.end());
+    moves_.push_back({report.id, report.state, report.state, "split back to " + TicketNumber(t.id), t.id});
+    detail_["message_id"] = report.id;
+    detail_["ticket"] = t.id;
+    more_events_.push_back({0, t.id, now_, actor_.id, "restored",
+                            {{"from", Name(TicketStatus::kMerged)}, {"to", Name(t.status)}, {"message_id", report.id},
+                             {"split_from", before_.id}}});
+    extra_vars_["ticket"] = TicketNumber(t.id);
+    extra_vars_["number"] = std::to_string(t.id);
+    extra_vars_["assignee"] = t.assignee_name;
+    ToReporters("split", Render("split"), {&report}, t.id);
+    extra_vars_.clear();
+    answer_ = "已将消息" + std::to_string(report.id) + "拆回其原工单" + TicketNumber(t.id) + "（" +
+              std::string(ChineseName(t.status)) + "），由" + t.assignee_name + "办理。";
+    peer_after_ = std::move(t);
+    return Status::Ok();
+  }
+
+  // 确认, 改类 and 忽略: a person's verdict on the classification, kept as a correction (the
+  // labelled data `gridrelay corrections export` writes) in the same change set. A 待确认 item
+  // that becomes a ticket goes where a ticket of its category goes, its resident hears it is
+  // registered, and its digest timer is dropped; a dismissed one is rejected, nobody told.
+  Status Correct() {
+    const StoredMessage* opener = Opener();
+    Correction k;
+    k.message_id = before_.message_id;
+    k.ticket_id = before_.id;
+    k.kind = std::string(Name(action_));
+    k.actor = actor_.id;
+    // What the engine said: the opening message's classification (a ticket's category may have
+    // been corrected before).
+    k.guess_category = opener ? opener->classification.category : before_.category;
+    k.guess_intent = opener ? opener->classification.intent : before_.intent;
+    k.at = now_;
+    if (action_ == Action::kReclassify) {
+      const std::optional<std::string> category = ParseCategoryWord(args_.target);
+      if (!category)
+        return Status::InvalidArgument("未知分类「" + args_.target + "」，可用：诉求、法律、反诈 (unknown category '" +
+                                       args_.target + "': appeal, legal_aid or anti_fraud)");
+      after_.category = *category;
+      // The same category keeps its intent; another one starts at its `other`, which the
+      // correction records as what people meant.
+      if (*category != before_.category) after_.intent = *category + ".other";
+      detail_["category"] = after_.category;
+      detail_["intent"] = after_.intent;
+    }
+    const bool dismissed = action_ == Action::kDismiss;
+    k.category = dismissed ? "none" : after_.category;
+    k.intent = dismissed ? "none" : after_.intent;
+    corrections_.push_back(std::move(k));
+    const std::string n = TicketNumber(before_.id);
+    if (dismissed) {
+      after_.reason = "dismissed";
+      after_.closed_at = now_;
+      answer_ = "已忽略" + n + "，不立案。";
+    } else if (before_.status == TicketStatus::kUnconfirmed) {
+      RouteConfirmed(opener);
+      ToResident("confirmed");
+      answer_ = "已立案工单" + n + "（" + IntentLabel(rt_.config.templates, after_.intent) + "），由" +
+                after_.assignee_name + "办理，请回复「接单 " + std::to_string(before_.id) + "」受理。";
+    } else {
+      answer_ = "工单" + n + "已改为" + IntentLabel(rt_.config.templates, after_.intent) + "。";
+    }
+    if (before_.status == TicketStatus::kUnconfirmed) cancel_.push_back(ConfirmTimerKey(before_.id));
+    return Status::Ok();
+  }
+
+  // A confirmed item is routed as if the engine had been sure of its (corrected) category: a
+  // category that goes to a team (a legal matter) goes to that team, which hears it; one that
+  // goes to the grid stays with the worker who confirmed it.
+  void RouteConfirmed(const StoredMessage* opener) {
+    if (!opener) return;
+    StoredMessage labelled = *opener;
+    labelled.classification.category = after_.category;
+    labelled.classification.intent = after_.intent;
+    labelled.classification.decision = "act";
+    const RouteDecision d = rt_.router->Route(labelled);
+    detail_["rule"] = d.rule;
+    if (d.kind != RouteDecision::Kind::kTicket || !d.team) return;
+    after_.assignee_kind = "team";
+    after_.assignee_id = d.team->id;
+    after_.assignee_name = d.team->name;
+    after_.team_id = d.team->id;
+    detail_["assignee"] = d.team->id;
+    extra_vars_["reason"] = "待确认消息确认立案";
+    Notify(d.team->notify, "assigned", d.team->id);
+    extra_vars_.clear();
+  }
+
+  // The message that opened the ticket, when it is on record.
+  const StoredMessage* Opener() const {
+    for (const StoredMessage& m : messages_)
+      if (m.id == before_.message_id) return &m;
+    return nullptr;
   }
 
   // The ticket's messages; its own sender alone when none are on record.
@@ -444,9 +614,9 @@ class Planner {
             {"actor", actor_.name.empty() ? actor_.id : actor_.name},
             {"bounces", std::to_string(after_.bounces)},
             {"grid", grid ? (grid->name.empty() ? grid->id : grid->name) : before_.grid_id},
-            {"intent_label", IntentLabel(rt_.config.templates, before_.intent)},
+            {"intent_label", IntentLabel(rt_.config.templates, after_.intent)},
             {"level", std::string(LevelLabel(after_.level))},
-            {"deadline", !args_.lapsed ? "上级督办" : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
+            {"deadline", !args_.lapsed ? (actor_.id == SystemActor().id ? "紧急反诈，立即升级" : "上级督办") : *args_.lapsed == DeadlineKind::kResponse ? "响应超时" : "办理超时"},
             {"reporters", std::to_string(after_.reporters)}};
   }
 
@@ -480,7 +650,10 @@ class Planner {
       std::string origin_group;       // where a private note's resident wrote (adapters may need it)
       std::vector<std::string> senders;
     };
-    const bool private_only = IsSensitive(before_);
+    // Private when it is sensitive before or after the action (改类 to 法律 included); a 待确认
+    // item's category was only the engine's guess, and the person's verdict decides.
+    const bool private_only =
+        IsSensitive(after_) || (IsSensitive(before_) && before_.status != TicketStatus::kUnconfirmed);
     std::vector<Chat> chats;
     auto add = [&](const std::string& channel, const std::string& group, ChatType type, const std::string& sender) {
       if (sender.empty()) return;
@@ -517,14 +690,20 @@ class Planner {
       }
       // The first chat keeps the key a single reporter's note always had.
       std::string to = c.senders.front() + (i == 0 ? "" : "@" + c.channel + "/" + c.group_id);
-      e.message.idempotency_key =
-          "t" + std::to_string(ticket_id) + "v" + std::to_string(ticket_id == before_.id ? before_.version : 0) + ":" +
-          key + ":" + to;
+      e.message.idempotency_key = "t" + std::to_string(ticket_id) + "v" + std::to_string(VersionOf(ticket_id)) + ":" +
+                                  key + ":" + to;
       e.priority = priority::kResident;
       e.ticket_id = ticket_id;
       e.rate_key = RateKey(*source, e.message);
       outbox_.push_back(std::move(e));
     }
+  }
+
+  // The version a ticket of this action has before it (0 for one it opens), for keys.
+  int64_t VersionOf(int64_t ticket_id) const {
+    if (ticket_id == before_.id) return before_.version;
+    if (context_.peer && context_.peer->ticket.id == ticket_id) return context_.peer->ticket.version;
+    return 0;
   }
 
   // 办结: the resident hears it is done and is asked; silence past the configured time
@@ -543,14 +722,9 @@ class Planner {
 
   void Notify(const NotifyTarget& target, const std::string& key, const std::string& to_id) {
     if (target.channel.empty()) return;
-    OutboxEntry e;
-    e.message.channel = target.channel;
-    e.message.kind = outbound_kind::kStaffNotify;
-    e.message.audience = target.group ? Audience::kGroup : Audience::kUser;
-    (target.group ? e.message.group_id : e.message.user_id) = target.to;
-    e.message.text = Render(key);
-    e.message.idempotency_key = Key(key, to_id);
-    e.priority = before_.urgent || after_.urgent ? priority::kUrgent : priority::kStaff;
+    OutboxEntry e = Notification(target, outbound_kind::kStaffNotify,
+                                 before_.urgent || after_.urgent ? priority::kUrgent : priority::kStaff, Render(key),
+                                 Key(key, to_id));
     e.ticket_id = before_.id;
     if (const Adapter* a = rt_.FindAdapter(target.channel)) e.rate_key = RateKey(*a, e.message);
     outbox_.push_back(std::move(e));
@@ -582,6 +756,7 @@ class Planner {
   std::vector<MessageUpdate> moves_;   // messages that join or leave a ticket
   std::vector<TicketEvent> more_events_;  // events on the other ticket (merge, split)
   std::map<std::string, std::string> extra_vars_;
+  std::vector<Correction> corrections_;
   nlohmann::json detail_;
   std::vector<OutboxEntry> outbox_;
   std::vector<Timer> timers_;
@@ -624,6 +799,22 @@ StatusOr<ActionContext> ReadActionContext(TicketStore* store, const Actor& actor
       return Status::NotFound("没有工单" + TicketNumber(id) + " (no ticket " + std::to_string(id) + ")");
     ctx.peer = std::move(**peer);
   } else if (action == Action::kSplit) {
+    // A report that opened a ticket of its own (merged here since) goes back to that ticket.
+    if (const int64_t message_id = ParseNumber(args.target); message_id != 0) {
+      TicketFilter f;
+      f.message_id = message_id;
+      f.limit = 1;
+      auto own = store->ListTickets(f);
+      if (!own.ok()) return own.status();
+      if (!own->empty()) {
+        auto peer = ReadTicketState(store, own->front().id);
+        if (!peer.ok()) return peer.status();
+        if (peer->has_value()) {
+          ctx.peer = std::move(**peer);
+          return ctx;
+        }
+      }
+    }
     auto id = store->ReserveTicketIds(1);
     if (!id.ok()) return id.status();
     ctx.new_ticket_id = *id;

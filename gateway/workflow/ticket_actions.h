@@ -31,6 +31,10 @@ namespace gridrelay::workflow {
 inline constexpr const char* kSatisfactionTimer = "satisfaction";
 std::string SatisfactionTimerKey(int64_t ticket_id);
 
+// Who answers for a ticket at its level: the duty officer of the unit above the grid, its
+// street, the district (which answers for itself). nullptr when none is configured.
+const StaffMember* SupervisorOf(const OrgIndex& org, const Ticket& ticket);
+
 // The gateway itself, for system actions.
 Actor SystemActor();
 
@@ -47,8 +51,10 @@ StatusOr<std::optional<TicketState>> ReadTicketState(TicketStore* store, int64_t
 
 // What merge, split and attach need beyond the ticket itself.
 struct ActionContext {
-  std::optional<TicketState> peer;          // merge: the open ticket it folds into
-  int64_t new_ticket_id = 0;                // split: the id reserved for the report's own ticket
+  std::optional<TicketState> peer;          // merge: the open ticket it folds into; split: the
+                                            // ticket the report opened before it was merged here
+  int64_t new_ticket_id = 0;                // split: the id reserved for the report's own ticket (when
+                                            // it never had one)
   const StoredMessage* report = nullptr;    // attach: the new report (not owned)
   std::string rule;                         // attach: why it is a duplicate, for the event
   bool reported_before = false;             // attach: the report's sender already counts among
@@ -57,8 +63,9 @@ struct ActionContext {
 };
 
 // Reads what `action` needs from the store: merge reads the target ticket (NotFound when it
-// does not exist or is outside the actor's scope, as for the ticket itself), split reserves a
-// ticket id (a refused split leaves a gap in the ids, which are never reused anyway).
+// does not exist or is outside the actor's scope, as for the ticket itself), split reads the
+// ticket the report opened, if it ever opened one, and otherwise reserves a ticket id (a
+// refused split leaves a gap in the ids, which are never reused anyway).
 StatusOr<ActionContext> ReadActionContext(TicketStore* store, const Actor& actor, Action action,
                                           const ActionArgs& args);
 

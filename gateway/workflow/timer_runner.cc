@@ -1,5 +1,8 @@
 #include "gateway/workflow/timer_runner.h"
 
+#include "gateway/route/replies.h"
+#include "gateway/workflow/actor.h"
+#include "gateway/route/router.h"
 #include "gateway/workflow/ticket_actions.h"
 
 namespace gridrelay::workflow {
@@ -10,7 +13,33 @@ constexpr int64_t kLeaseMicros = int64_t{60} * 1000000;
 // Timers are also picked up by polling, for those another process scheduled.
 constexpr int64_t kPollMicros = int64_t{5} * 1000000;
 
+constexpr int64_t kMinute = int64_t{60} * 1000000;
+constexpr int64_t kHour = 60 * kMinute;
+// A digest names at most this many items (the oldest); the rest wait for the next one.
+constexpr int kDigestItems = 200;
+constexpr int64_t kChinaOffset = 8 * kHour;
+constexpr int64_t kDay = 24 * kHour;
+
+// A supervisor's digest at `due`: its key names both, so that scheduling it again for the same
+// day moves nothing and the digest is one outbox row with that key.
+Timer ConfirmDigestTimer(const StaffMember& supervisor, int64_t due) {
+  Timer digest;
+  digest.key = "confirm-digest:" + supervisor.id + ":" + std::to_string(due / 1000000);
+  digest.kind = kConfirmDailyTimer;
+  digest.due_at = due;
+  digest.payload = {{"supervisor", supervisor.id}};
+  return digest;
+}
+
 }  // namespace
+
+int64_t NextChinaTimeOfDay(int64_t now, int minutes) {
+  const int64_t local = now + kChinaOffset;
+  const int64_t midnight = local - ((local % kDay) + kDay) % kDay;
+  int64_t at = midnight + minutes * kMinute;
+  if (at <= local) at += kDay;
+  return at - kChinaOffset;
+}
 
 TimerRunner::TimerRunner(Store* store, const Clock* clock, Metrics* metrics, RuntimeFn runtime, LogFn log,
                          std::function<void()> on_enqueued)
@@ -67,9 +96,12 @@ StatusOr<int> TimerRunner::FireDue() {
 }
 
 StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t now) {
+  if (t.kind == kConfirmTimer) return FireConfirm(rt, t, now);
+  if (t.kind == kConfirmDailyTimer) return FireConfirmDaily(rt, t, now);
   ChangeSet c;
   const std::optional<DeadlineKind> deadline = DeadlineKindOfTimer(t.kind);
-  if (t.kind != kSatisfactionTimer && !deadline) {
+  const bool visit = t.kind == kVisitEscalationTimer;
+  if (t.kind != kSatisfactionTimer && !deadline && !visit) {
     if (log_) log_("warn", "unknown timer kind: deleted", {{"kind", t.kind}, {"key", t.key}});
     return c;
   }
@@ -84,6 +116,13 @@ StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t
       log_("warn", "timer's action refused", {{"ticket_id", t.ticket_id}, {"key", t.key}, {"why", plan.status().message()}});
     return plan.ok();
   };
+  if (visit) {
+    // An urgent anti_fraud ticket climbs a level the moment it opens (router.h, NeedsVisit).
+    ActionArgs args;
+    args.note = "紧急反诈，立即升级 (urgent anti_fraud: escalated at once)";
+    plan_into(Action::kEscalate, args);
+    return c;
+  }
   if (!deadline) {
     if (ticket.ticket.status == TicketStatus::kResolved) plan_into(Action::kNoAnswer, {});
     return c;
@@ -104,15 +143,68 @@ StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t
   return c;
 }
 
+StatusOr<ChangeSet> TimerRunner::FireConfirm(const Runtime& rt, const Timer& t, int64_t now) {
+  ChangeSet c;
+  auto ticket = store_->GetTicket(t.ticket_id);
+  if (!ticket.ok()) return ticket.status();
+  if (!ticket->has_value() || (*ticket)->status != TicketStatus::kUnconfirmed) return c;  // handled meanwhile
+  const StaffMember* boss = SupervisorOf(rt.router->org(), **ticket);
+  if (!boss) {
+    if (log_) log_("warn", "a 待确认 item lapsed, but its grid has no supervisor", {{"ticket_id", t.ticket_id}});
+    return c;
+  }
+  const int64_t due = NextChinaTimeOfDay(now, rt.config.confirm.digest_at_minutes);
+  c.schedule_timers.push_back(ConfirmDigestTimer(*boss, due));
+  c.events.push_back({0, t.ticket_id, now, "system", "confirm_overdue", {{"supervisor", boss->id}, {"digest_at", due}}});
+  return c;
+}
+
+StatusOr<ChangeSet> TimerRunner::FireConfirmDaily(const Runtime& rt, const Timer& t, int64_t now) {
+  ChangeSet c;
+  const OrgIndex& org = rt.router->org();
+  const StaffMember* boss = org.FindStaff(t.payload.value("supervisor", ""));
+  if (!boss || boss->notify.channel.empty()) return c;
+  TicketFilter f;
+  f.status = TicketStatus::kUnconfirmed;
+  f.scope = ActorForStaff(org, *boss).scope;
+  f.limit = kDigestItems;
+  auto items = store_->ListTickets(f);
+  if (!items.ok()) return items.status();
+  const int64_t waited = now - int64_t{rt.config.confirm.digest_after_hours} * kHour;
+  std::string list;
+  int count = 0;
+  for (auto it = items->rbegin(); it != items->rend(); ++it) {  // oldest first
+    if (it->created_at > waited) continue;
+    ++count;
+    const Grid* g = org.FindGrid(it->grid_id);
+    list += (list.empty() ? "" : "、") + TicketNumber(it->id) + "（" + (g && !g->name.empty() ? g->name : it->grid_id) + "）";
+  }
+  if (count == 0) return c;  // all handled since
+  OutboxEntry e = Notification(boss->notify, outbound_kind::kStaffNotify, priority::kStaff,
+                               RenderTemplate(rt.config.templates.loop.at("confirm_digest"),
+                                              {{"count", std::to_string(count)},
+                                               {"hours", std::to_string(rt.config.confirm.digest_after_hours)},
+                                               {"items", list}}),
+                               t.key);  // one digest per supervisor and day
+  if (const Adapter* a = rt.FindAdapter(e.message.channel)) e.rate_key = RateKey(*a, e.message);
+  c.outbox.push_back(std::move(e));
+  // Items still waiting are named again the next day, until someone handles them.
+  c.schedule_timers.push_back(ConfirmDigestTimer(*boss, NextChinaTimeOfDay(now, rt.config.confirm.digest_at_minutes)));
+  return c;
+}
+
 void TimerRunner::Report(const ChangeSet& fired) {
   for (const TicketEvent& e : fired.events) {
     if (e.action != Name(Action::kEscalate)) continue;
     const std::string level = e.detail.value("level", "");
     const bool beyond = e.detail.value("beyond_top", false);
     if (metrics_) metrics_->Inc(metric::kEscalations, {{"level", beyond ? "beyond_" + level : level}});
+    const bool lapsed = e.detail.contains("deadline");
     if (log_)
       log_(beyond ? "warn" : "info",
-           beyond ? "deadline lapsed at the top level: its duty officer is told again" : "deadline lapsed: escalated",
+           !lapsed  ? "urgent anti_fraud ticket: escalated at once"
+           : beyond ? "deadline lapsed at the top level: its duty officer is told again"
+                    : "deadline lapsed: escalated",
            {{"ticket_id", e.ticket_id}, {"deadline", e.detail.value("deadline", "")}, {"level", level}});
   }
 }

@@ -8,7 +8,12 @@
 //  - `response_deadline`, `resolution_deadline` (ticket_clock.h): the clock is read again from
 //    the ticket's history; if it has lapsed, the ticket escalates one level (and the lapsed
 //    deadline restarts there); if it was paused meanwhile and is due later, the timer moves.
-// A timer whose ticket has moved on (answered, reopened, accepted) is simply deleted.
+//  - `confirm_digest` (route/router.h, kConfirmTimer): a 待确认 item nobody handled within
+//    `confirm.digest_after_hours`: its supervisor's daily digest is scheduled (once a day per
+//    supervisor, at `confirm.digest_at` China time; scheduling it again moves nothing).
+//  - `confirm_daily`: the digest itself: one message to the supervisor naming every item in her
+//    area still unconfirmed past the wait; nothing when they were all handled meanwhile.
+// A timer whose ticket has moved on (answered, reopened, accepted, confirmed) is simply deleted.
 #pragma once
 
 #include <functional>
@@ -22,6 +27,11 @@
 #include "util/worker_loop.h"
 
 namespace gridrelay::workflow {
+
+inline constexpr const char* kConfirmDailyTimer = "confirm_daily";
+
+// The next `minutes` past midnight China time (UTC+8) strictly after `now` (Unix microseconds).
+int64_t NextChinaTimeOfDay(int64_t now, int minutes);
 
 class TimerRunner {
  public:
@@ -44,6 +54,8 @@ class TimerRunner {
   int64_t Step();
   // The change that fires one timer (its deletion included).
   StatusOr<ChangeSet> Fire(const Runtime& rt, const Timer& t, int64_t now);
+  StatusOr<ChangeSet> FireConfirm(const Runtime& rt, const Timer& t, int64_t now);
+  StatusOr<ChangeSet> FireConfirmDaily(const Runtime& rt, const Timer& t, int64_t now);
   // Counts and logs the escalations a committed change made.
   void Report(const ChangeSet& fired);
 

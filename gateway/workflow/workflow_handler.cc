@@ -5,6 +5,7 @@
 #include "gateway/workflow/chat_command.h"
 #include "gateway/workflow/duplicates.h"
 #include "gateway/workflow/ticket_actions.h"
+#include "gateway/workflow/warning_actions.h"
 #include "util/utf8.h"
 
 namespace gridrelay::workflow {
@@ -48,7 +49,7 @@ OutboxEntry Answer(const Runtime& rt, const StoredMessage& sm, std::string text)
 
 }  // namespace
 
-WorkflowHandler::WorkflowHandler(TicketStore* store, const Clock* clock) : store_(store), clock_(clock) {}
+WorkflowHandler::WorkflowHandler(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
 
 StatusOr<bool> WorkflowHandler::Plan(const Runtime& rt, const StoredMessage& sm, ChangeSet* change) {
   if (sm.message.from_bot) return false;
@@ -70,7 +71,8 @@ StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMes
   const DuplicateOptions& options = rt.config.duplicates;
   if (!options.enabled || sm.message.chat_type != ChatType::kGroup) return false;
   const RouteDecision d = rt.router->Route(sm);
-  if (d.kind != RouteDecision::Kind::kTicket || !d.grid) return false;
+  // A message the classifier is unsure of joins nothing silently: its worker sees it first.
+  if (d.kind != RouteDecision::Kind::kTicket || !d.grid || d.confirm) return false;
   // The window is read from the message's arrival, not the clock, so that planning it again
   // after a crash finds the same tickets.
   TicketFilter f;
@@ -141,6 +143,28 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
       for (const Ticket& t : *mine) text += "\n" + Summary(rt, t, private_chat);
       return finish(text, "command: mine");
     }
+    case CommandKind::kFalseAlarm: {
+      // 误报 N 说明: the warning ticket N's message caused (the first not marked yet).
+      const int64_t id = cmd.ticket.value_or(0);
+      auto ticket = store_->GetTicket(id);
+      if (!ticket.ok()) return ticket.status();
+      if (!ticket->has_value() || !InScope(actor, **ticket))
+        return finish("没有工单" + TicketNumber(id) + "，或不在您的管辖范围。", "command: no such ticket in scope");
+      WarningFilter f;
+      f.ticket_id = id;
+      auto warnings = store_->ListWarnings(f);
+      if (!warnings.ok()) return warnings.status();
+      if (warnings->empty()) return finish("工单" + TicketNumber(id) + "没有发出反诈提醒。", "command: no warning");
+      const Warning* w = &warnings->front();
+      for (const Warning& each : *warnings)
+        if (each.false_alarm_at == 0) w = &each;
+      auto plan = PlanFalseAlarm(actor, *w, **ticket, cmd.note);
+      update.ticket_id = id;
+      if (!plan.ok()) return finish(plan.status().message(), "command refused: false_alarm");
+      change->false_alarms = std::move(plan->false_alarms);
+      change->events = std::move(plan->events);
+      return finish("已将工单" + TicketNumber(id) + "的反诈提醒标记为误报，谢谢指正。", "command: false_alarm");
+    }
     case CommandKind::kQuery:
     case CommandKind::kAction:
       break;
@@ -169,13 +193,8 @@ StatusOr<bool> WorkflowHandler::PlanCommand(const Runtime& rt, const StoredMessa
   }
   ChangeSet& c = plan->change;
   for (OutboxEntry& e : c.outbox) e.message_id = sm.id;
-  change->messages = std::move(c.messages);  // reports that move (merge, split); finish adds the command's
-  change->new_tickets = std::move(c.new_tickets);
-  change->ticket_updates = std::move(c.ticket_updates);
-  change->events = std::move(c.events);
-  change->outbox = std::move(c.outbox);
-  change->schedule_timers = std::move(c.schedule_timers);
-  change->cancel_timers = std::move(c.cancel_timers);
+  // Everything the action writes (corrections included); finish adds the command's own message.
+  *change = std::move(c);
   return finish(plan->answer, "command: " + std::string(Name(action)));
 }
 

@@ -33,7 +33,7 @@ namespace gridrelay::workflow {
 class WorkflowHandler : public MessageHandler {
  public:
   // `store` and `clock` must outlive the handler.
-  WorkflowHandler(TicketStore* store, const Clock* clock);
+  WorkflowHandler(Store* store, const Clock* clock);
 
   StatusOr<bool> Plan(const Runtime& rt, const StoredMessage& message, ChangeSet* change) override;
   bool WaitsFor(const Runtime& rt, const StoredMessage& later, const StoredMessage& earlier) const override;
@@ -44,7 +44,7 @@ class WorkflowHandler : public MessageHandler {
   StatusOr<bool> PlanSatisfaction(const Runtime& rt, const StoredMessage& message, ChangeSet* change);
   StatusOr<bool> PlanDuplicate(const Runtime& rt, const StoredMessage& message, ChangeSet* change);
 
-  TicketStore* store_;
+  Store* store_;
   const Clock* clock_;
   // This pass's tickets as its planned attaches leave them, by ticket id, with the residents
   // those attaches added. Each later attach expects the version the earlier one writes, so if an

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "gateway/core/clock.h"
-#include "util/crypto.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -56,25 +55,8 @@ int64_t StaffSays(TestGateway& t, const std::string& msg_id, const std::string& 
   return nlohmann::json::parse(res->body)["message_id"];
 }
 
-nlohmann::json Ticket(TestGateway& t, int64_t id) { return t.Api("/api/v1/tickets/" + std::to_string(id)); }
-
 bool WaitForStatus(TestGateway& t, int64_t id, const std::string& status) {
-  return WaitUntil([&] { return Ticket(t, id)["status"] == status; });
-}
-
-// POSTs an action with `token`; returns the status and the parsed body.
-std::pair<int, nlohmann::json> Act(TestGateway& t, const std::string& token, int64_t id, const nlohmann::json& body) {
-  httplib::Client c = t.Client();
-  auto res = c.Post(("/api/v1/tickets/" + std::to_string(id) + "/actions").c_str(),
-                    {{"Authorization", "Bearer " + token}}, body.dump(), "application/json");
-  if (!res) return {0, nullptr};
-  return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
-}
-
-void AddToken(TestGateway& t, const std::string& name, const std::string& role, const std::string& scope,
-              const std::string& secret) {
-  REQUIRE(t.gateway().store()->CreateToken(ApiToken{.name = name, .role = role, .scope = scope},
-                                           crypto::Sha256Hex(secret), 1).ok());
+  return WaitUntil([&] { return t.Ticket(id)["status"] == status; });
 }
 
 }  // namespace
@@ -83,28 +65,28 @@ TEST_SUITE("closed loop") {
   TEST_CASE("the API's actions are the chat verbs' twin: same table, same refusals, same notes to the resident") {
     TestGateway t;
     const int64_t id = OpenTicket(t, "m1");
-    AddToken(t, "w-a", "worker", "grid:grid-a", "tok-wa");
-    AddToken(t, "w-b", "worker", "grid:grid-b", "tok-wb");
-    AddToken(t, "c-1", "supervisor", "community:c", "tok-c1");
+    REQUIRE(t.AddToken("w-a", "worker", "grid:grid-a", "tok-wa"));
+    REQUIRE(t.AddToken("w-b", "worker", "grid:grid-b", "tok-wb"));
+    REQUIRE(t.AddToken("c-1", "supervisor", "community:c", "tok-c1"));
 
-    CHECK(Act(t, "tok-wa", id, {{"action", "resolve"}, {"note", "x"}}).first == 409);  // never accepted
-    CHECK(Act(t, "tok-wb", id, {{"action", "accept"}}).first == 404);                  // outside her scope
-    CHECK(Act(t, "tok-wa", id, {{"action", "fly"}}).first == 400);
-    CHECK(Act(t, "tok-wa", id, {{"action", "satisfied"}}).first == 400);               // the gateway's own
-    CHECK(Act(t, "tok-wa", id + 1000, {{"action", "accept"}}).first == 404);
-    CHECK(Act(t, "nope", id, {{"action", "accept"}}).first == 401);
+    CHECK(t.Act(id, {{"action", "resolve"}, {"note", "x"}}, "tok-wa").first == 409);  // never accepted
+    CHECK(t.Act(id, {{"action", "accept"}}, "tok-wb").first == 404);                  // outside her scope
+    CHECK(t.Act(id, {{"action", "fly"}}, "tok-wa").first == 400);
+    CHECK(t.Act(id, {{"action", "satisfied"}}, "tok-wa").first == 400);               // the gateway's own
+    CHECK(t.Act(id + 1000, {{"action", "accept"}}, "tok-wa").first == 404);
+    CHECK(t.Act(id, {{"action", "accept"}}, "nope").first == 401);
 
-    auto [status, body] = Act(t, "tok-wa", id, {{"action", "accept"}});
+    auto [status, body] = t.Act(id, {{"action", "accept"}}, "tok-wa");
     CHECK(status == 200);
     CHECK(body["status"] == "accepted");
     CHECK(!WaitForText(t, "/group", "已由网格员甲受理").empty());
-    CHECK(Act(t, "tok-wa", id, {{"action", "transfer"}, {"to", "w-b"}}).first == 400);  // no reason
-    auto supervised = Act(t, "tok-c1", id, {{"action", "supervise"}});
+    CHECK(t.Act(id, {{"action", "transfer"}, {"to", "w-b"}}, "tok-wa").first == 400);  // no reason
+    auto supervised = t.Act(id, {{"action", "supervise"}}, "tok-c1");
     CHECK(supervised.first == 200);
     CHECK(supervised.second["supervised"] == true);
     CHECK(!WaitForText(t, "/staff", "【督办】").empty());
 
-    auto ticket = Ticket(t, id);
+    auto ticket = t.Ticket(id);
     std::vector<std::string> actions;
     for (const auto& e : ticket["events"]) actions.push_back(e["action"]);
     CHECK(actions == std::vector<std::string>{"created", "dispatched", "refused", "refused", "accept", "refused",
@@ -133,7 +115,7 @@ TEST_SUITE("closed loop") {
     REQUIRE(t.PostGeneric(TestGateway::Message("r0", "g1", "1", "u99"))->status == 200);
     REQUIRE(t.PostGeneric(TestGateway::Message("r1", "g1", "１", "u42"))->status == 200);  // full-width
     REQUIRE(WaitForStatus(t, id, "closed"));
-    auto ticket = Ticket(t, id);
+    auto ticket = t.Ticket(id);
     CHECK(ticket["satisfaction"] == "satisfied");
     CHECK(!ticket["accepted_at"].is_null());
     CHECK(!ticket["closed_at"].is_null());
@@ -166,7 +148,7 @@ TEST_SUITE("closed loop") {
     REQUIRE(WaitForStatus(t, id, "resolved"));
     REQUIRE(t.PostGeneric(TestGateway::Message("r1", "g1", "不满意", "u42"))->status == 200);
     REQUIRE(WaitForStatus(t, id, "reopened"));
-    auto ticket = Ticket(t, id);
+    auto ticket = t.Ticket(id);
     CHECK(ticket["supervised"] == true);
     CHECK(ticket["satisfaction"] == "unsatisfied");
     CHECK(ticket["resolved_at"].is_null());  // the resolution clock starts again
@@ -195,13 +177,13 @@ TEST_SUITE("closed loop") {
     REQUIRE(WaitForStatus(t, id, "resolved"));
     clock.AdvanceMicros(int64_t{71} * 3600 * 1000000);
     // Nothing fires before the wait is over.
-    CHECK_FALSE(WaitUntil([&] { return Ticket(t, id)["status"] != "resolved"; }, std::chrono::milliseconds(300)));
+    CHECK_FALSE(WaitUntil([&] { return t.Ticket(id)["status"] != "resolved"; }, std::chrono::milliseconds(300)));
     clock.AdvanceMicros(int64_t{2} * 3600 * 1000000);
     REQUIRE(WaitForStatus(t, id, "closed"));
-    CHECK(Ticket(t, id)["satisfaction"] == "no_answer");
+    CHECK(t.Ticket(id)["satisfaction"] == "no_answer");
     // A late "1" changes nothing: the ticket is closed.
     REQUIRE(t.PostGeneric(TestGateway::Message("late", "g1", "1", "u42"))->status == 200);
-    CHECK_FALSE(WaitUntil([&] { return Ticket(t, id)["satisfaction"] != "no_answer"; }, std::chrono::milliseconds(300)));
+    CHECK_FALSE(WaitUntil([&] { return t.Ticket(id)["satisfaction"] != "no_answer"; }, std::chrono::milliseconds(300)));
   }
 
   TEST_CASE("a resident typing a command is an ordinary message; staff get a usage hint or a refusal that says why") {
@@ -219,7 +201,7 @@ TEST_SUITE("closed loop") {
     const int64_t chat = StaffSays(t, "s3", "办结了吗");
     REQUIRE(WaitUntil([&] { return t.Api("/api/v1/messages/" + std::to_string(chat))["state"] == "ignored"; }));
     CHECK(t.Api("/api/v1/messages/" + std::to_string(chat))["replies"].empty());
-    auto ticket = Ticket(t, id);
+    auto ticket = t.Ticket(id);
     CHECK(ticket["status"] == "dispatched");
     bool refused = false;
     for (const auto& e : ticket["events"]) refused = refused || e["action"] == "refused";
@@ -238,11 +220,11 @@ TEST_SUITE("closed loop") {
     CHECK(WaitForText(t, "/group", "未知理由").find("not_my_grid") != std::string::npos);
     StaffSays(t, "s2", "转办 " + n + " w-nobody not_my_grid");
     CHECK(!WaitForText(t, "/group", "w-nobody").empty());
-    CHECK(Ticket(t, id)["assignee"]["id"] == "w-a");
+    CHECK(t.Ticket(id)["assignee"]["id"] == "w-a");
 
     StaffSays(t, "s3", "转办 " + n + " w-b not_my_grid");
-    REQUIRE(WaitUntil([&] { return Ticket(t, id)["assignee"]["id"] == "w-b"; }));
-    auto ticket = Ticket(t, id);
+    REQUIRE(WaitUntil([&] { return t.Ticket(id)["assignee"]["id"] == "w-b"; }));
+    auto ticket = t.Ticket(id);
     CHECK(ticket["status"] == "transferred");
     CHECK(ticket["bounces"] == 1);
     CHECK(ticket["reason"] == "not_my_grid");
@@ -269,7 +251,7 @@ TEST_SUITE("closed loop") {
     REQUIRE(WaitForStatus(t, id, "closed"));
     REQUIRE(!WaitForText(t, "/group", "感谢您的评价").empty());
 
-    const auto ticket = Ticket(t, id);  // held: a range-for over a temporary's member would dangle
+    const auto ticket = t.Ticket(id);  // held: a range-for over a temporary's member would dangle
     std::vector<std::string> actions;
     for (const auto& e : ticket["events"]) actions.push_back(e["action"]);
     CHECK(actions == std::vector<std::string>{"created", "dispatched", "accept", "resolve", "satisfied"});

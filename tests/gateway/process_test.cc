@@ -101,6 +101,29 @@ TEST_SUITE("cli") {
     CHECK(c.output.find("bogus_key") != std::string::npos);
   }
 
+  TEST_CASE("check-config wants a warning for every anti_fraud intent: a fallback makes a gap a warning, none an error") {
+    ShippedCopy s;
+    const std::filesystem::path templates = s.root / "config" / "templates.yaml";
+    auto edit = [&](const std::string& from, const std::string& to) {
+      std::ifstream in(templates);
+      std::string text{std::istreambuf_iterator<char>(in), {}};
+      const size_t at = text.find(from);
+      REQUIRE_MESSAGE(at != std::string::npos, from);
+      std::ofstream(templates) << text.replace(at, from.size(), to);
+    };
+    edit("    anti_fraud.romance:", "    # anti_fraud.romance:");
+    auto gap = Run("check-config --config " + s.config());
+    CHECK_MESSAGE(gap.exit_code == 0, gap.output);
+    CHECK(gap.output.find("warning: ") != std::string::npos);
+    CHECK(gap.output.find("templates.yaml:") != std::string::npos);
+    CHECK(gap.output.find("anti_fraud.romance; they use the fallback") != std::string::npos);
+    edit("  fallback:", "  # fallback:");
+    auto none = Run("check-config --config " + s.config());
+    CHECK(none.exit_code == 1);
+    CHECK(none.output.find("templates.yaml:") != std::string::npos);
+    CHECK(none.output.find("no warning template for anti_fraud.romance and no `fallback`") != std::string::npos);
+  }
+
   TEST_CASE("token create prints the token on its last line and stores only its hash") {
     ShippedCopy s;
     auto r = Run("token create --name ops --role admin --config " + s.config() + " --data " + s.data());

@@ -63,7 +63,7 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
                  : options_.teams) +
             "routes: {appeal: grid, legal_aid: team, anti_fraud: team}\n"
             "admin:\n  notify: {channel: staff, to: admin}\n" +
-            (options_.loop.empty() ? std::string(kLoop) : options_.loop) + options_.duplicates +
+            (options_.loop.empty() ? std::string(kLoop) : options_.loop) + options_.duplicates + options_.confirm +
             options_.extra_routing);
   if (options_.start) Start();
 }
@@ -126,6 +126,44 @@ int64_t TestGateway::TicketOf(int64_t message_id) const {
     return true;
   });
   return id;
+}
+
+int64_t TestGateway::Says(const std::string& msg_id, const std::string& group, const std::string& text,
+                          const std::string& sender) {
+  auto res = PostGeneric(Message(msg_id, group, text, sender));
+  if (!res || res->status != 200) return 0;
+  const nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
+  return body.is_object() ? body.value("message_id", int64_t{0}) : 0;
+}
+
+nlohmann::json TestGateway::Ticket(int64_t id) const { return Api("/api/v1/tickets/" + std::to_string(id)); }
+
+std::pair<int, nlohmann::json> TestGateway::Act(int64_t id, const nlohmann::json& body, const std::string& token) const {
+  httplib::Client c = Client();
+  auto res = c.Post(("/api/v1/tickets/" + std::to_string(id) + "/actions").c_str(),
+                    {{"Authorization", "Bearer " + token}}, body.dump(), "application/json");
+  if (!res) return {0, nullptr};
+  return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+}
+
+bool TestGateway::AddToken(const std::string& name, const std::string& role, const std::string& scope,
+                           const std::string& secret) {
+  return gateway_->store()
+      ->CreateToken(ApiToken{.name = name, .role = role, .scope = scope}, crypto::Sha256Hex(secret), 1)
+      .ok();
+}
+
+std::vector<nlohmann::json> TestGateway::Sent(const std::string& path, const std::string& needle) {
+  std::vector<nlohmann::json> out;
+  for (const auto& r : receiver_.Requests(path)) {
+    nlohmann::json j = r.Json();
+    if (j.value("text", "").find(needle) != std::string::npos) out.push_back(j);
+  }
+  return out;
+}
+
+bool TestGateway::WaitForSent(const std::string& path, const std::string& needle, size_t count) {
+  return WaitUntil([&] { return Sent(path, needle).size() >= count; });
 }
 
 nlohmann::json TestGateway::Api(const std::string& path, int* status) const {

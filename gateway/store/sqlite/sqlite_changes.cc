@@ -15,7 +15,7 @@ namespace {
 const char* const kTicketStateColumns =
     "grid_id, community_id, street_id, category, intent, urgent, status, level, supervised, assignee_kind, "
     "assignee_id, assignee_name, team_id, bounces, reason, satisfaction, entities, accepted_at, resolved_at, "
-    "closed_at, response_due_at, resolve_due_at, merged_into, reporters";
+    "closed_at, response_due_at, resolve_due_at, merged_into, reporters, visit_outcome, first_contact_at";
 
 // "a, b" -> each column rewritten by `f`, joined by ", ".
 std::string MapColumns(std::string_view columns, std::string (*f)(std::string_view)) {
@@ -46,6 +46,7 @@ int BindTicketState(sqlite::Stmt& s, int first, const Ticket& t) {
   bind(t.assignee_name), bind(t.team_id), bind(t.bounces), bind(t.reason), bind(t.satisfaction);
   bind(sqlite::Dump(t.entities)), bind(t.accepted_at), bind(t.resolved_at), bind(t.closed_at);
   bind(t.response_due_at), bind(t.resolve_due_at), bind(t.merged_into), bind(t.reporters);
+  bind(t.visit_outcome), bind(t.first_contact_at);
   return i;
 }
 
@@ -123,6 +124,15 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
       if (*row) return Status::Aborted("client key '" + k.client_key + "' already made campaign " + std::to_string(s.Int(0)));
     }
   }
+  for (const FalseAlarm& a : c.false_alarms) {
+    Stmt s(*writer_,
+           "UPDATE warnings SET false_alarm_by = ?, false_alarm_at = ?, false_alarm_reason = ? "
+           "WHERE id = ? AND false_alarm_at = 0");
+    s.Bind(1, a.by).Bind(2, now).Bind(3, a.reason).Bind(4, a.warning_id);
+    GR_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(db) == 0)
+      return Status::Aborted("warning " + std::to_string(a.warning_id) + " is gone or marked a false alarm already");
+  }
   for (const CampaignUpdate& u : c.campaign_updates) GR_RETURN_IF_ERROR(UpdateCampaign(u, now));
   for (const Campaign& k : c.new_campaigns) GR_RETURN_IF_ERROR(InsertCampaign(k, now));
   for (const Ticket& t : c.new_tickets) {
@@ -144,6 +154,31 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
     GR_RETURN_IF_ERROR(s.Run());
   }
   for (const OutboxEntry& e : c.outbox) GR_RETURN_IF_ERROR(InsertOutbox(e, now));
+  for (const Correction& k : c.corrections) {
+    Stmt s(*writer_,
+           "INSERT INTO corrections (message_id, ticket_id, kind, actor, guess_category, guess_intent, category, intent, at) "
+           "VALUES (?,?,?,?,?,?,?,?,?)");
+    s.Bind(1, k.message_id).Bind(2, k.ticket_id).Bind(3, k.kind).Bind(4, k.actor).Bind(5, k.guess_category);
+    s.Bind(6, k.guess_intent).Bind(7, k.category).Bind(8, k.intent).Bind(9, k.at ? k.at : now);
+    GR_RETURN_IF_ERROR(s.Run());
+  }
+  for (const Warning& w : c.new_warnings) {
+    Stmt s(*writer_,
+           "INSERT INTO warnings (message_id, ticket_id, channel, group_id, sender_id, intent, template_key, mode, "
+           "rules, outbox_key, text, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(message_id) DO NOTHING");
+    s.Bind(1, w.message_id).Bind(2, w.ticket_id).Bind(3, w.channel).Bind(4, w.group_id).Bind(5, w.sender_id);
+    s.Bind(6, w.intent).Bind(7, w.template_key).Bind(8, w.mode).Bind(9, Dump(w.rules)).Bind(10, w.outbox_key);
+    s.Bind(11, w.text).Bind(12, w.created_at ? w.created_at : now);
+    GR_RETURN_IF_ERROR(s.Run());
+  }
+  // After the inserts: a repeat may count on a warning planned earlier in the same batch.
+  for (const WarningRepeat& r : c.warning_repeats) {
+    Stmt s(*writer_, "UPDATE warnings SET repeats = repeats + 1, last_repeat_at = ? WHERE message_id = ?");
+    s.Bind(1, now).Bind(2, r.warned_message);
+    GR_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(db) == 0)
+      return Status::Aborted("message " + std::to_string(r.warned_message) + " caused no warning to count a repeat on");
+  }
   for (const std::string& key : c.cancel_timers) {
     Stmt s(*writer_, "DELETE FROM timers WHERE key = ?");
     s.Bind(1, key);

@@ -22,7 +22,12 @@ const char* const kTicketColumns =
     "id, message_id, channel, group_id, grid_id, sender_id, sender_name, category, intent, urgent, status, level, "
     "assignee_kind, assignee_id, assignee_name, text, entities, created_at, updated_at, version, community_id, "
     "street_id, supervised, team_id, bounces, reason, satisfaction, accepted_at, resolved_at, closed_at, "
-    "response_due_at, resolve_due_at, merged_into, reporters";
+    "response_due_at, resolve_due_at, merged_into, reporters, visit_outcome, first_contact_at";
+
+const char* const kWarningColumns =
+    "w.id, w.message_id, w.ticket_id, w.channel, w.group_id, w.sender_id, w.intent, w.template_key, w.mode, w.rules, "
+    "w.outbox_key, w.text, w.repeats, w.last_repeat_at, w.created_at, w.false_alarm_by, w.false_alarm_at, "
+    "w.false_alarm_reason";
 
 const char* const kEventColumns = "id, ticket_id, at, actor, action, detail";
 
@@ -31,6 +36,10 @@ const char* const kOutboxColumns =
     "ticket_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, retry_from, campaign_id";
 
 const char* const kTimerColumns = "id, key, kind, ticket_id, due_at, payload";
+
+const char* const kLabelledCorrectionColumns =
+    "c.id, c.message_id, c.ticket_id, c.kind, c.actor, c.guess_category, c.guess_intent, c.category, c.intent, c.at, "
+    "COALESCE(m.text, ''), COALESCE(m.urgent, 0)";
 
 const char* const kCampaignColumns =
     "id, client_key, request_digest, title, content, targets, state, created_by, created_at, updated_at, start_at, "
@@ -103,7 +112,33 @@ StatusOr<Ticket> ReadTicket(const Stmt& s) {
   t.resolve_due_at = s.Int(31);
   t.merged_into = s.Int(32);
   t.reporters = static_cast<int>(s.Int(33));
+  t.visit_outcome = s.Text(34);
+  t.first_contact_at = s.Int(35);
   return t;
+}
+
+StatusOr<Warning> ReadWarning(const Stmt& s) {
+  Warning w;
+  w.id = s.Int(0);
+  w.message_id = s.Int(1);
+  w.ticket_id = s.Int(2);
+  w.channel = s.Text(3);
+  w.group_id = s.Text(4);
+  w.sender_id = s.Text(5);
+  w.intent = s.Text(6);
+  w.template_key = s.Text(7);
+  w.mode = s.Text(8);
+  w.rules = s.Json(9);
+  if (!w.rules.is_array()) w.rules = nlohmann::json::array();
+  w.outbox_key = s.Text(10);
+  w.text = s.Text(11);
+  w.repeats = static_cast<int>(s.Int(12));
+  w.last_repeat_at = s.Int(13);
+  w.created_at = s.Int(14);
+  w.false_alarm_by = s.Text(15);
+  w.false_alarm_at = s.Int(16);
+  w.false_alarm_reason = s.Text(17);
+  return w;
 }
 
 StatusOr<TicketEvent> ReadEvent(const Stmt& s) {
@@ -162,6 +197,24 @@ StatusOr<Timer> ReadTimer(const Stmt& s) {
   t.payload = s.Json(5);
   if (!t.payload.is_object()) t.payload = nlohmann::json::object();
   return t;
+}
+
+StatusOr<LabelledCorrection> ReadLabelledCorrection(const Stmt& s) {
+  LabelledCorrection l;
+  Correction& k = l.correction;
+  k.id = s.Int(0);
+  k.message_id = s.Int(1);
+  k.ticket_id = s.Int(2);
+  k.kind = s.Text(3);
+  k.actor = s.Text(4);
+  k.guess_category = s.Text(5);
+  k.guess_intent = s.Text(6);
+  k.category = s.Text(7);
+  k.intent = s.Text(8);
+  k.at = s.Int(9);
+  l.text = s.Text(10);
+  l.urgent = s.Int(11) != 0;
+  return l;
 }
 
 StatusOr<Campaign> ReadCampaign(const Stmt& s) {

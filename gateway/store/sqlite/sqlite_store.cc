@@ -194,7 +194,52 @@ ALTER TABLE tickets ADD COLUMN reporters INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX messages_ticket ON messages(ticket_id) WHERE ticket_id IS NOT NULL;
 CREATE INDEX messages_sender ON messages(channel, sender_id);
 )sql",
-    // 7: the two reads the routing pass makes for every batch, by index alone. A report's
+    // 7: corrections of the classifier by people (#11: the confirmation queue and 改类).
+    R"sql(
+CREATE TABLE corrections (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  guess_category TEXT NOT NULL,
+  guess_intent TEXT NOT NULL,
+  category TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX corrections_at ON corrections(at);
+)sql",
+    // 8: instant anti-fraud warnings with their evidence, repeats and false alarms (#12), read
+    // by group and template within the window; the visit outcome of urgent anti_fraud tickets
+    // and when the resident was first contacted.
+    R"sql(
+CREATE TABLE warnings (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL UNIQUE,
+  ticket_id INTEGER NOT NULL DEFAULT 0,
+  channel TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL DEFAULT '',
+  intent TEXT NOT NULL,
+  template_key TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  rules TEXT NOT NULL DEFAULT '[]',
+  outbox_key TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  repeats INTEGER NOT NULL DEFAULT 0,
+  last_repeat_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  false_alarm_by TEXT NOT NULL DEFAULT '',
+  false_alarm_at INTEGER NOT NULL DEFAULT 0,
+  false_alarm_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX warnings_recent ON warnings(channel, group_id, template_key, created_at);
+CREATE INDEX warnings_ticket ON warnings(ticket_id);
+ALTER TABLE tickets ADD COLUMN visit_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN first_contact_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 9: the two reads the routing pass makes for every batch, by index alone. A report's
     // duplicate check reads its grid's open tickets of its category from the last days, without
     // walking the grid's whole history; a team's member loads (open count, last ticket) are
     // counted in the index, not by fetching every ticket the member ever had; and whether a

@@ -7,7 +7,7 @@
 // costs no write): this engine serves one gateway process, and a crash ends every lease anyway.
 // Timer leases are written to the table. The schema is versioned (table schema_version) and
 // migrated forward on Open. The implementation is split by concern: sqlite_inbox.cc,
-// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc, sqlite_campaigns.cc and this file's .cc
+// sqlite_changes.cc, sqlite_tickets.cc, sqlite_outbox.cc, sqlite_timers.cc, sqlite_campaigns.cc, sqlite_warnings.cc and this file's .cc
 // (open, migrations, auth, health).
 #pragma once
 
@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
   StatusOr<std::vector<StoredMessage>> TicketMessages(int64_t ticket_id) override;
   StatusOr<bool> ReportedBy(int64_t ticket_id, const std::string& channel, const std::string& sender_id) override;
+  StatusOr<std::vector<LabelledCorrection>> ListCorrections(int64_t since, int64_t after_id, int limit) override;
   StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
   Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
                     const std::function<void(const ReportRow&)>& row) override;
@@ -69,6 +70,11 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
   StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
   StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
+
+  StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                 const std::string& template_key, int64_t since) override;
+  StatusOr<std::optional<Warning>> GetWarning(int64_t id) override;
+  StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) override;
 
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;

@@ -40,8 +40,9 @@ std::string InList(const char* column, size_t n, int first) {
   return s + ")";
 }
 
-// " AND (<scope>)" for a scope, its placeholders numbered from `first` and its values appended in
-// that order; "" for nullopt.
+}  // namespace
+
+namespace sqlite {
 std::string ScopeClause(const std::optional<TicketScope>& scope, int first, std::vector<std::string>* values) {
   if (!scope) return "";
   const std::pair<const char*, const std::vector<std::string>*> lists[] = {
@@ -57,7 +58,9 @@ std::string ScopeClause(const std::optional<TicketScope>& scope, int first, std:
   return " AND (" + (any.empty() ? std::string("0") : any) + ")";  // an empty scope sees nothing
 }
 
-}  // namespace
+}  // namespace sqlite
+
+using sqlite::ScopeClause;
 
 StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
   // Only the filters in use are written into the statement (and the scope, an OR of IN lists of
@@ -96,6 +99,7 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
   };
   if (f.since != 0) number("created_at >= ?", f.since);
   if (f.before_id != 0) number("id < ?", f.before_id);
+  if (f.message_id != 0) number("message_id = ?", f.message_id);
   numbers.push_back(f.limit);
   sql += " ORDER BY id DESC LIMIT ?" + std::to_string(texts.size() + numbers.size());
   std::lock_guard lock(read_mu_);
@@ -128,7 +132,8 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
   // Served by tickets_created; the scope is an OR of IN lists, as in ListTickets.
   std::string sql =
       "SELECT id, status, grid_id, community_id, team_id, intent, satisfaction, created_at, accepted_at, "
-      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into, level FROM tickets "
+      "resolved_at, closed_at, response_due_at, resolve_due_at, merged_into, level, urgent, category, "
+      "first_contact_at FROM tickets "
       "WHERE created_at >= ?1 AND created_at < ?2";
   std::vector<std::string> scope_values;
   sql += ScopeClause(scope, 3, &scope_values);
@@ -159,6 +164,8 @@ Status SqliteStore::ReportRows(int64_t from, int64_t to, const std::optional<Tic
     r.resolve_due_at = s.Int(12);
     r.merged_into = s.Int(13);
     r.level = s.TextView(14);
+    r.visit = s.Int(15) != 0 && s.TextView(16) == "anti_fraud";
+    r.first_contact_at = s.Int(17);
     visit(r);
   }
 }
@@ -178,6 +185,16 @@ StatusOr<std::vector<TicketEvent>> SqliteStore::TicketEvents(int64_t ticket_id) 
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, ticket_id);
   return sqlite::ReadAll<TicketEvent>(s, sqlite::ReadEvent);
+}
+
+StatusOr<std::vector<LabelledCorrection>> SqliteStore::ListCorrections(int64_t since, int64_t after_id, int limit) {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql = std::string("SELECT ") + sqlite::kLabelledCorrectionColumns +
+                                 " FROM corrections c LEFT JOIN messages m ON m.id = c.message_id "
+                                 "WHERE c.at >= ? AND c.id > ? ORDER BY c.id LIMIT ?";
+  Stmt s(*reader_, sql.c_str());
+  s.Bind(1, since).Bind(2, after_id).Bind(3, limit);
+  return sqlite::ReadAll<LabelledCorrection>(s, sqlite::ReadLabelledCorrection);
 }
 
 StatusOr<std::vector<StoredMessage>> SqliteStore::TicketMessages(int64_t ticket_id) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "gateway/store/testing/conformance_util.h"
 
@@ -449,6 +450,8 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: every ticket field survives insert and u
   u.merged_into = 7;
   u.grid_id = "grid-b";
   u.category = "legal_aid";
+  u.visit_outcome = "dissuaded";
+  u.first_contact_at = kT0 + 5;
   ChangeSet update;
   update.ticket_updates.push_back({u, 1});
   REQUIRE(store->Apply(update, kT0 + kSecond).ok());
@@ -470,6 +473,8 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: every ticket field survives insert and u
   CHECK(v.merged_into == 7);
   CHECK(v.grid_id == "grid-b");
   CHECK(v.category == "legal_aid");
+  CHECK(v.visit_outcome == "dissuaded");
+  CHECK(v.first_contact_at == kT0 + 5);
   CHECK(v.created_at == kT0);
   CHECK(v.updated_at == kT0 + kSecond);
   CHECK(v.version == 2);
@@ -849,9 +854,177 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   CHECK((*moved)->ticket_id == *id2);
   CHECK_FALSE(reported_by(*id, "demo", "u2"));  // her report left with the split
   CHECK(reported_by(*id2, "demo", "u2"));
+  // The ticket a message opened, by message id (a split finds a report's own ticket this way).
+  TicketFilter opened;
+  opened.message_id = m2;
+  found = store->ListTickets(opened);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->at(0).id == *id2);
+  opened.message_id = m1;
+  found = store->ListTickets(opened);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->at(0).id == *id);
   auto none = store->TicketMessages(*id2 + 100);
   REQUIRE(none.ok());
   CHECK(none->empty());
+}
+
+TEST_CASE_TEMPLATE_DEFINE("conformance: corrections are kept with their change set and listed with their message's "
+                          "text, oldest first, from a time and page by id",
+                          Engine, store_conformance_16) {
+  std::unique_ptr<Store> store = Engine::Make();
+  const int64_t m1 = IngestOne(*store, "a");
+  const int64_t m2 = IngestOne(*store, "b");
+  auto make = [](int64_t message, const std::string& kind, const std::string& category) {
+    Correction k;
+    k.message_id = message;
+    k.ticket_id = 7;
+    k.kind = kind;
+    k.actor = "w-a";
+    k.guess_category = "appeal";
+    k.guess_intent = "appeal.facilities";
+    k.category = category;
+    k.intent = category == "none" ? "none" : category + ".other";
+    return k;
+  };
+  ChangeSet first;
+  first.corrections.push_back(make(m1, "reclassify", "legal_aid"));
+  CHECK_FALSE(first.empty());
+  REQUIRE(store->Apply(first, kT0).ok());
+  // A change set that loses its race writes no correction either.
+  ChangeSet lost;
+  lost.messages.push_back({m2, MessageState::kProcessed, MessageState::kProcessed, "", 0});
+  lost.corrections.push_back(make(m2, "dismiss", "none"));
+  CHECK(store->Apply(lost, kT0 + kSecond).code() == StatusCode::kAborted);
+  ChangeSet second;
+  second.corrections.push_back(make(m2, "dismiss", "none"));
+  REQUIRE(store->Apply(second, kT0 + 2 * kSecond).ok());
+
+  auto all = store->ListCorrections(0, 0, 10);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  const LabelledCorrection& a = all->at(0);
+  CHECK(a.correction.message_id == m1);
+  CHECK(a.correction.kind == "reclassify");
+  CHECK(a.correction.actor == "w-a");
+  CHECK(a.correction.guess_intent == "appeal.facilities");
+  CHECK(a.correction.category == "legal_aid");
+  CHECK(a.correction.intent == "legal_aid.other");
+  CHECK(a.correction.ticket_id == 7);
+  CHECK(a.correction.at == kT0);
+  CHECK(a.text == "楼道灯坏了");
+  CHECK(all->at(1).correction.kind == "dismiss");
+  auto later = store->ListCorrections(kT0 + kSecond, 0, 10);
+  REQUIRE(later.ok());
+  REQUIRE(later->size() == 1);
+  CHECK(later->at(0).correction.message_id == m2);
+  auto page = store->ListCorrections(0, all->at(0).correction.id, 1);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 1);
+  CHECK(page->at(0).correction.id == all->at(1).correction.id);
+}
+
+TEST_CASE_TEMPLATE_DEFINE("conformance: a warning is stored once per message with its evidence, found by group and "
+                          "template within a window, counts its repeats, is marked a false alarm once, and is listed "
+                          "through its ticket's scope",
+                          Engine, store_conformance_17) {
+  std::unique_ptr<Store> store = Engine::Make();
+  const int64_t m1 = IngestOne(*store, "a");
+  const int64_t m2 = IngestOne(*store, "b");
+  auto id = store->ReserveTicketIds(2);
+  REQUIRE(id.ok());
+  ChangeSet open = OpenTicket(m1, *id);
+  Warning w;
+  w.message_id = m1;
+  w.ticket_id = *id;
+  w.channel = "demo";
+  w.group_id = "g1";
+  w.sender_id = "u1";
+  w.intent = "anti_fraud.fake_loan";
+  w.template_key = "anti_fraud.fake_loan";
+  w.mode = "group";
+  w.rules = nlohmann::json::array({{{"intent", "anti_fraud.fake_loan"}, {"pattern_id", "anti_fraud.yaml:170"}}});
+  w.outbox_key = "m1:warning";
+  w.text = "⚠️反诈提醒";
+  open.new_warnings.push_back(w);
+  // The same message warned twice (a plan applied again) keeps one row.
+  open.new_warnings.push_back(w);
+  REQUIRE(store->Apply(open, kT0).ok());
+
+  auto found = store->RecentWarning("demo", "g1", "anti_fraud.fake_loan", kT0);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  const Warning& r = **found;
+  CHECK(r.id > 0);
+  CHECK(r.message_id == m1);
+  CHECK(r.ticket_id == *id);
+  CHECK(r.sender_id == "u1");
+  CHECK(r.intent == "anti_fraud.fake_loan");
+  CHECK(r.mode == "group");
+  CHECK(r.rules == w.rules);
+  CHECK(r.outbox_key == "m1:warning");
+  CHECK(r.text == "⚠️反诈提醒");
+  CHECK(r.created_at == kT0);
+  CHECK(r.repeats == 0);
+  // Outside the window, in another group or for another template: none.
+  for (auto [group, key, since] : {std::tuple<const char*, const char*, int64_t>{"g1", "anti_fraud.fake_loan", kT0 + 1},
+                                   {"g2", "anti_fraud.fake_loan", kT0}, {"g1", "fallback", kT0}}) {
+    auto none = store->RecentWarning("demo", group, key, since);
+    REQUIRE(none.ok());
+    CHECK(!none->has_value());
+  }
+
+  // A repeat counts on the warning its first message caused; one that names no warning aborts.
+  ChangeSet repeat = OpenTicket(m2, *id + 1);
+  repeat.outbox.clear();
+  repeat.warning_repeats.push_back({m1, m2});
+  ChangeSet orphan;
+  orphan.warning_repeats.push_back({m2, m2});
+  auto applied = store->Apply({repeat, orphan}, kT0 + kSecond);
+  REQUIRE(applied.ok());
+  CHECK(applied->at(0));
+  CHECK(!applied->at(1));
+  auto got = store->GetWarning(r.id);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->repeats == 1);
+  CHECK((*got)->last_repeat_at == kT0 + kSecond);
+
+  // Marked a false alarm once: who, when, why; a second mark aborts.
+  ChangeSet mark;
+  mark.false_alarms.push_back({r.id, "w-a", "转述新闻"});
+  REQUIRE(store->Apply(mark, kT0 + 2 * kSecond).ok());
+  CHECK(store->Apply(mark, kT0 + 3 * kSecond).code() == StatusCode::kAborted);
+  got = store->GetWarning(r.id);
+  REQUIRE(got.ok());
+  CHECK((*got)->false_alarm_by == "w-a");
+  CHECK((*got)->false_alarm_at == kT0 + 2 * kSecond);
+  CHECK((*got)->false_alarm_reason == "转述新闻");
+  auto missing = store->GetWarning(r.id + 100);
+  REQUIRE(missing.ok());
+  CHECK(!missing->has_value());
+
+  // Listed newest first, by ticket, and only through a scope that holds the ticket.
+  WarningFilter f;
+  auto all = store->ListWarnings(f);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 1);
+  f.ticket_id = *id + 1;
+  all = store->ListWarnings(f);
+  REQUIRE(all.ok());
+  CHECK(all->empty());
+  f.ticket_id = 0;
+  f.scope = TicketScope{};
+  f.scope->grids = {"grid-a"};
+  all = store->ListWarnings(f);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 1);
+  f.scope->grids = {"grid-elsewhere"};
+  all = store->ListWarnings(f);
+  REQUIRE(all.ok());
+  CHECK(all->empty());
 }
 
 }  // namespace gridrelay::testing::conformance
@@ -874,4 +1047,6 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a ticket lists its messages, a processed
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_13, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_14, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_15, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_16, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_17, __VA_ARGS__); \
   }

@@ -89,6 +89,11 @@ StatusOr<bool> FaultStore::ReportedBy(int64_t ticket_id, const std::string& chan
   return engine_->ReportedBy(ticket_id, channel, sender_id);
 }
 
+StatusOr<std::vector<LabelledCorrection>> FaultStore::ListCorrections(int64_t since, int64_t after_id, int limit) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListCorrections(since, after_id, limit);
+}
+
 StatusOr<std::map<std::string, StaffLoad>> FaultStore::StaffLoads(const std::vector<std::string>& staff_ids) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->StaffLoads(staff_ids);
@@ -173,6 +178,22 @@ StatusOr<CampaignCounts> FaultStore::CountCampaignRows(int64_t id) {
 StatusOr<std::vector<CampaignDelivery>> FaultStore::CampaignDeliveries(int64_t id) {
   GR_RETURN_IF_ERROR(ReadFault());
   return engine_->CampaignDeliveries(id);
+}
+
+StatusOr<std::optional<Warning>> FaultStore::RecentWarning(const std::string& channel, const std::string& group_id,
+                                                           const std::string& template_key, int64_t since) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->RecentWarning(channel, group_id, template_key, since);
+}
+
+StatusOr<std::optional<Warning>> FaultStore::GetWarning(int64_t id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->GetWarning(id);
+}
+
+StatusOr<std::vector<Warning>> FaultStore::ListWarnings(const WarningFilter& filter) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->ListWarnings(filter);
 }
 
 StatusOr<std::vector<Timer>> FaultStore::TimersForTicket(int64_t ticket_id) {

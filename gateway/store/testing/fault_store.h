@@ -50,6 +50,7 @@ class FaultStore final : public Store {
   StatusOr<std::vector<TicketEvent>> TicketEvents(int64_t ticket_id) override;
   StatusOr<std::vector<StoredMessage>> TicketMessages(int64_t ticket_id) override;
   StatusOr<bool> ReportedBy(int64_t ticket_id, const std::string& channel, const std::string& sender_id) override;
+  StatusOr<std::vector<LabelledCorrection>> ListCorrections(int64_t since, int64_t after_id, int limit) override;
   StatusOr<std::map<std::string, StaffLoad>> StaffLoads(const std::vector<std::string>& staff_ids) override;
   Status ReportRows(int64_t from, int64_t to, const std::optional<TicketScope>& scope,
                     const std::function<void(const ReportRow&)>& row) override;
@@ -70,6 +71,10 @@ class FaultStore final : public Store {
   StatusOr<std::vector<Campaign>> ListCampaigns(int64_t before_id, int limit) override;
   StatusOr<CampaignCounts> CountCampaignRows(int64_t id) override;
   StatusOr<std::vector<CampaignDelivery>> CampaignDeliveries(int64_t id) override;
+  StatusOr<std::optional<Warning>> RecentWarning(const std::string& channel, const std::string& group_id,
+                                                 const std::string& template_key, int64_t since) override;
+  StatusOr<std::optional<Warning>> GetWarning(int64_t id) override;
+  StatusOr<std::vector<Warning>> ListWarnings(const WarningFilter& filter) override;
   Status CreateToken(const ApiToken& token, const std::string& token_hash, int64_t now) override;
   StatusOr<std::optional<ApiToken>> FindToken(const std::string& token_hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;

@@ -160,4 +160,106 @@ TEST_SUITE("replies") {
   }
 }
 
+TEST_SUITE("warnings") {
+  TEST_CASE("a warn message gets its intent's warning in the group, @-mentioning her, without her words") {
+    const Config& c = Shipped();
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "anti_fraud.impersonate_authority");
+    m.classification.warn = true;
+    m.classification.matches.push_back({"anti_fraud.impersonate_authority", "anti_fraud.yaml:80", {0, 3}, "原文"});
+    auto w = PlanWarning(c, m, *c.FindGrid("grid-hexie-1"), 42);
+    REQUIRE(w);
+    CHECK(w->row.message.kind == outbound_kind::kWarning);
+    CHECK(w->row.priority == priority::kUrgent);
+    CHECK(w->row.message.audience == Audience::kGroup);
+    CHECK(w->row.message.group_id == "grid-demo-1");
+    CHECK(w->row.message.mention_user_ids == std::vector<std::string>{"u1"});
+    CHECK(w->row.message.idempotency_key == "m7:warning");
+    CHECK(w->row.message.text == c.templates.warnings.at("anti_fraud.impersonate_authority"));
+    CHECK(w->row.message.text.find("原文") == std::string::npos);
+    CHECK(w->record.template_key == "anti_fraud.impersonate_authority");
+    CHECK(w->record.mode == "group");
+    CHECK(w->record.ticket_id == 42);
+    CHECK(w->record.rules == nlohmann::json::array(
+                                 {{{"intent", "anti_fraud.impersonate_authority"}, {"pattern_id", "anti_fraud.yaml:80"}}}));
+  }
+
+  TEST_CASE("no warn, a private chat, an off group or no template: no warning; the fallback names the scheme") {
+    Config c = Shipped();
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "anti_fraud.romance");
+    const Grid& grid = *c.FindGrid("grid-hexie-1");
+    CHECK(!PlanWarning(c, m, grid, 1));  // warn not set
+    m.classification.warn = true;
+    m.message.chat_type = ChatType::kPrivate;
+    CHECK(!PlanWarning(c, m, grid, 1));
+    m.message.chat_type = ChatType::kGroup;
+    c.templates.warnings.erase("anti_fraud.romance");
+    auto fallback = PlanWarning(c, m, grid, 1);
+    REQUIRE(fallback);
+    CHECK(fallback->record.template_key == "fallback");
+    CHECK(fallback->row.message.text.find("网恋交友诈骗") != std::string::npos);  // {intent_label}
+    c.templates.warning_fallback.clear();
+    CHECK(!PlanWarning(c, m, grid, 1));
+    Grid off = grid;
+    for (GroupRef& g : off.groups) g.warnings = WarningMode::kOff;
+    CHECK(!PlanWarning(Shipped(), m, off, 1));
+  }
+
+  TEST_CASE("a quiet group's warning goes to its grid worker, privately") {
+    const Config& c = Shipped();
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "anti_fraud.order_brushing");
+    m.classification.warn = true;
+    Grid quiet = *c.FindGrid("grid-hexie-1");
+    for (GroupRef& g : quiet.groups) g.warnings = WarningMode::kQuiet;
+    CHECK(WarningModeOf(quiet, "demo", "grid-demo-1") == WarningMode::kQuiet);
+    CHECK(WarningModeOf(quiet, "demo", "elsewhere") == WarningMode::kGroup);
+    auto w = PlanWarning(c, m, quiet, 1);
+    REQUIRE(w);
+    CHECK(w->record.mode == "quiet");
+    CHECK(w->row.message.audience == Audience::kUser);
+    CHECK(w->row.message.user_id == c.FindStaff("w-wang")->notify.to);
+    CHECK(w->row.message.mention_user_ids.empty());
+    CHECK(w->row.message.text.find(c.templates.warnings.at("anti_fraud.order_brushing")) != std::string::npos);
+  }
+
+  TEST_CASE("check-config: the shipped templates cover every anti_fraud intent; a gap is a warning with a fallback, an error without") {
+    const std::string_view intents[] = {"appeal.noise", "anti_fraud.romance", "anti_fraud.fake_loan"};
+    Templates t = Shipped().templates;
+    std::vector<std::string> warnings;
+    CHECK(CheckWarningTemplates(t, intents, &warnings).ok());
+    CHECK(warnings.empty());
+    t.warnings.erase("anti_fraud.romance");
+    CHECK(CheckWarningTemplates(t, intents, &warnings).ok());
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].find("templates.yaml:") != std::string::npos);
+    CHECK(warnings[0].find("anti_fraud.romance") != std::string::npos);
+    t.warning_fallback.clear();
+    Status s = CheckWarningTemplates(t, intents, &warnings);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(s.message().find("templates.yaml:") != std::string::npos);
+  }
+}
+
+TEST_SUITE("visits") {
+  TEST_CASE("the grid worker's visit task names the address the message gives, and says how to report back") {
+    const Config& c = Shipped();
+    StoredMessage m = Msg("demo", "grid-demo-1", "u1", "anti_fraud.impersonate_authority", true);
+    m.classification.entities.push_back({"address", "3栋302", {0, 9}, "3栋302"});
+    auto v = VisitTask(c, m, *c.FindGrid("grid-hexie-1"), 42);
+    REQUIRE(v);
+    CHECK(v->message.kind == outbound_kind::kVisit);
+    CHECK(v->priority == priority::kUrgent);
+    CHECK(v->message.user_id == c.FindStaff("w-wang")->notify.to);
+    CHECK(v->message.text.find("立即电话或上门: 3栋302") != std::string::npos);
+    CHECK(v->message.text.find("已劝阻 42") != std::string::npos);
+    CHECK(v->message.mention_mobiles == std::vector<std::string>{"13800000001"});
+    m.classification.entities.clear();
+    v = VisitTask(c, m, *c.FindGrid("grid-hexie-1"), 42);
+    REQUIRE(v);
+    CHECK(v->message.text.find("消息未写地址") != std::string::npos);
+    CHECK(NeedsVisit("anti_fraud", true));
+    CHECK(!NeedsVisit("anti_fraud", false));
+    CHECK(!NeedsVisit("appeal", true));
+  }
+}
+
 }  // namespace gridrelay::testing

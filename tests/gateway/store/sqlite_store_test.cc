@@ -50,17 +50,17 @@ TEST_SUITE("sqlite store") {
     TempStore t;
     t.store.reset();
     // Roll the file back to what version 1 wrote: none of version 3's closed-loop columns, no
-    // version column, no sequence, no timers, no campaigns.
+    // version column, no sequence, no timers, no campaigns, no warnings.
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((t.dir / "t.db").c_str(), &db) == SQLITE_OK);
     std::string downgrade =
         "DROP INDEX tickets_assignee; DROP INDEX tickets_team; DROP INDEX tickets_created;"
         "ALTER TABLE api_tokens DROP COLUMN scope; ALTER TABLE outbox DROP COLUMN retry_from;"
         "DROP TABLE campaigns; DROP INDEX outbox_campaign; ALTER TABLE outbox DROP COLUMN campaign_id;"
-        "DROP INDEX messages_ticket; DROP INDEX messages_sender;";
+        "DROP INDEX messages_ticket; DROP INDEX messages_sender; DROP TABLE corrections; DROP TABLE warnings;";
     for (const char* column : {"community_id", "street_id", "supervised", "team_id", "bounces", "reason", "satisfaction",
                                "accepted_at", "resolved_at", "closed_at", "response_due_at", "resolve_due_at",
-                               "merged_into", "reporters"})
+                               "merged_into", "reporters", "visit_outcome", "first_contact_at"})
       downgrade += std::string("ALTER TABLE tickets DROP COLUMN ") + column + ";";
     downgrade +=
         "DROP TABLE timers; DROP TABLE id_sequences; ALTER TABLE tickets DROP COLUMN version;"

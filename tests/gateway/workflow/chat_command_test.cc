@@ -145,7 +145,22 @@ TEST_SUITE("ChatCommand") {
       CHECK_FALSE(v.help.empty());
       CHECK((v.kind == CommandKind::kAction) == v.action.has_value());
     }
-    CHECK(verbs.size() == 15);
+    CHECK(verbs.size() == 18);
+  }
+
+  TEST_CASE("已劝阻, 未联系上 and 误报 take a ticket and a note (issue #12)") {
+    ParseResult d = ParseChatCommand("已劝阻 5 已上门，居民停止转账");
+    REQUIRE(d.kind == ParseResult::Kind::kCommand);
+    CHECK(d.command.spec->action == Action::kDissuaded);
+    CHECK(d.command.note == "已上门，居民停止转账");
+    ParseResult u = ParseChatCommand("未联系上5 电话关机");
+    REQUIRE(u.kind == ParseResult::Kind::kCommand);
+    CHECK(u.command.spec->action == Action::kUnreachable);
+    ParseResult f = ParseChatCommand("误报 #5 转述新闻");
+    REQUIRE(f.kind == ParseResult::Kind::kCommand);
+    CHECK(f.command.spec->kind == CommandKind::kFalseAlarm);
+    CHECK(f.command.ticket == 5);
+    CHECK(ParseChatCommand("误报 5").kind == ParseResult::Kind::kMalformed);  // why is the point
   }
 
   TEST_CASE("the help text lists every verb's usage, from the table") {
@@ -158,20 +173,20 @@ TEST_SUITE("ChatCommand") {
 
   TEST_CASE("a later issue adds a verb by adding a row") {
     std::vector<VerbSpec> verbs(DefaultVerbs().begin(), DefaultVerbs().end());
-    verbs.push_back({"改类", CommandKind::kAction, Action::kNote, ArgShape::kTicketTarget, "改类 N 诉求|法律|反诈", "改分类", "reclassify"});
+    verbs.push_back({"标记", CommandKind::kAction, Action::kNote, ArgShape::kTicketTarget, "标记 N 颜色", "标记", "tag"});
     verbs.push_back({"登录", CommandKind::kQuery, std::nullopt, ArgShape::kNone, "登录", "登录控制台", "login"});
     verbs.push_back({"处理", CommandKind::kAction, Action::kStart, ArgShape::kTicket, "处理 N", "shadow test", "start"});
 
-    ParseResult c = ParseChatCommand("改类5 法律", verbs);
+    ParseResult c = ParseChatCommand("标记5 红", verbs);
     REQUIRE(c.kind == K::kCommand);
-    CHECK(c.command.target == "法律");
+    CHECK(c.command.target == "红");
     CHECK(ParseChatCommand("登录", verbs).kind == K::kCommand);
     // "处理" must not shadow the longer "处理中".
     CHECK(ParseChatCommand("处理中 5", verbs).command.spec->verb == "处理中");
     CHECK(ParseChatCommand("处理 5", verbs).command.spec->verb == "处理");
-    CHECK(HelpText(verbs).find("改类 N 诉求|法律|反诈") != std::string::npos);
+    CHECK(HelpText(verbs).find("标记 N 颜色") != std::string::npos);
     // The shipped table does not know them.
-    CHECK(ParseChatCommand("改类 5 法律").kind == K::kNotCommand);
+    CHECK(ParseChatCommand("标记 5 红").kind == K::kNotCommand);
   }
 
   TEST_CASE("合并 N M and 拆分 N 消息号 take two numbers; the second is the action's target") {
@@ -189,6 +204,18 @@ TEST_SUITE("ChatCommand") {
     CHECK(s.command.Args().target == "345");
     CHECK(ParseChatCommand("拆分 12").usage.find("拆分 N 消息号") != std::string::npos);
     CHECK(ParseChatCommand("合并了吗").kind == K::kNotCommand);
+  }
+
+  TEST_CASE("确认 N, 改类 N 诉求|法律|反诈 and 忽略 N are the confirmation queue's verbs") {
+    ParseResult c = ParseChatCommand("改类 #12 法律");
+    REQUIRE(c.kind == K::kCommand);
+    CHECK(c.command.spec->action == Action::kReclassify);
+    CHECK(c.command.Args().target == "法律");
+    CHECK(ParseChatCommand("改类 12").kind == K::kMalformed);  // the category is missing
+    CHECK(ParseChatCommand("确认 12").command.spec->action == Action::kConfirm);
+    CHECK(ParseChatCommand("忽略12").command.spec->action == Action::kDismiss);
+    CHECK(ParseChatCommand("确认一下").kind == K::kNotCommand);
+    CHECK(ParseChatCommand("忽略他吧").kind == K::kNotCommand);
   }
 
   TEST_CASE("normalisation maps full-width digits, ＃ and spaces, and leaves the rest") {

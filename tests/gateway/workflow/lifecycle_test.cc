@@ -101,6 +101,15 @@ TEST_SUITE("Lifecycle") {
     {S::kMerged,          A::kAttach,       std::nullopt},
     {S::kInProgress,      A::kSplit,        S::kInProgress},
     {S::kClosed,          A::kSplit,        std::nullopt},
+    {S::kUnconfirmed,     A::kConfirm,      S::kDispatched}, // a 待确认 item becomes a ticket
+    {S::kDispatched,      A::kConfirm,      std::nullopt},
+    {S::kUnconfirmed,     A::kReclassify,   S::kDispatched},
+    {S::kAccepted,        A::kReclassify,   S::kAccepted},   // 改类 on a ticket keeps its status
+    {S::kUnconfirmed,     A::kDismiss,      S::kRejected},
+    {S::kDispatched,      A::kDismiss,      std::nullopt},
+    {S::kUnconfirmed,     A::kAccept,       std::nullopt},   // no work before it is confirmed
+    {S::kUnconfirmed,     A::kAttach,       std::nullopt},
+    {S::kUnconfirmed,     A::kNote,         S::kUnconfirmed},
   };
   // clang-format on
 

@@ -18,13 +18,15 @@ TEST_SUITE("TicketStatus") {
       CHECK(names.insert(std::string(Name(s))).second);
       CHECK(chinese.insert(std::string(ChineseName(s))).second);
     }
-    CHECK(names.size() == 11);
+    CHECK(names.size() == 12);
   }
 
   TEST_CASE("names are the wire names of the issue") {
     CHECK(Name(TicketStatus::kWaitingResident) == "waiting_resident");
     CHECK(Name(TicketStatus::kInProgress) == "in_progress");
     CHECK(ParseTicketStatus("merged") == TicketStatus::kMerged);
+    CHECK(Name(TicketStatus::kUnconfirmed) == "unconfirmed");
+    CHECK(ChineseName(TicketStatus::kUnconfirmed) == "待确认");
   }
 
   TEST_CASE("anything else does not parse") {
@@ -40,6 +42,7 @@ TEST_SUITE("TicketStatus") {
     CHECK(IsTerminal(TicketStatus::kMerged));
     CHECK_FALSE(IsTerminal(TicketStatus::kResolved));
     CHECK_FALSE(IsTerminal(TicketStatus::kNew));
+    CHECK_FALSE(IsTerminal(TicketStatus::kUnconfirmed));
   }
 }
 
