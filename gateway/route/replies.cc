@@ -188,6 +188,8 @@ std::vector<OutboxEntry> ConfirmReplies(const Config& config, const StoredMessag
                                Key(sm.id, outbound_kind::kStaffNotify, d.assignee_id));
   n.message.mention_mobiles = d.mention_mobiles;
   return {std::move(n)};
+}
+
 WarningMode WarningModeOf(const Grid& grid, const std::string& channel, const std::string& group_id) {
   for (const GroupRef& g : grid.groups)
     if (g.channel == channel && g.group == group_id) return g.warnings;

@@ -7,7 +7,7 @@ namespace gridrelay::workflow {
 namespace {
 
 // clang-format off
-constexpr std::array<VerbSpec, 18> kVerbs = {{
+constexpr std::array<VerbSpec, 21> kVerbs = {{
   {"接单",     CommandKind::kAction, Action::kAccept,       ArgShape::kTicket,             "接单 N",           "受理工单 (accept)",                          "accept"},
   {"处理中",   CommandKind::kAction, Action::kStart,        ArgShape::kTicket,             "处理中 N",         "开始处理 (start)",                           "start"},
   {"等回复",   CommandKind::kAction, Action::kWaitResident, ArgShape::kTicketNote,         "等回复 N 说明",    "等待居民回复，期限暂停 (wait for the resident)", "wait_resident"},

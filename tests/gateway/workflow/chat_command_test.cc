@@ -145,7 +145,7 @@ TEST_SUITE("ChatCommand") {
       CHECK_FALSE(v.help.empty());
       CHECK((v.kind == CommandKind::kAction) == v.action.has_value());
     }
-    CHECK(verbs.size() == 18);
+    CHECK(verbs.size() == 21);
   }
 
   TEST_CASE("已劝阻, 未联系上 and 误报 take a ticket and a note (issue #12)") {
