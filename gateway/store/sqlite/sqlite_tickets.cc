@@ -92,7 +92,7 @@ StatusOr<std::vector<Ticket>> SqliteStore::ListTickets(const TicketFilter& f) {
     text("sender_id = ?", f.sender);
   }
   if (f.open_only) sql += " AND status NOT IN ('resolved', 'closed', 'rejected', 'merged')";
-  sql += ScopeClause(f.scope, static_cast<int>(texts.size()) + 1, &texts);
+  sql += ScopeClause(f.scope, 1, &texts);  // numbers its values after those already in `texts`
   const auto number = [&](const char* condition, int64_t v) {
     numbers.push_back(v);
     sql += std::string(" AND ") + condition + std::to_string(texts.size() + numbers.size());
