@@ -205,7 +205,7 @@ struct Correction {
   int64_t id = 0;
   int64_t message_id = 0;
   int64_t ticket_id = 0;
-  std::string kind;            // confirm | reclassify | dismiss
+  std::string kind;            // confirm | reclassify | dismiss | false_alarm (a warning was wrong)
   std::string actor;           // who decided: a staff id, or an API token's name
   std::string guess_category;  // what the engine said
   std::string guess_intent;

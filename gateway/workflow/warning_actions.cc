@@ -17,6 +17,18 @@ StatusOr<ChangeSet> PlanFalseAlarm(const Actor& actor, const Warning& warning, c
                                       std::to_string(warning.id) + " is marked a false alarm already)");
   ChangeSet c;
   c.false_alarms.push_back({warning.id, actor.id, reason});
+  // A correction for the classifier too (gridrelay corrections export): the engine was sure
+  // enough of a scam to warn a whole group, and a person says it was not one.
+  Correction k;
+  k.message_id = warning.message_id;
+  k.ticket_id = ticket.id;
+  k.kind = "false_alarm";
+  k.actor = actor.id;
+  k.guess_category = "anti_fraud";
+  k.guess_intent = warning.intent;
+  k.category = "none";
+  k.intent = "none";
+  c.corrections.push_back(std::move(k));
   c.events.push_back({0, ticket.id, 0, actor.id, kFalseAlarmAction,
                       {{"warning_id", warning.id}, {"note", reason}, {"role", std::string(Name(actor.role))}}});
   return c;

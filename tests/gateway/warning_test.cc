@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/core/clock.h"
+#include "gateway/store/open_store.h"
 #include "tests/support/test_gateway.h"
 #include "util/crypto.h"
 
@@ -293,6 +294,18 @@ TEST_SUITE("instant warning") {
     CHECK(!body["false_alarm"]["at"].is_null());
     CHECK(ApiPost(t, "tok-wa", path, {{"action", "false_alarm"}, {"note", "again"}}).first == 409);
     CHECK(Has(EventActions(t, ticket), "false_alarm"));
+    // It is a correction for the classifier, once: the refused second mark wrote none.
+    auto store = OpenStore("sqlite:" + (t.data_dir() / "gridrelay.db").string());
+    REQUIRE(store.ok());
+    auto corrections = (*store)->ListCorrections(0, 0, 10);
+    REQUIRE(corrections.ok());
+    REQUIRE(corrections->size() == 1);
+    const Correction& k = corrections->at(0).correction;
+    CHECK(k.kind == "false_alarm");
+    CHECK(k.actor == "w-a");
+    CHECK(k.guess_category == "anti_fraud");
+    CHECK(k.category == "none");
+    CHECK(k.ticket_id == ticket);
   }
 
   TEST_CASE("误报 N 说明 in chat marks the warning of ticket N, once") {
