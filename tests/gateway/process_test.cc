@@ -14,6 +14,7 @@
 
 #include "util/crypto.h"
 #include "util/metrics.h"
+#include "tests/support/process.h"
 #include "tests/support/test_gateway.h"
 
 namespace gridrelay::testing {
@@ -54,30 +55,6 @@ struct ShippedCopy {
   std::string data() const { return (root / "data").string(); }
   std::filesystem::path root;
 };
-
-// Kills the child if a failed REQUIRE leaves the test early.
-struct ChildGuard {
-  pid_t pid = -1;
-  ~ChildGuard() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-// A port nobody listens on: bind to port 0, read the port, close the socket.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 }  // namespace
 
@@ -180,18 +157,7 @@ TEST_SUITE("cli") {
   TEST_CASE("serve drains and exits 0 on SIGTERM, and what it acknowledged is there after a restart") {
     ShippedCopy s;
     const int port = FreePort();
-    auto start = [&] {
-      pid_t pid = fork();
-      if (pid == 0) {
-        int devnull = ::open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(GRIDRELAY_BINARY, GRIDRELAY_BINARY, "serve", "--config", s.config().c_str(), "--listen",
-              ("127.0.0.1:" + std::to_string(port)).c_str(), "--data", s.data().c_str(), nullptr);
-        _exit(127);
-      }
-      return pid;
-    };
+    auto start = [&] { return StartServe(GRIDRELAY_BINARY, s.config(), s.data(), port); };
     ChildGuard guard;
     pid_t pid = guard.pid = start();
     httplib::Client c("127.0.0.1", port);
