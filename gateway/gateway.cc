@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/calendar.h"
 #include "util/http_client.h"
 #include "util/log.h"
@@ -57,10 +58,10 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options) {
   // Forgets dedup keys older than the window, hourly.
   g->janitor_ = std::make_unique<WorkerLoop>("janitor", o.clock, 1, [self](int) {
     const Clock* clock = self->options_.clock;
-    const int64_t window = int64_t{self->runtime()->config.store.dedup_window_days} * 86400 * 1000000;
+    const int64_t window = self->runtime()->config.store.dedup_window_days * kMicrosPerDay;
     if (Status s = self->store_->PurgeDedupKeys(clock->NowMicros() - window); !s.ok() && self->options_.log)
       self->options_.log("warn", "could not purge old dedup keys", {{"error", s.ToString()}});
-    return clock->NowMicros() + int64_t{3600} * 1000000;
+    return clock->NowMicros() + kMicrosPerHour;
   });
   g->webhooks_ = std::make_unique<WebhookIngest>(o.clock, current, g->committer_.get(), &g->metrics_, o.log);
   g->api_ = std::make_unique<Api>(

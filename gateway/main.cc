@@ -30,6 +30,7 @@
 
 #include "util/crypto.h"
 #include "gateway/campaign/campaign.h"
+#include "gateway/core/time_units.h"
 #include "gateway/gateway.h"
 #include "gateway/corrections_command.h"
 #include "gateway/route/replies.h"
@@ -136,7 +137,7 @@ int CreateToken(const std::string& config_dir, const std::string& data_dir, cons
 
 std::string UtcTime(int64_t micros) {
   if (micros <= 0) return "-";
-  const std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  const std::time_t secs = static_cast<std::time_t>(micros / kMicrosPerSecond);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];

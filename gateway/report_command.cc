@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gateway/api/api_json.h"
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/calendar.h"
 #include "gateway/workflow/deadline_command.h"
 #include "gateway/workflow/report.h"
@@ -75,10 +76,9 @@ int RunReport(TicketStore& store, const ReportArgs& args, const workflow::Calend
     out << ReportJson(*report).dump(2) << "\n";
     return 0;
   }
-  constexpr int64_t kMicros = 1'000'000;
-  out << "tickets created " << workflow::FormatChinaTime(window->from / kMicros) << " .. "
-      << workflow::FormatChinaTime(window->to / kMicros) << ", by " << Name(*group_by) << ", at "
-      << workflow::FormatChinaTime(now / kMicros) << "\n\n";
+  out << "tickets created " << workflow::FormatChinaTime(window->from / kMicrosPerSecond) << " .. "
+      << workflow::FormatChinaTime(window->to / kMicrosPerSecond) << ", by " << Name(*group_by) << ", at "
+      << workflow::FormatChinaTime(now / kMicrosPerSecond) << "\n\n";
 
   std::vector<const ReportFigures*> rows;
   for (const auto& g : report->groups) rows.push_back(&g);

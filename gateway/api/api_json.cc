@@ -2,13 +2,14 @@
 
 #include <ctime>
 
+#include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
 
 namespace gridrelay {
 
 nlohmann::json TimeJson(int64_t micros) {
   if (micros <= 0) return nullptr;
-  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  std::time_t secs = static_cast<std::time_t>(micros / kMicrosPerSecond);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
@@ -95,7 +96,7 @@ nlohmann::json MessageJson(const StoredMessage& sm) {
       {"sender", {{"id", m.sender_id}, {"name", m.sender_name}, {"role", std::string(Name(sm.sender_role))}}},
       {"text", m.text},
       {"attachments", m.attachments},
-      {"sent_at", m.sent_at > 0 ? TimeJson(m.sent_at * 1000000) : nlohmann::json(nullptr)},
+      {"sent_at", m.sent_at > 0 ? TimeJson(m.sent_at * kMicrosPerSecond) : nlohmann::json(nullptr)},
       {"received_at", TimeJson(sm.received_at)},
       {"state", std::string(Name(sm.state))},
       {"note", sm.note},

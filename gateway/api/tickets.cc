@@ -4,6 +4,7 @@
 // POST /api/v1/tickets/{id}/actions: the chat verbs' twin (one table, gateway/workflow).
 #include "gateway/api/api.h"
 #include "gateway/api/api_json.h"
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/ticket_actions.h"
 
 namespace gridrelay {
@@ -27,7 +28,7 @@ void AddTicketRoutes(std::vector<ApiRoute>& routes) {
                       auto before = call.IntParam("before", 0, 0, INT64_MAX);
                       for (const auto* p : {&since, &limit, &before})
                         if (!p->ok()) return ApiResponse::Error(p->status());
-                      f.since = *since * 1000000;
+                      f.since = *since * kMicrosPerSecond;
                       f.limit = static_cast<int>(*limit);
                       f.before_id = *before;
                       auto tickets = call.deps.store->ListTickets(f);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gateway/config/config.h"
+#include "gateway/core/time_units.h"
 #include "gateway/dispatch/rate_limiter.h"
 #include "gateway/workflow/calendar.h"
 #include "util/crypto.h"
@@ -15,7 +16,6 @@
 namespace gridrelay::campaign {
 namespace {
 
-constexpr int64_t kMicros = 1000000;
 constexpr size_t kMaxTitleBytes = 200;
 
 bool Has(const std::vector<std::string>& list, const std::string& v) {
@@ -61,7 +61,7 @@ std::string JoinFirst(const std::vector<std::string>& v, size_t n = 10) {
   return out;
 }
 
-std::string China(int64_t micros) { return workflow::FormatChinaTime(micros / kMicros); }
+std::string China(int64_t micros) { return workflow::FormatChinaTime(micros / kMicrosPerSecond); }
 
 // Maps an offset of active (non-quiet) time from `start` to a wall time, for offsets in
 // increasing order: campaign rows keep their spacing and simply wait through quiet hours.
@@ -72,7 +72,7 @@ class QuietSkipper {
   bool Ok() {
     if (quiet_.empty()) return true;
     for (int i = 0; i < 7 * 24 * 60 + 1; ++i) {
-      if (!InSpans(quiet_, wall_ / kMicros)) return true;
+      if (!InSpans(quiet_, wall_ / kMicrosPerSecond)) return true;
       StepMinute(false);
     }
     return false;
@@ -80,20 +80,19 @@ class QuietSkipper {
   int64_t Map(int64_t offset) {
     if (quiet_.empty()) return wall_ + (offset - active_);
     while (true) {
-      if (InSpans(quiet_, wall_ / kMicros)) {
+      if (InSpans(quiet_, wall_ / kMicrosPerSecond)) {
         StepMinute(false);
         continue;
       }
-      const int64_t to_boundary = kMinute - (wall_ % kMinute);
+      const int64_t to_boundary = kMicrosPerMinute - (wall_ % kMicrosPerMinute);
       if (offset - active_ < to_boundary) return wall_ + (offset - active_);
       StepMinute(true);
     }
   }
 
  private:
-  static constexpr int64_t kMinute = 60 * kMicros;
   void StepMinute(bool active) {
-    const int64_t step = kMinute - (wall_ % kMinute);
+    const int64_t step = kMicrosPerMinute - (wall_ % kMicrosPerMinute);
     wall_ += step;
     if (active) active_ += step;
   }
@@ -255,7 +254,7 @@ StatusOr<Plan> PlanDeliveries(const Targeting& t, const Runtime& rt, int64_t sta
       most = b;
     }
   }
-  const int64_t duration_s = (p.finish - start) / kMicros;
+  const int64_t duration_s = (p.finish - start) / kMicrosPerSecond;
   p.json = {{"start", China(start)},
             {"expected_finish", China(p.finish)},
             {"expected_duration_s", duration_s},
@@ -332,9 +331,9 @@ CreateResult Create(Store& store, const Runtime& rt, int64_t now, const Requeste
   if (const std::string s = text("start"); !s.empty()) {
     auto t = workflow::ParseIsoTime(s);
     if (!t.ok()) return fail(Status::InvalidArgument("start: " + t.status().message()));
-    if (*t * kMicros < now)
+    if (*t * kMicrosPerSecond < now)
       return fail(Status::InvalidArgument("start " + s + " is in the past (now " + China(now) + ")"));
-    start = *t * kMicros;
+    start = *t * kMicrosPerSecond;
   }
   std::vector<DutySpan> quiet = rt.config.campaigns.quiet_spans;
   if (body.contains("quiet_hours")) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "gateway/core/time_units.h"
 #include "util/utf8.h"
 
 namespace gridrelay {
@@ -108,7 +109,7 @@ int64_t Dispatcher::Step(int worker) {
     std::lock_guard held_lock(held_mu_);
     for (const auto& [c, n] : held_)
       if (n >= options_.channel_concurrency) filter.skip_channels.push_back(c);
-    leased = store_->LeaseOutbox(now, kLeaseBatch, now + int64_t{options_.lease_seconds} * 1000000, filter);
+    leased = store_->LeaseOutbox(now, kLeaseBatch, now + options_.lease_seconds * kMicrosPerSecond, filter);
     if (leased.ok() && !leased->empty()) {
       channel = leased->front().message.channel;
       ++held_[channel];
@@ -155,7 +156,7 @@ int64_t Dispatcher::Step(int worker) {
   }
   // Nothing due (or only rows of busy channels): sleep until the next row is due, a wake-up, or
   // a second at most.
-  int64_t wake_at = clock_->NowMicros() + 1000000;
+  int64_t wake_at = clock_->NowMicros() + kMicrosPerSecond;
   if (auto next = store_->NextOutboxDue(); next.ok() && next->has_value()) wake_at = std::min(wake_at, **next);
   // Rows of busy channels are due but not ours to take: the sender that frees a channel wakes
   // the others, so there is no need to poll for them in a tight loop.
@@ -235,7 +236,7 @@ OutboxOutcome Dispatcher::DeliverOne(OutboxEntry& e, const Runtime& rt, std::mt1
   // horizon's end.
   const int64_t after = clock_->NowMicros();
   const int64_t horizon_end =
-      (e.retry_from > 0 ? e.retry_from : e.created_at) + options_.retry_horizon_seconds * int64_t{1000000};
+      (e.retry_from > 0 ? e.retry_from : e.created_at) + options_.retry_horizon_seconds * kMicrosPerSecond;
   const bool within_count = options_.max_attempts <= 0 || out.attempts < options_.max_attempts;
   const bool retry = sent.IsTransient() && within_count && after < horizon_end;
   metrics_->Inc(metric::kDeliveryFailures, {{"channel", m.channel}, {"retry", retry ? "yes" : "no"}});

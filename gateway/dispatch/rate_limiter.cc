@@ -1,3 +1,4 @@
+#include "gateway/core/time_units.h"
 #include "gateway/dispatch/rate_limiter.h"
 
 #include <algorithm>
@@ -31,7 +32,7 @@ RateLimiter::Bucket& RateLimiter::Refill(const std::string& key, const RateLimit
     // Forget buckets that have refilled completely: they behave exactly like new ones.
     std::erase_if(buckets_, [&](const auto& kv) {
       return kv.second.tokens + static_cast<double>(now - kv.second.updated) * per_micro >= burst &&
-             (kv.second.recent.empty() || kv.second.recent.back() + 1000000 <= now);
+             (kv.second.recent.empty() || kv.second.recent.back() + kMicrosPerSecond <= now);
     });
   }
   auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, now});
@@ -53,7 +54,7 @@ int64_t RateLimiter::Reserve(const std::string& key, const RateLimit& limit, int
   if (limit.per_second > 0) {
     // The slot per_second sends ago must be at least a second before this one.
     if (!b.recent.empty()) slot = std::max(slot, b.recent.back());  // slots never go backwards
-    if (static_cast<int>(b.recent.size()) >= limit.per_second) slot = std::max(slot, b.recent.front() + 1000000);
+    if (static_cast<int>(b.recent.size()) >= limit.per_second) slot = std::max(slot, b.recent.front() + kMicrosPerSecond);
     b.recent.push_back(slot);
     while (static_cast<int>(b.recent.size()) > limit.per_second) b.recent.pop_front();
   }
@@ -65,7 +66,7 @@ int64_t RateLimiter::FreeAt(const Bucket& b, const RateLimit& limit, int64_t now
   int64_t at = b.tokens >= 1 ? now : now + static_cast<int64_t>(std::ceil((1 - b.tokens) / per_micro));
   if (limit.per_second > 0 && !b.recent.empty()) {
     at = std::max(at, b.recent.back());
-    if (static_cast<int>(b.recent.size()) >= limit.per_second) at = std::max(at, b.recent.front() + 1000000);
+    if (static_cast<int>(b.recent.size()) >= limit.per_second) at = std::max(at, b.recent.front() + kMicrosPerSecond);
   }
   return at;
 }

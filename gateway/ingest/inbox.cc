@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/calendar.h"
 #include "gateway/workflow/ticket_clock.h"
 
@@ -164,7 +165,7 @@ void Inbox::ChooseMember(const Config& config, const StoredMessage& sm, int64_t 
   if (team.members.empty()) return;  // a team without members keeps the ticket itself
   // The rota is read at the message's arrival, so that planning it again after a crash
   // chooses the same member.
-  const int64_t at = sm.received_at / 1000000;
+  const int64_t at = sm.received_at / kMicrosPerSecond;
   std::vector<const std::string*> on_duty;
   for (const auto& m : team.members)
     if (OnDuty(team, m, at)) on_duty.push_back(&m);
@@ -213,7 +214,7 @@ Status Inbox::AddWarning(const Runtime& rt, const StoredMessage& sm, const Route
     warned_message = it->second.first;
     warned_ticket = it->second.second;
   } else {
-    const int64_t window = int64_t{rt.config.warnings.window_minutes} * 60 * 1000000;
+    const int64_t window = rt.config.warnings.window_minutes * kMicrosPerMinute;
     auto recent = store_->RecentWarning(w.channel, w.group_id, w.template_key, sm.received_at - window);
     if (!recent.ok()) return recent.status();
     if (recent->has_value()) {
@@ -309,7 +310,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
     timer.key = ConfirmTimerKey(ticket_id);
     timer.kind = kConfirmTimer;
     timer.ticket_id = ticket_id;
-    timer.due_at = sm.received_at + int64_t{rt.config.confirm.digest_after_hours} * 3600 * 1000000;
+    timer.due_at = sm.received_at + rt.config.confirm.digest_after_hours * kMicrosPerHour;
     c.schedule_timers.push_back(std::move(timer));
     c.events.push_back({0, ticket_id, 0, "system", "created", std::move(created)});
     c.events.push_back({0, ticket_id, 0, "system", "queued",
@@ -320,7 +321,7 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
   }
   // The deadline clocks start at dispatch. A deadline that cannot be computed (it would need
   // more than the calendar's bound) leaves the ticket without one rather than losing it.
-  const workflow::StatusChange dispatched{now / 1000000, TicketStatus::kDispatched, std::nullopt};
+  const workflow::StatusChange dispatched{now / kMicrosPerSecond, TicketStatus::kDispatched, std::nullopt};
   auto clocks = workflow::PlanClocks(*rt.calendar, *rt.deadlines, &c.new_tickets.back(), std::span(&dispatched, 1), now);
   if (clocks.ok()) {
     c.schedule_timers = std::move(clocks->schedule);

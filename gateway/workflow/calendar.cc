@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "gateway/core/time_units.h"
 #include "util/yaml_file.h"
 
 namespace gridrelay::workflow {
 namespace {
 
-constexpr int64_t kDay = 86400;
 constexpr std::string_view kWeekdayKeys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
@@ -115,12 +115,12 @@ int WeekdayOf(CivilDate d) {
   return static_cast<int>(((DaysFromCivil(d) % 7) + 7 + 3) % 7);
 }
 
-CivilDate ChinaDateOf(int64_t unix_s) { return CivilFromDays(FloorDiv(unix_s + kChinaUtcOffsetSeconds, kDay)); }
+CivilDate ChinaDateOf(int64_t unix_s) { return CivilFromDays(FloorDiv(unix_s + kChinaUtcOffsetSeconds, kSecondsPerDay)); }
 
 std::string FormatChinaTime(int64_t unix_s) {
   const int64_t local = unix_s + kChinaUtcOffsetSeconds;
-  const int64_t day = FloorDiv(local, kDay);
-  const int64_t sod = local - day * kDay;
+  const int64_t day = FloorDiv(local, kSecondsPerDay);
+  const int64_t sod = local - day * kSecondsPerDay;
   const CivilDate d = CivilFromDays(day);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", d.year, d.month, d.day,
@@ -163,7 +163,7 @@ StatusOr<int64_t> ParseIsoTime(std::string_view s) {
       return bad();
     offset = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
   }
-  return DaysFromCivil(*d) * kDay + h * 3600 + m * 60 + sec - offset;
+  return DaysFromCivil(*d) * kSecondsPerDay + h * 3600 + m * 60 + sec - offset;
 }
 
 StatusOr<Calendar> Calendar::Load(const std::filesystem::path& file) {
@@ -287,11 +287,11 @@ StatusOr<DueTime> Calendar::AddWorkingTime(int64_t start, int64_t duration) cons
   DueTime out;
   out.due = start;
   int64_t remaining = duration;
-  int64_t day = FloorDiv(start + kChinaUtcOffsetSeconds, kDay);
-  int64_t from_sod = start + kChinaUtcOffsetSeconds - day * kDay;
+  int64_t day = FloorDiv(start + kChinaUtcOffsetSeconds, kSecondsPerDay);
+  int64_t from_sod = start + kChinaUtcOffsetSeconds - day * kSecondsPerDay;
   for (int64_t i = 0; remaining > 0; ++i, ++day, from_sod = 0) {
     if (i > kMaxDays) return Status::InvalidArgument("working duration too long: it needs more than 30 years");
-    const int64_t midnight = day * kDay - kChinaUtcOffsetSeconds;
+    const int64_t midnight = day * kSecondsPerDay - kChinaUtcOffsetSeconds;
     for (DayPeriod p : PeriodsOn(CivilFromDays(day), &out.past_calendar_end)) {
       const int64_t b = std::max<int64_t>(p.begin, from_sod);
       if (b >= p.end) continue;
@@ -308,7 +308,7 @@ StatusOr<DueTime> Calendar::AddWorkingTime(int64_t start, int64_t duration) cons
 
 StatusOr<DueTime> Calendar::AddCalendarTime(int64_t start, int64_t duration) const {
   if (duration < 0) return Status::InvalidArgument("a duration must not be negative");
-  if (duration > kMaxDays * kDay) return Status::InvalidArgument("duration too long: more than 30 years");
+  if (duration > kMaxDays * kSecondsPerDay) return Status::InvalidArgument("duration too long: more than 30 years");
   DueTime out;
   out.due = start + duration;
   out.used.push_back({start, out.due});
@@ -319,11 +319,11 @@ StatusOr<DueTime> Calendar::AddCalendarTime(int64_t start, int64_t duration) con
 StatusOr<WorkingElapsed> Calendar::WorkingSecondsBetween(int64_t a, int64_t b) const {
   WorkingElapsed out;
   if (b <= a) return out;
-  if (b - a > kMaxDays * kDay) return Status::InvalidArgument("interval too long: more than 30 years");
-  const int64_t first = FloorDiv(a + kChinaUtcOffsetSeconds, kDay);
-  const int64_t last = FloorDiv(b - 1 + kChinaUtcOffsetSeconds, kDay);
+  if (b - a > kMaxDays * kSecondsPerDay) return Status::InvalidArgument("interval too long: more than 30 years");
+  const int64_t first = FloorDiv(a + kChinaUtcOffsetSeconds, kSecondsPerDay);
+  const int64_t last = FloorDiv(b - 1 + kChinaUtcOffsetSeconds, kSecondsPerDay);
   for (int64_t day = first; day <= last; ++day) {
-    const int64_t midnight = day * kDay - kChinaUtcOffsetSeconds;
+    const int64_t midnight = day * kSecondsPerDay - kChinaUtcOffsetSeconds;
     for (DayPeriod p : PeriodsOn(CivilFromDays(day), &out.past_calendar_end)) {
       const int64_t lo = std::max(a, midnight + p.begin), hi = std::min(b, midnight + p.end);
       if (hi > lo) out.seconds += hi - lo;

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
+#include "gateway/core/time_units.h"
 #include "util/yaml_file.h"
 
 namespace gridrelay::workflow {
 namespace {
 
-constexpr int64_t kMinute = 60, kHour = 3600, kDayS = 86400;
 
 }  // namespace
 
@@ -24,9 +24,9 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   if (s.size() < 2 || s.size() > 8) return std::nullopt;
   int64_t unit = 0;
   switch (s.back()) {
-    case 'm': unit = kMinute; break;
-    case 'h': unit = kHour; break;
-    case 'd': unit = kDayS; break;
+    case 'm': unit = kSecondsPerMinute; break;
+    case 'h': unit = kSecondsPerHour; break;
+    case 'd': unit = kSecondsPerDay; break;
     default: return std::nullopt;
   }
   int64_t v = 0;
@@ -39,9 +39,9 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
 }
 
 std::string FormatDuration(int64_t s) {
-  if (s > 0 && s % kDayS == 0) return std::to_string(s / kDayS) + "d";
-  if (s > 0 && s % kHour == 0) return std::to_string(s / kHour) + "h";
-  if (s > 0 && s % kMinute == 0) return std::to_string(s / kMinute) + "m";
+  if (s > 0 && s % kSecondsPerDay == 0) return std::to_string(s / kSecondsPerDay) + "d";
+  if (s > 0 && s % kSecondsPerHour == 0) return std::to_string(s / kSecondsPerHour) + "h";
+  if (s > 0 && s % kSecondsPerMinute == 0) return std::to_string(s / kSecondsPerMinute) + "m";
   return std::to_string(s) + "s";
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/lifecycle.h"
 
 namespace gridrelay::workflow {
@@ -186,7 +187,7 @@ std::optional<DuplicateMatch> FindDuplicate(const DuplicateOptions& o, const Sto
                                             const std::string& grid_id, std::span<const Ticket> candidates,
                                             int64_t now) {
   if (!o.enabled || !CategoryAllowed(o, sm.classification.category)) return std::nullopt;
-  const int64_t since = now - int64_t{o.window_hours} * 3600 * 1000000;
+  const int64_t since = now - o.window_hours * kMicrosPerHour;
   const nlohmann::json entities = sm.classification.entities;
   std::optional<DuplicateMatch> best;
   for (const Ticket& t : candidates) {

@@ -3,14 +3,13 @@
 
 #include <algorithm>
 
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/calendar.h"
 
 namespace gridrelay::workflow {
 namespace {
 
-constexpr int64_t kMicros = 1'000'000;
-constexpr int64_t kDaySeconds = 86400;
 
 size_t StatusIndex(TicketStatus s) {
   return static_cast<size_t>(std::find(kAllTicketStatuses.begin(), kAllTicketStatuses.end(), s) -
@@ -40,13 +39,13 @@ bool IsOpen(TicketStatus s) {
 StatusOr<int64_t> ParseTimeBound(const char* name, std::string_view s, bool day_end) {
   if (auto date = ParseDate(s)) {
     const int64_t day = DaysFromCivil(*date) + (day_end ? 1 : 0);
-    return (day * kDaySeconds - kChinaUtcOffsetSeconds) * kMicros;
+    return (day * kSecondsPerDay - kChinaUtcOffsetSeconds) * kMicrosPerSecond;
   }
   auto t = ParseIsoTime(s);
   if (!t.ok())
     return Status::InvalidArgument(std::string("'") + name + "' must be an RFC 3339 date (2026-11-01) or " +
                                    "date-time (2026-11-01T08:00:00+08:00), not '" + std::string(s) + "'");
-  return *t * kMicros;
+  return *t * kMicrosPerSecond;
 }
 
 StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view to, int64_t now) {
@@ -59,7 +58,7 @@ StatusOr<ReportWindow> ParseReportWindow(std::string_view from, std::string_view
     w.to = *t;
   }
   if (from.empty()) {
-    w.from = w.to - kDefaultReportDays * kDaySeconds * kMicros;
+    w.from = w.to - kDefaultReportDays * kSecondsPerDay * kMicrosPerSecond;
   } else {
     auto f = ParseTimeBound("from", from, /*day_end=*/false);
     if (!f.ok()) return f.status();
@@ -76,7 +75,7 @@ ReportBuilder::ReportBuilder(ReportGroupBy group_by, ReportWindow window, int64_
 
 std::optional<int64_t> ReportBuilder::Working(int64_t a, int64_t b) const {
   if (!calendar_) return std::nullopt;
-  auto w = calendar_->WorkingSecondsBetween(a / kMicros, b / kMicros);
+  auto w = calendar_->WorkingSecondsBetween(a / kMicrosPerSecond, b / kMicrosPerSecond);
   if (!w.ok()) return std::nullopt;
   return w->seconds;
 }
@@ -154,16 +153,16 @@ void ReportBuilder::Complete(Tally& t) {
   f.resolution_rate = Rate(f.resolved, f.needed_resolution);
   f.satisfaction_rate = Rate(f.satisfied, f.satisfied + f.unsatisfied);
   if (!t.response_us.empty()) {
-    f.median_response_s = Percentile(t.response_us, 50) / kMicros;
-    f.p90_response_s = Percentile(t.response_us, 90) / kMicros;
+    f.median_response_s = Percentile(t.response_us, 50) / kMicrosPerSecond;
+    f.p90_response_s = Percentile(t.response_us, 90) / kMicrosPerSecond;
   }
-  if (!t.resolution_us.empty()) f.median_resolution_s = Percentile(t.resolution_us, 50) / kMicros;
+  if (!t.resolution_us.empty()) f.median_resolution_s = Percentile(t.resolution_us, 50) / kMicrosPerSecond;
   f.resolution_on_time_rate = Rate(f.resolved_on_time, f.resolved);
   if (!t.response_working_s.empty()) f.median_response_working_s = Percentile(t.response_working_s, 50);
   if (!t.resolution_working_s.empty()) f.median_resolution_working_s = Percentile(t.resolution_working_s, 50);
   if (!t.first_contact_us.empty()) {
-    f.median_first_contact_s = Percentile(t.first_contact_us, 50) / kMicros;
-    f.p90_first_contact_s = Percentile(t.first_contact_us, 90) / kMicros;
+    f.median_first_contact_s = Percentile(t.first_contact_us, 50) / kMicrosPerSecond;
+    f.p90_first_contact_s = Percentile(t.first_contact_us, 90) / kMicrosPerSecond;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
 #include "gateway/route/router.h"
 #include "gateway/workflow/chat_command.h"
@@ -10,7 +11,6 @@
 namespace gridrelay::workflow {
 namespace {
 
-constexpr int64_t kHour = int64_t{3600} * 1000000;
 
 // Legal matters and domestic violence never go public: their progress is told privately, or
 // not at all where the platform cannot message one person.
@@ -384,7 +384,7 @@ class Planner {
     t.text = m.text;
     t.entities = c.entities;
     t.created_at = now_;
-    const StatusChange dispatched{now_ / 1000000, TicketStatus::kDispatched, std::nullopt};
+    const StatusChange dispatched{now_ / kMicrosPerSecond, TicketStatus::kDispatched, std::nullopt};
     auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &t, std::span(&dispatched, 1), now_);
     if (clocks.ok()) timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
     moves_.push_back({report->id, report->state, report->state, "split from " + TicketNumber(before_.id), t.id});
@@ -422,7 +422,7 @@ class Planner {
     t.merged_into = 0;
     t.reporters = CountReporters(t, {&report});
     std::vector<StatusChange> history = own.history;
-    history.push_back({std::max(now_ / 1000000, history.empty() ? int64_t{0} : history.back().at), t.status, std::nullopt});
+    history.push_back({std::max(now_ / kMicrosPerSecond, history.empty() ? int64_t{0} : history.back().at), t.status, std::nullopt});
     auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &t, history, now_);
     if (!clocks.ok()) return clocks.status();
     timers_.insert(timers_.end(), clocks->schedule.begin(), clocks->schedule.end());
@@ -548,7 +548,7 @@ class Planner {
     if (after_.status == before_.status && !args_.lapsed) return Status::Ok();
     std::vector<StatusChange> history = history_;
     // A clock that stepped back must not put the history out of order.
-    const int64_t at = std::max(now_ / 1000000, history.empty() ? int64_t{0} : history.back().at);
+    const int64_t at = std::max(now_ / kMicrosPerSecond, history.empty() ? int64_t{0} : history.back().at);
     history.push_back({at, after_.status, action_ == Action::kEscalate ? args_.lapsed : std::nullopt});
     auto clocks = PlanClocks(*rt_.calendar, *rt_.deadlines, &after_, history, now_);
     if (!clocks.ok()) return clocks.status();
@@ -716,7 +716,7 @@ class Planner {
     t.key = SatisfactionTimerKey(before_.id);
     t.kind = kSatisfactionTimer;
     t.ticket_id = before_.id;
-    t.due_at = now_ + rt_.config.loop.satisfaction_wait_hours * kHour;
+    t.due_at = now_ + rt_.config.loop.satisfaction_wait_hours * kMicrosPerHour;
     timers_.push_back(std::move(t));
   }
 

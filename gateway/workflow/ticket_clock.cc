@@ -1,13 +1,13 @@
+#include "gateway/core/time_units.h"
 #include "gateway/workflow/ticket_clock.h"
 
 namespace gridrelay::workflow {
 namespace {
 
-constexpr int64_t kMicros = 1000000;
 
 // Timers fire in microseconds; the calendar counts whole seconds. A due time rounds up, so a
 // timer never fires before its deadline has lapsed.
-int64_t ToSeconds(int64_t micros) { return micros / kMicros; }
+int64_t ToSeconds(int64_t micros) { return micros / kMicrosPerSecond; }
 
 }  // namespace
 
@@ -75,7 +75,7 @@ StatusOr<ClockPlan> PlanClocks(const Calendar& cal, const DeadlineTable& table, 
       plan.cancel.push_back(key);
       continue;
     }
-    const int64_t due = *reading->due * kMicros;
+    const int64_t due = *reading->due * kMicrosPerSecond;
     (kind == DeadlineKind::kResponse ? ticket->response_due_at : ticket->resolve_due_at) = due;
     Timer t;
     t.key = key;

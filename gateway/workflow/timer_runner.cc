@@ -1,7 +1,9 @@
 #include "gateway/workflow/timer_runner.h"
 
+#include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
 #include "gateway/workflow/actor.h"
+#include "gateway/workflow/calendar.h"
 #include "gateway/route/router.h"
 #include "gateway/workflow/ticket_actions.h"
 
@@ -9,22 +11,19 @@ namespace gridrelay::workflow {
 namespace {
 
 constexpr int kBatch = 64;
-constexpr int64_t kLeaseMicros = int64_t{60} * 1000000;
+constexpr int64_t kLeaseMicros = kMicrosPerMinute;
 // Timers are also picked up by polling, for those another process scheduled.
-constexpr int64_t kPollMicros = int64_t{5} * 1000000;
+constexpr int64_t kPollMicros = 5 * kMicrosPerSecond;
 
-constexpr int64_t kMinute = int64_t{60} * 1000000;
-constexpr int64_t kHour = 60 * kMinute;
 // A digest names at most this many items (the oldest); the rest wait for the next one.
 constexpr int kDigestItems = 200;
-constexpr int64_t kChinaOffset = 8 * kHour;
-constexpr int64_t kDay = 24 * kHour;
+constexpr int64_t kChinaOffset = kChinaUtcOffsetSeconds * kMicrosPerSecond;
 
 // A supervisor's digest at `due`: its key names both, so that scheduling it again for the same
 // day moves nothing and the digest is one outbox row with that key.
 Timer ConfirmDigestTimer(const StaffMember& supervisor, int64_t due) {
   Timer digest;
-  digest.key = "confirm-digest:" + supervisor.id + ":" + std::to_string(due / 1000000);
+  digest.key = "confirm-digest:" + supervisor.id + ":" + std::to_string(due / kMicrosPerSecond);
   digest.kind = kConfirmDailyTimer;
   digest.due_at = due;
   digest.payload = {{"supervisor", supervisor.id}};
@@ -35,9 +34,9 @@ Timer ConfirmDigestTimer(const StaffMember& supervisor, int64_t due) {
 
 int64_t NextChinaTimeOfDay(int64_t now, int minutes) {
   const int64_t local = now + kChinaOffset;
-  const int64_t midnight = local - ((local % kDay) + kDay) % kDay;
-  int64_t at = midnight + minutes * kMinute;
-  if (at <= local) at += kDay;
+  const int64_t midnight = local - ((local % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
+  int64_t at = midnight + minutes * kMicrosPerMinute;
+  if (at <= local) at += kMicrosPerDay;
   return at - kChinaOffset;
 }
 
@@ -133,7 +132,7 @@ StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t
   if (reading->state != ClockReading::State::kRunning) return c;
   if (!reading->overdue) {  // due later than the timer said: it moves
     Timer moved = t;
-    moved.due_at = *reading->due * 1000000;
+    moved.due_at = *reading->due * kMicrosPerSecond;
     c.schedule_timers.push_back(std::move(moved));
     return c;
   }
@@ -170,7 +169,7 @@ StatusOr<ChangeSet> TimerRunner::FireConfirmDaily(const Runtime& rt, const Timer
   f.limit = kDigestItems;
   auto items = store_->ListTickets(f);
   if (!items.ok()) return items.status();
-  const int64_t waited = now - int64_t{rt.config.confirm.digest_after_hours} * kHour;
+  const int64_t waited = now - int64_t{rt.config.confirm.digest_after_hours} * kMicrosPerHour;
   std::string list;
   int count = 0;
   for (auto it = items->rbegin(); it != items->rend(); ++it) {  // oldest first

@@ -1,5 +1,6 @@
 #include "gateway/workflow/workflow_handler.h"
 
+#include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/chat_command.h"
@@ -79,7 +80,7 @@ StatusOr<bool> WorkflowHandler::PlanDuplicate(const Runtime& rt, const StoredMes
   f.grid = d.grid->id;
   f.category = sm.classification.category;  // a duplicate has the same intent, so the same category
   f.open_only = true;
-  f.since = sm.received_at - int64_t{options.window_hours} * 3600 * 1000000;
+  f.since = sm.received_at - options.window_hours * kMicrosPerHour;
   f.limit = 200;
   auto open = store_->ListTickets(f);
   if (!open.ok()) return open.status();
