@@ -29,10 +29,10 @@ gridrelay_san_configure() {
     return 1
   fi
   # -O1 keeps the sanitizers' stacks honest and the build short; no NDEBUG, so asserts stay on;
-  # line tables only, enough for file:line in reports.
+  # line tables only, enough for file:line in reports; a unity build, as in scripts/test.
   CXX=clang++ cmake -S . -B "$GRIDRELAY_SAN_BUILD" -DCMAKE_BUILD_TYPE=Release \
     "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only" \
-    -DGRIDRELAY_FUZZ=ON -DGRIDRELAY_TESTS=ON >/dev/null
+    -DGRIDRELAY_FUZZ=ON -DGRIDRELAY_TESTS=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 }
 
 # Builds the given targets of build/san.
