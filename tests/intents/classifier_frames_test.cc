@@ -119,6 +119,18 @@ TEST_SUITE("Frames") {
         {"刚才有个自称我表哥的人让我转钱，还叫我不要告诉别人，是不是骗子", "anti_fraud"},
     });
   }
+  TEST_CASE("commercial SMS frame: points, coupons and 红包 with nowhere to click are adverts") {
+    CheckCategories({
+        {"【某某烘焙】您的积分下月清零，点击小程序即可兑换蛋糕券", "none"},
+        {"【某某便利店】恭喜获得5元红包，点击领取，下单自动抵扣", "none"},
+        {"【某某健身房】年卡会员即将到期，续卡享七五折，详情请到前台咨询", "none"},
+    });
+    CheckCategories({
+        {"【某某银行】您的积分即将清零，请回复银行卡号和密码办理兑换", "anti_fraud"},
+        {"【医保中心】您的医保卡已冻结，请下载会议软件开启屏幕共享进行解冻", "anti_fraud"},
+        {"【积分兑换】您的积分可兑换现金，点击 jf-duihuan.top 立即领取", "anti_fraud"},
+    });
+  }
   TEST_CASE("negative frames: event notices and commercial SMS") {
     CheckCategories({
         {"本周六社区组织义务理发，欢迎行动不便的老人报名", "none"},
