@@ -108,6 +108,16 @@ TEST_SUITE("Frames") {
         {"被宠物店的狗咬了，店主说赔偿不了，这种情况法律上谁负责", "legal_aid"},
     });
   }
+  TEST_CASE("a question about the law is legal_aid, not a scam report, unless it names a scam") {
+    CheckCategories({
+        {"快递把我寄的手机弄丢了，快递公司只赔五百，我能不能要求按实际价值赔偿？", "legal_aid"},
+        {"高铁晚点三个小时，车站不给退票费，这样收取是否合理？", "legal_aid"},
+    });
+    CheckCategories({
+        {"我在网上刷单被骗了八千，可以起诉那个平台吗？", "anti_fraud"},
+        {"冒充客服让我开了屏幕共享转走了五千，银行要不要承担责任？", "anti_fraud"},
+    });
+  }
   TEST_CASE("publicity by what it does: generic advice to verify never reads as a report") {
     CheckCategories({
         {"【转给家里的老人看看】接到孙子借钱的电话，先挂了再打原来的号码问问", "none"},
