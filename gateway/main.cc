@@ -301,6 +301,10 @@ int main(int argc, char** argv) {
   auto* train = app.add_subcommand("train", "train the n-gram model into config/models/");
   train->add_option("--config", config_dir, "config directory")->capture_default_str();
   train->add_option("--data", data_files, "labelled JSONL file(s)")->required();
+  intents::TrainOptions train_options;
+  train->add_option("--kind", train_options.kind, "logreg (default) or naive_bayes")->capture_default_str();
+  train->add_option("--l2", train_options.l2, "logreg: L2 strength")->capture_default_str();
+  train->add_option("--epochs", train_options.epochs, "logreg: passes over the data")->capture_default_str();
 
   auto* token = app.add_subcommand("token", "manage API tokens");
   token->require_subcommand(1);
@@ -405,7 +409,7 @@ int main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s);
   }
   if (*train) {
-    Status s = intents::RunTrain(config_dir, paths(), std::cout);
+    Status s = intents::RunTrain(config_dir, paths(), std::cout, train_options);
     return s.ok() ? 0 : Fail(s);
   }
   if (*token_create) return CreateToken(config_dir, token_data, token_name, token_role, token_scope);

@@ -315,10 +315,10 @@ std::vector<LabelledText> ExampleTrainingSet(const CompiledEngine& engine) {
 
 // Trains a model whose threshold is fitted on the rows no rule decides.
 std::shared_ptr<const NgramModel> TrainBehindRules(const CompiledEngine& engine, const std::vector<LabelledText>& data,
-                                                   std::vector<std::string> files) {
+                                                   std::vector<std::string> files, const TrainOptions& options = {}) {
   std::vector<char> model_decides(data.size());
   for (size_t i = 0; i < data.size(); ++i) model_decides[i] = engine.ClassifyWith(data[i].text, nullptr).by == "default";
-  return NgramModel::Train(data, TrainOptions{}, std::move(files), &model_decides);
+  return NgramModel::Train(data, options, std::move(files), &model_decides);
 }
 
 // Normalises and drops duplicate texts (first label wins).
@@ -498,7 +498,9 @@ StatusOr<EvalReport> Evaluate(const fs::path& config_dir, const std::vector<fs::
       for (const auto& e : base)
         if (!held.count(e.text)) train.push_back(e);
       Prepare(engine.normaliser(), &train);
-      auto fold_model = TrainBehindRules(engine, train, {});
+      TrainOptions same_kind;
+      same_kind.kind = model->kind();
+      auto fold_model = TrainBehindRules(engine, train, {}, same_kind);
       for (size_t i = fold; i < lines.size(); i += report.folds) judge(i, fold_model.get(), &with, &with_decisions);
     }
   }
@@ -561,7 +563,10 @@ Status RunEval(const fs::path& config_dir, const std::vector<fs::path>& data, bo
 
 // ---------------------------------------------------------------- train
 
-Status RunTrain(const fs::path& config_dir, const std::vector<fs::path>& data, std::ostream& out) {
+Status RunTrain(const fs::path& config_dir, const std::vector<fs::path>& data, std::ostream& out,
+                const TrainOptions& options) {
+  if (options.kind != "logreg" && options.kind != "naive_bayes")
+    return Status::InvalidArgument("unknown model kind " + options.kind + " (logreg or naive_bayes)");
   EngineOptions eo;
   eo.use_model = false;
   auto built = CompiledEngine::Build(config_dir, eo);
@@ -582,11 +587,11 @@ Status RunTrain(const fs::path& config_dir, const std::vector<fs::path>& data, s
   train.insert(train.end(), examples.begin(), examples.end());
   Prepare(engine.normaliser(), &train);
   if (train.size() < 10) return Status::InvalidArgument("too little training data: " + std::to_string(train.size()) + " lines");
-  auto model = TrainBehindRules(engine, train, files);
+  auto model = TrainBehindRules(engine, train, files, options);
   fs::path path = ModelPath(config_dir);
   GR_RETURN_IF_ERROR(model->SaveFile(path));
   out << "trained on " << train.size() << " distinct lines (" << examples.size() << " from the intents' examples), "
-      << model->classes().size() << " classes; temperature " << F3(model->temperature()) << ", threshold "
+      << model->classes().size() << " classes; " << model->kind() << ", temperature " << F3(model->temperature()) << ", threshold "
       << F3(model->threshold()) << "\nwrote " << path.string() << "\n";
   return Status::Ok();
 }

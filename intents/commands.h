@@ -113,7 +113,8 @@ Status RunEval(const std::filesystem::path& config_dir, const std::vector<std::f
 // ---- train ----
 // Trains the n-gram model on the data files plus the intents' examples (none.yaml examples
 // as `none`) and writes ModelPath(config_dir). Prints what it trained on.
+// `options` chooses the model (`kind`: logreg by default, or naive_bayes) and its settings.
 Status RunTrain(const std::filesystem::path& config_dir, const std::vector<std::filesystem::path>& data,
-                std::ostream& out);
+                std::ostream& out, const TrainOptions& options = {});
 
 }  // namespace gridrelay::intents

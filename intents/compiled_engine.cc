@@ -352,9 +352,13 @@ CompiledEngine::Explanation CompiledEngine::Explain(std::string_view text, const
     } else {
       // Not trusted: `none`, as sure as the model is that it is none of the other intents.
       out.by = "default";
-      double top_other = 0;
-      for (size_t c = 0; c < model->classes().size() && c < p.distribution.size(); ++c)
-        if (model->classes()[c] != "none") top_other = std::max(top_other, p.distribution[c]);
+      // As sure as the model is that it is none of the other categories.
+      double mass[4] = {0, 0, 0, 0};
+      for (size_t c = 0; c < model->classes().size() && c < p.distribution.size(); ++c) {
+        const std::string cat = CategoryOf(model->classes()[c]);
+        mass[cat == "anti_fraud" ? 0 : cat == "legal_aid" ? 1 : cat == "appeal" ? 2 : 3] += p.distribution[c];
+      }
+      double top_other = std::max({mass[0], mass[1], mass[2]});
       out.confidence = 1.0 - top_other;
       if (p.intent != "none")
         out.evidence.push_back("model said " + p.intent + " at " + std::to_string(p.probability) +

@@ -99,7 +99,30 @@ void NgramModel::Derive() {
   }
 }
 
+namespace {
+
+// The distinct buckets of a text and the value each carries (binary, L2-normalised).
+double DistinctFeatures(const std::vector<uint32_t>& features, std::vector<uint32_t>* distinct) {
+  *distinct = features;
+  std::sort(distinct->begin(), distinct->end());
+  distinct->erase(std::unique(distinct->begin(), distinct->end()), distinct->end());
+  return distinct->empty() ? 0.0 : 1.0 / std::sqrt(static_cast<double>(distinct->size()));
+}
+
+}  // namespace
+
 std::vector<double> NgramModel::Scores(const std::vector<uint32_t>& features) const {
+  if (kind_ == "logreg") {
+    size_t k = classes_.size();
+    std::vector<double> s(bias_.begin(), bias_.end());
+    thread_local std::vector<uint32_t> distinct;
+    double x = DistinctFeatures(features, &distinct);
+    for (uint32_t f : distinct) {
+      const float* w = &weights_[static_cast<size_t>(f) * k];
+      for (size_t c = 0; c < k; ++c) s[c] += x * w[c];
+    }
+    return s;
+  }
   std::vector<double> s = log_prior_;
   for (uint32_t f : features) {
     auto it = log_theta_.find(f);
@@ -144,6 +167,84 @@ Fitted Fit(const std::vector<LabelledText>& data, const std::vector<size_t>& row
   return f;
 }
 
+// The file stores weights as int8 steps of max|w| / 127; the trained model is rounded the
+// same way, so that the k-fold figures describe the model as it loads.
+double Int8Scale(const std::vector<float>& w) {
+  float mx = 0;
+  for (float v : w) mx = std::max(mx, std::fabs(v));
+  return mx > 0 ? mx / 127.0 : 1.0;
+}
+
+void QuantiseInt8(std::vector<float>* w) {
+  double scale = Int8Scale(*w);
+  for (float& v : *w) v = static_cast<float>(std::round(v / scale) * scale);
+}
+
+struct LinearFit {
+  std::vector<float> weights;  // bucket * K + class
+  std::vector<float> bias;
+};
+
+// Multinomial logistic regression, AdaGrad, L2 on the weights a step touches. Deterministic:
+// the order of the rows is shuffled with a fixed seed.
+LinearFit FitLinear(const std::vector<LabelledText>& data, const std::vector<size_t>& rows,
+                    const std::vector<std::string>& classes, const TrainOptions& options) {
+  size_t k = classes.size();
+  LinearFit f;
+  f.weights.assign(static_cast<size_t>(options.buckets) * k, 0.0f);
+  f.bias.assign(k, 0.0f);
+  std::vector<float> g2(f.weights.size(), 0.0f), gb(k, 0.0f);
+  std::map<std::string, size_t> index;
+  for (size_t c = 0; c < k; ++c) index[classes[c]] = c;
+  // Features once.
+  std::vector<std::vector<uint32_t>> feats(rows.size());
+  std::vector<double> xs(rows.size());
+  std::vector<size_t> gold(rows.size());
+  std::vector<uint32_t> tmp;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    NgramFeatures(data[rows[i]].normalised, options.buckets, &tmp, nullptr);
+    xs[i] = DistinctFeatures(tmp, &feats[i]);
+    gold[i] = index.at(data[rows[i]].intent);
+  }
+  std::vector<size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  uint64_t rng = 0x9e3779b97f4a7c15ull;
+  auto next = [&rng] {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+  };
+  const float lr = static_cast<float>(options.learning_rate), l2 = static_cast<float>(options.l2);
+  std::vector<double> z(k), p(k);
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[next() % i]);
+    for (size_t oi : order) {
+      const auto& fs = feats[oi];
+      float x = static_cast<float>(xs[oi]);
+      for (size_t c = 0; c < k; ++c) z[c] = f.bias[c];
+      for (uint32_t b : fs) {
+        const float* w = &f.weights[static_cast<size_t>(b) * k];
+        for (size_t c = 0; c < k; ++c) z[c] += x * w[c];
+      }
+      double mx = *std::max_element(z.begin(), z.end()), sum = 0;
+      for (size_t c = 0; c < k; ++c) sum += p[c] = std::exp(z[c] - mx);
+      for (size_t c = 0; c < k; ++c) {
+        float g = static_cast<float>(p[c] / sum - (c == gold[oi] ? 1.0 : 0.0));
+        gb[c] += g * g;
+        f.bias[c] -= lr * g / std::sqrt(gb[c] + 1e-6f);
+        for (uint32_t b : fs) {
+          size_t at = static_cast<size_t>(b) * k + c;
+          float gw = g * x + l2 * f.weights[at];
+          g2[at] += gw * gw;
+          f.weights[at] -= lr * gw / std::sqrt(g2[at] + 1e-6f);
+        }
+      }
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledText>& data, const TrainOptions& options,
@@ -166,11 +267,36 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
     return m;
   };
 
-  // k-fold: raw scores of every line from a model that never saw it.
+  const bool linear = options.kind == "logreg";
+  auto make_linear = [&](LinearFit f) {
+    std::shared_ptr<NgramModel> m(new NgramModel());
+    m->kind_ = "logreg";
+    m->buckets_ = options.buckets;
+    m->classes_ = classes;
+    m->weights_ = std::move(f.weights);
+    m->bias_ = std::move(f.bias);
+    m->class_docs_.assign(classes.size(), 0);
+    for (const auto& d : data)
+      m->class_docs_[std::lower_bound(classes.begin(), classes.end(), d.intent) - classes.begin()]++;
+    QuantiseInt8(&m->weights_);
+    return m;
+  };
+
+  // k-fold (naive Bayes) or one validation split of every 5th line (logreg): raw scores of
+  // lines from a model that never saw them.
   std::vector<std::vector<double>> held_scores(data.size());
   int folds = std::max(2, options.folds);
   std::vector<uint32_t> feats;
-  if (data.size() >= static_cast<size_t>(folds) * 2) {
+  if (linear && data.size() >= 20) {
+    std::vector<size_t> train;
+    for (size_t i = 0; i < data.size(); ++i)
+      if (i % folds != 0) train.push_back(i);
+    auto m = make_linear(FitLinear(data, train, classes, options));
+    for (size_t i = 0; i < data.size(); i += folds) {
+      NgramFeatures(data[i].normalised, options.buckets, &feats, nullptr);
+      held_scores[i] = m->Scores(feats);
+    }
+  } else if (!linear && data.size() >= static_cast<size_t>(folds) * 2) {
     for (int fold = 0; fold < folds; ++fold) {
       std::vector<size_t> train;
       for (size_t i = 0; i < data.size(); ++i)
@@ -188,11 +314,15 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
 
   // Temperature: minimise the held-out negative log-likelihood over a log grid.
   double best_t = 1.0, best_nll = INFINITY;
+  const double t_lo = linear ? 0.05 : 1.0, t_hi = linear ? 20.0 : 400.0;
   if (!held_scores.empty() && !held_scores[0].empty()) {
     for (int step = 0; step <= 80; ++step) {
-      double t = std::exp(std::log(1.0) + (std::log(400.0) - std::log(1.0)) * step / 80.0);
+      double t = std::exp(std::log(t_lo) + (std::log(t_hi) - std::log(t_lo)) * step / 80.0);
       double nll = 0;
-      for (size_t i = 0; i < data.size(); ++i) nll -= std::log(std::max(1e-12, Softmax(held_scores[i], t)[gold[i]]));
+      for (size_t i = 0; i < data.size(); ++i) {
+        if (held_scores[i].empty()) continue;
+        nll -= std::log(std::max(1e-12, Softmax(held_scores[i], t)[gold[i]]));
+      }
       if (nll < best_nll) {
         best_nll = nll;
         best_t = t;
@@ -206,6 +336,7 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
     std::vector<std::pair<double, bool>> decided;
     for (size_t i = 0; i < data.size(); ++i) {
       if (model_decides && i < model_decides->size() && !(*model_decides)[i]) continue;
+      if (held_scores[i].empty()) continue;
       auto p = Softmax(held_scores[i], best_t);
       size_t arg = std::max_element(p.begin(), p.end()) - p.begin();
       if (classes[arg] == "none") continue;
@@ -224,7 +355,9 @@ std::shared_ptr<const NgramModel> NgramModel::Train(const std::vector<LabelledTe
 
   std::vector<size_t> all(data.size());
   std::iota(all.begin(), all.end(), 0);
-  auto model = make(Fit(data, all, classes, options));
+  std::shared_ptr<NgramModel> model =
+      linear ? make_linear(FitLinear(data, all, classes, options)) : make(Fit(data, all, classes, options));
+  model->alpha_ = options.alpha;
   model->temperature_ = best_t;
   model->threshold_ = threshold;
   model->training_files_ = std::move(training_files);
@@ -243,14 +376,39 @@ ModelPrediction NgramModel::Predict(std::string_view normalised, bool with_evide
   std::vector<size_t> order(classes_.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out.distribution[a] > out.distribution[b]; });
-  size_t win = order[0];
-  size_t second = order.size() > 1 ? order[1] : order[0];
+  // The decision is by category: the intents of a category share its probability mass (an
+  // impersonation script split between four scam intents is still a scam), the named intent is
+  // the best one inside the best category, and `probability` is that category's total.
+  std::map<std::string, double> category_mass;
+  for (size_t c = 0; c < classes_.size(); ++c) category_mass[CategoryOf(classes_[c])] += out.distribution[c];
+  std::string best_category;
+  double best_mass = -1;
+  for (const auto& [cat, mass] : category_mass)
+    if (mass > best_mass) best_mass = mass, best_category = cat;
+  size_t win = order[0], second = order.size() > 1 ? order[1] : order[0];
+  for (size_t c : order)
+    if (CategoryOf(classes_[c]) == best_category) {
+      win = c;
+      break;
+    }
+  for (size_t c : order)
+    if (CategoryOf(classes_[c]) != best_category) {
+      second = c;
+      break;
+    }
   out.intent = classes_[win];
-  out.probability = out.distribution[win];
+  out.probability = best_mass;
   if (!with_evidence) return out;
   // Evidence: the n-grams that most favour the winner over the runner-up.
   std::map<std::string, double> weight;
-  for (size_t i = 0; i < feats.size(); ++i) {
+  if (kind_ == "logreg") {
+    size_t k = classes_.size();
+    for (size_t i = 0; i < feats.size(); ++i) {
+      const float* w = &weights_[static_cast<size_t>(feats[i]) * k];
+      weight[grams[i]] = w[win] - w[second];  // binary features: each n-gram counts once
+    }
+  }
+  for (size_t i = 0; i < feats.size() && kind_ != "logreg"; ++i) {
     auto it = log_theta_.find(feats[i]);
     if (it == log_theta_.end()) continue;
     weight[grams[i]] += it->second[win] - it->second[second];
@@ -312,7 +470,19 @@ Status NgramModel::SaveFile(const std::filesystem::path& path) const {
     out << "\"class_docs\": " << json(class_docs_).dump() << ",\n";
     out << "\"training\": {\"files\": " << json(training_files_).dump() << ", \"lines\": " << hashes.size()
         << ", \"sha256_of_text\": " << json(hashes).dump() << "},\n";
-    out << "\"counts\": " << counts.dump() << "\n}\n";
+    out << "\"kind\": " << json(kind_).dump() << ",\n";
+    if (kind_ == "logreg") {
+      double scale = Int8Scale(weights_);
+      std::string bytes(weights_.size(), '\0');
+      for (size_t i = 0; i < weights_.size(); ++i)
+        bytes[i] = static_cast<char>(static_cast<int8_t>(std::clamp(std::lround(weights_[i] / scale), -127L, 127L)));
+      out << "\"l2_logreg\": \"multinomial logistic regression, L2, AdaGrad; binary n-gram features / sqrt(n)\",\n";
+      out << "\"bias\": " << json(bias_).dump() << ",\n";
+      out << "\"scale\": " << json(scale).dump() << ",\n";
+      out << "\"weights_int8_base64\": \"" << crypto::Base64Encode(bytes) << "\"\n}\n";
+    } else {
+      out << "\"counts\": " << counts.dump() << "\n}\n";
+    }
     if (!out) return Status::Unavailable("write failed: " + tmp);
   }
   std::filesystem::rename(tmp, path, ec);
@@ -328,7 +498,7 @@ StatusOr<std::shared_ptr<const NgramModel>> NgramModel::LoadFile(const std::file
     nlohmann::json j = nlohmann::json::parse(in);
     if (j.value("format", "") != kFormat)
       return Status::InvalidArgument(path.string() + ": not a gridrelay intent model");
-    if (j.value("version", 0) != kModelFormatVersion)
+    if (j.value("version", 0) != kModelFormatVersion && j.value("version", 0) != 1)
       return Status::InvalidArgument(path.string() + ": model format version " + std::to_string(j.value("version", 0)) +
                                      ", this build reads " + std::to_string(kModelFormatVersion) +
                                      " (run `gridrelay train` again)");
@@ -343,6 +513,21 @@ StatusOr<std::shared_ptr<const NgramModel>> NgramModel::LoadFile(const std::file
     m->training_files_ = t.at("files").get<std::vector<std::string>>();
     for (const auto& h : t.at("sha256_of_text")) m->training_hashes_.insert(h.get<std::string>());
     size_t k = m->classes_.size();
+    m->kind_ = j.value("kind", std::string("naive_bayes"));
+    if (m->kind_ == "logreg") {
+      m->bias_ = j.at("bias").get<std::vector<float>>();
+      double scale = j.at("scale").get<double>();
+      auto bytes = crypto::Base64Decode(j.at("weights_int8_base64").get_ref<const std::string&>());
+      if (!bytes.ok()) return Status::InvalidArgument(path.string() + ": bad weights: " + bytes.status().message());
+      if (m->bias_.size() != k || k == 0 || bytes->size() != static_cast<size_t>(m->buckets_) * k || !(scale > 0) ||
+          !(m->temperature_ > 0))
+        return Status::InvalidArgument(path.string() + ": inconsistent logreg model");
+      m->weights_.resize(bytes->size());
+      for (size_t i = 0; i < bytes->size(); ++i)
+        m->weights_[i] = static_cast<float>(static_cast<int8_t>((*bytes)[i]) * scale);
+      return std::shared_ptr<const NgramModel>(std::move(m));
+    }
+    if (m->kind_ != "naive_bayes") return Status::InvalidArgument(path.string() + ": unknown model kind " + m->kind_);
     if (m->buckets_ == 0 || k == 0 || m->class_docs_.size() != k || !(m->temperature_ > 0) || !(m->alpha_ > 0))
       return Status::InvalidArgument(path.string() + ": inconsistent model header");
     m->class_total_.assign(k, 0.0);

@@ -26,7 +26,8 @@
 
 namespace gridrelay::intents {
 
-inline constexpr int kModelFormatVersion = 1;
+// Version 2 adds `kind` ("naive_bayes" or "logreg"); version-1 files (naive Bayes) still load.
+inline constexpr int kModelFormatVersion = 2;
 
 struct LabelledText {
   std::string text;    // original text (the model normalises nothing itself; see `normalised`)
@@ -35,6 +36,14 @@ struct LabelledText {
 };
 
 struct TrainOptions {
+  // "logreg" (default since issue #10): multinomial logistic regression, L2-regularised,
+  // over the same hashed n-grams (binary, L2-normalised per text), trained by AdaGrad.
+  // "naive_bayes": the original multinomial naive Bayes.
+  std::string kind = "logreg";
+  // logreg: L2 strength per example step, epochs, AdaGrad learning rate.
+  double l2 = 1e-5;
+  int epochs = 12;
+  double learning_rate = 0.5;
   // Hash buckets for n-grams. Default: 2^18.
   uint32_t buckets = 1u << 18;
   // Additive smoothing. Default: 0.1.
@@ -70,6 +79,7 @@ class NgramModel {
   double ProbabilityOf(const ModelPrediction& p, const std::string& intent) const;
 
   const std::vector<std::string>& classes() const { return classes_; }
+  const std::string& kind() const { return kind_; }
   double temperature() const { return temperature_; }
   double threshold() const { return threshold_; }
   size_t training_lines() const { return training_hashes_.size(); }
@@ -83,6 +93,11 @@ class NgramModel {
   std::vector<double> Scores(const std::vector<uint32_t>& features) const;  // log-space, untempered
 
   uint32_t buckets_ = 1u << 18;
+  std::string kind_ = "naive_bayes";
+  // logreg: weights_[bucket * K + class] (dense, quantised to int8 steps of `scale_` in the
+  // file), bias_ per class. Predict adds the weights of the text's distinct buckets / sqrt(n).
+  std::vector<float> weights_;
+  std::vector<float> bias_;
   double alpha_ = 0.1;
   double temperature_ = 1.0;
   double threshold_ = 0.7;

@@ -15,7 +15,9 @@ namespace gridrelay::testing {
 namespace {
 
 // legal_aid.other by a weak rule (谁负责), decision confirm: in fact a broken playground, an appeal.
-const char* kPlayground = "附近那个健身器材区的器材坏了好几个，小孩玩的时候差点被夹到手，谁负责修一下，联系我13812345678";
+// (Since #10 "谁负责修一下" reads as a request to repair, an appeal: the question "这该谁负责"
+// is still the weak legal guess.)
+const char* kPlayground = "附近那个健身器材区的器材坏了好几个，小孩玩的时候差点被夹到手，这该谁负责，联系我13812345678";
 // legal_aid.labor, decision confirm: right as guessed.
 const char* kSocialInsurance = "单位一直没给我交社保，现在我辞职了，还能要求补缴吗？我手机13812345678";
 // appeal.facilities, decision act: an ordinary ticket.

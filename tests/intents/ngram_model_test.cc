@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <numeric>
+#include <string>
+
+#include "gateway/core/classification.h"
 
 #include "intents/normaliser.h"
 #include "tests/intents/test_util.h"
@@ -73,6 +76,36 @@ TEST_SUITE("NgramModel") {
       CHECK(a.intent == b.intent);
       CHECK(a.probability == doctest::Approx(b.probability));
     }
+  }
+
+  TEST_CASE("both kinds train, save and load; the file names its kind; logreg is the default") {
+    auto data = Synthetic();
+    CHECK(TrainOptions{}.kind == "logreg");
+    for (const char* kind : {"logreg", "naive_bayes"}) {
+      TrainOptions o;
+      o.kind = kind;
+      auto model = NgramModel::Train(data, o, {"synthetic"});
+      CHECK(model->kind() == kind);
+      auto p = model->Predict("朋友拉我去刷单");
+      CHECK_MESSAGE(CategoryOf(p.intent) == "anti_fraud", (std::string(kind) + " -> " + p.intent));
+      TempConfig cfg;
+      auto path = cfg.dir() / "m.json";
+      REQUIRE(model->SaveFile(path).ok());
+      auto loaded = NgramModel::LoadFile(path);
+      REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
+      CHECK((*loaded)->kind() == kind);
+      CHECK((*loaded)->Predict("朋友拉我去刷单").probability == doctest::Approx(p.probability).epsilon(0.001));
+    }
+  }
+
+  TEST_CASE("the probability is the category's: intents of one category share it") {
+    auto data = Synthetic();
+    auto model = NgramModel::Train(data, TrainOptions{}, {});
+    auto p = model->Predict("楼上装修吵");
+    double cat = 0;
+    for (size_t c = 0; c < model->classes().size(); ++c)
+      if (CategoryOf(model->classes()[c]) == CategoryOf(p.intent)) cat += p.distribution[c];
+    CHECK(p.probability == doctest::Approx(cat));
   }
 
   TEST_CASE("a model file of another version or a corrupt one is refused") {
