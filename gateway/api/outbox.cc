@@ -13,7 +13,7 @@ void AddOutboxRoutes(std::vector<ApiRoute>& routes) {
                       if (!status.empty()) {
                         f.status = ParseOutboxStatus(status);
                         if (!f.status)
-                          return ApiResponse::Error(Status::InvalidArgument("status must be pending, sent or dead"));
+                          return ApiResponse::Error(Status::InvalidArgument("status must be pending, sent, dead, held, cancelled, batched or merged"));
                       }
                       auto limit = call.IntParam("limit", 50, 1, 500);
                       auto before = call.IntParam("before", 0, 0, INT64_MAX);

@@ -541,6 +541,8 @@ StatusOr<nlohmann::json> Describe(Store& store, const Runtime& rt, const Campaig
       case OutboxStatus::kSent: state = "sent"; break;
       case OutboxStatus::kDead: state = "failed"; break;
       case OutboxStatus::kCancelled: state = "cancelled"; break;
+      case OutboxStatus::kBatched:  // the reply budget's statuses: never a campaign row's
+      case OutboxStatus::kMerged: state = std::string(Name(d.status)); break;
     }
     nlohmann::json g = {{"grid", grid ? grid->id : ""}, {"channel", d.channel}, {"group", d.group_id},
                         {"status", state}, {"attempts", d.attempts}};

@@ -376,15 +376,27 @@ Status LoadWarningOptions(const YamlFile& f, const YAML::Node& n, WarningOptions
   return Status::Ok();
 }
 
+Status LoadReplyBudget(const YamlFile& f, const YAML::Node& n, ReplyBudgetOptions* b) {
+  GR_RETURN_IF_ERROR(f.CheckKeys(n, {"enabled", "window_seconds"}, "reply_budget"));
+  GR_RETURN_IF_ERROR(f.Read(n, "enabled", &b->enabled));
+  GR_RETURN_IF_ERROR(f.Read(n, "window_seconds", &b->window_seconds));
+  if (b->window_seconds < 5 || b->window_seconds > 3600)
+    return f.Error(n["window_seconds"], "'window_seconds' must be 5..3600");
+  b->where = f.Where(n);
+  return Status::Ok();
+}
+
 Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOptions* duplicates,
-                   ConfirmOptions* confirm, WarningOptions* warnings) {
+                   ConfirmOptions* confirm, WarningOptions* warnings, ReplyBudgetOptions* reply_budget) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"district", "streets", "communities", "grids", "staff", "teams", "routes",
-                                        "escalation", "admin", "loop", "duplicates", "confirm", "warnings"},
+                                        "escalation", "admin", "loop", "duplicates", "confirm", "warnings",
+                                        "reply_budget"},
                                  "routing.yaml"));
   if (YAML::Node n = root["duplicates"]; n) GR_RETURN_IF_ERROR(LoadDuplicates(f, n, duplicates));
   if (YAML::Node n = root["confirm"]; n) GR_RETURN_IF_ERROR(LoadConfirm(f, n, confirm));
   if (YAML::Node n = root["warnings"]; n) GR_RETURN_IF_ERROR(LoadWarningOptions(f, n, warnings));
+  if (YAML::Node n = root["reply_budget"]; n) GR_RETURN_IF_ERROR(LoadReplyBudget(f, n, reply_budget));
   YAML::Node d = root["district"];
   if (!d) return f.Error(root, "missing 'district'");
   GR_RETURN_IF_ERROR(f.CheckKeys(d, {"id", "name", "duty"}, "district"));
@@ -525,7 +537,8 @@ Status LoadRouting(const YamlFile& f, Routing* r, LoopOptions* loop, DuplicateOp
 Status LoadTemplates(const YamlFile& f, Templates* t) {
   const YAML::Node& root = f.root();
   GR_RETURN_IF_ERROR(f.CheckKeys(root, {"group_ack", "private_ack", "staff_notify", "urgent_copy", "triage_notify", "safety",
-                                        "intent_labels", "loop", "sensitive_group_notice", "warnings", "visit"},
+                                        "intent_labels", "loop", "sensitive_group_notice", "warnings", "visit",
+                                        "reply_budget"},
                                  "templates.yaml"));
   auto read_map = [&](const char* key, std::map<std::string, std::string>* out) -> Status {
     YAML::Node n = root[key];
@@ -579,6 +592,24 @@ Status LoadTemplates(const YamlFile& f, Templates* t) {
     }
   }
   GR_RETURN_IF_ERROR(f.Read(root, "visit", &t->visit));
+  if (YAML::Node b = root["reply_budget"]; b) {
+    GR_RETURN_IF_ERROR(f.CheckKeys(b, {"acks", "progress"}, "reply_budget"));
+    GR_RETURN_IF_ERROR(f.Read(b, "acks", &t->ack_digest));
+    GR_RETURN_IF_ERROR(f.Read(b, "progress", &t->progress_digest));
+    // A digest goes to the whole group: it names tickets and quotes staff's notes, never a
+    // resident's words, so it takes its own two placeholders and no others.
+    auto check = [&](const char* key, const std::string& text, const std::string& count_of) -> Status {
+      std::string rest = text;
+      for (const std::string& name : {std::string("{count}"), "{" + count_of + "}"})
+        for (size_t at; (at = rest.find(name)) != std::string::npos;) rest.erase(at, name.size());
+      if (text.empty() || rest.find('{') != std::string::npos)
+        return f.Error(b[key] ? b[key] : b, std::string("reply_budget '") + key +
+                                                "' must be a text with no placeholder but {count} and {" + count_of + "}");
+      return Status::Ok();
+    };
+    GR_RETURN_IF_ERROR(check("acks", t->ack_digest, "tickets"));
+    GR_RETURN_IF_ERROR(check("progress", t->progress_digest, "notes"));
+  }
   for (const char* category : {"appeal", "legal_aid", "anti_fraud"}) {
     if (!t->group_ack.count(category))
       return f.Error(root["group_ack"] ? root["group_ack"] : root, std::string("group_ack needs a template for '") + category + "'");
@@ -674,7 +705,8 @@ StatusOr<Config> LoadConfig(const std::filesystem::path& dir) {
   GR_RETURN_IF_ERROR(LoadMain(*main, &c));
   auto routing = YamlFile::Load(dir / "routing.yaml");
   if (!routing.ok()) return routing.status();
-  GR_RETURN_IF_ERROR(LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm, &c.warnings));
+  GR_RETURN_IF_ERROR(
+      LoadRouting(*routing, &c.routing, &c.loop, &c.duplicates, &c.confirm, &c.warnings, &c.reply_budget));
   auto templates = YamlFile::Load(dir / "templates.yaml");
   if (!templates.ok()) return templates.status();
   GR_RETURN_IF_ERROR(LoadTemplates(*templates, &c.templates));

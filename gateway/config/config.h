@@ -137,6 +137,16 @@ struct WarningOptions {
   std::string where;
 };
 
+// The per-group reply budget (routing.yaml `reply_budget`, optional; gateway/route/reply_budget.h):
+// a group hears at most one acknowledgement or progress note per window; the first after a quiet
+// window goes out at once, later ones wait for the window's end and go as one digest. Safety
+// replies, warnings and urgent rows are never held.
+struct ReplyBudgetOptions {
+  bool enabled = true;                 // Default: true
+  int window_seconds = 60;             // Default: 60 (one such message a minute per group), 5..3600
+  std::string where;
+};
+
 struct Templates {
   std::map<std::string, std::string> group_ack;    // category -> text posted in the group
   std::map<std::string, std::string> private_ack;  // category -> text sent privately, where possible
@@ -162,6 +172,11 @@ struct Templates {
   // {ticket} {number} {grid} {intent_label} {address}).
   std::string visit = "【上门劝阻】工单{ticket}（{intent_label}｜{grid}）：居民可能正在被骗。立即电话或上门: {address}。"
                       "劝阻后回复「已劝阻 {number} 说明」，联系不上回复「未联系上 {number} 说明」。";
+  // The reply budget's digests (templates.yaml `reply_budget`): the acknowledgements of a window
+  // ({count} messages, {tickets} "#12 #13"), and its progress notes ({count}, {notes}: the notes
+  // themselves, one a line). Nothing else: a digest never carries a resident's words.
+  std::string ack_digest = "收到{count}条反映，已登记：{tickets}";
+  std::string progress_digest = "{count}条工单有新进展：\n{notes}";
   // The closed loop's messages (templates.yaml `loop`): progress notes to the resident, the
   // satisfaction question, notifications to staff. Keys are listed in kLoopTemplateKeys.
   std::map<std::string, std::string> loop;
@@ -204,6 +219,7 @@ struct Config {
   DuplicateOptions duplicates;
   ConfirmOptions confirm;
   WarningOptions warnings;
+  ReplyBudgetOptions reply_budget;
   Templates templates;
 
   const ChannelSpec* FindChannel(const std::string& name) const;

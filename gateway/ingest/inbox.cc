@@ -7,6 +7,7 @@
 #include "gateway/workflow/ticket_clock.h"
 
 #include "gateway/route/replies.h"
+#include "gateway/route/reply_budget.h"
 
 namespace gridrelay {
 namespace {
@@ -350,6 +351,9 @@ ChangeSet Inbox::Route(const Runtime& rt, const StoredMessage& sm, const RouteDe
     c.schedule_timers.push_back({0, "t" + std::to_string(ticket_id) + ":" + kVisitEscalationTimer, kVisitEscalationTimer,
                                  ticket_id, now, nlohmann::json::object()});
   }
+  // The group acknowledgement keeps to the group's reply budget (the safety reply went at
+  // ingest, and the warning and urgent rows never wait).
+  HoldForBudget(rt.config.reply_budget, now, &c);
   return c;
 }
 

@@ -57,12 +57,17 @@ constexpr std::optional<MessageState> ParseMessageState(std::string_view s) { re
 
 // kHeld and kCancelled belong to campaign rows only: a paused campaign's rows are held (never
 // leased, never due) until it resumes; a cancelled campaign's unsent rows are cancelled (final).
-enum class OutboxStatus { kPending, kSent, kDead, kHeld, kCancelled };
+// kBatched and kMerged belong to the per-group reply budget (gateway/route/reply_budget.h): a
+// batched row waits for its group's window to end (never leased, never due), then goes out as it
+// is (pending) or is merged (final) into the one digest row that carries it.
+enum class OutboxStatus { kPending, kSent, kDead, kHeld, kCancelled, kBatched, kMerged };
 inline constexpr EnumName<OutboxStatus> kOutboxStatusNames[] = {{OutboxStatus::kPending, "pending"},
                                                                 {OutboxStatus::kSent, "sent"},
                                                                 {OutboxStatus::kDead, "dead"},
                                                                 {OutboxStatus::kHeld, "held"},
-                                                                {OutboxStatus::kCancelled, "cancelled"}};
+                                                                {OutboxStatus::kCancelled, "cancelled"},
+                                                                {OutboxStatus::kBatched, "batched"},
+                                                                {OutboxStatus::kMerged, "merged"}};
 constexpr std::string_view Name(OutboxStatus v) { return NameIn(kOutboxStatusNames, v); }
 constexpr std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s) { return ParseIn(kOutboxStatusNames, s); }
 
@@ -72,6 +77,8 @@ struct OutboxEntry {
   std::string rate_key;        // the destination's rate-limit bucket
   int64_t message_id = 0;      // the inbound message that caused it (0: none)
   int64_t ticket_id = 0;
+  // Inserted as pending, or as batched (held for its group's reply budget); other statuses are
+  // reached through outcomes and updates only.
   OutboxStatus status = OutboxStatus::kPending;
   int attempts = 0;
   int64_t next_attempt_at = 0;  // 0: due at once
@@ -314,6 +321,19 @@ struct FalseAlarm {
   std::string reason;
 };
 
+// The reply budget lets a group's batched outbox rows go at the end of its window
+// (gateway/route/reply_budget.h). Applies only while `rows` are exactly the group's batched rows,
+// so that a window never closes on a row held after they were read (the change set is then not
+// applied, and is planned again). With `release`, the one row becomes pending, due at once, as it
+// is; otherwise every row becomes merged, carried by a digest in the same change set's `outbox`.
+// No rows: the window closes on none.
+struct BudgetFlush {
+  std::string channel;
+  std::string group_id;
+  std::vector<int64_t> rows;
+  bool release = false;
+};
+
 // One atomic, conditional change (see the contracts above).
 struct ChangeSet {
   std::vector<MessageUpdate> messages;
@@ -322,6 +342,9 @@ struct ChangeSet {
   std::vector<TicketEvent> events;  // ticket_id set
   std::vector<OutboxEntry> outbox;  // idempotency keys set
   std::vector<Timer> schedule_timers;
+  // Scheduled only when no timer holds the key; an existing one stays as it is (a group's open
+  // reply-budget window is not moved by the rows it holds).
+  std::vector<Timer> ensure_timers;
   std::vector<std::string> cancel_timers;  // keys; a missing key is no error
   std::vector<int64_t> fired_timers;       // ids; each must still exist (it fires once)
   // Each needs an id from ReserveCampaignId and, when it has one, a client key no campaign
@@ -332,12 +355,13 @@ struct ChangeSet {
   std::vector<Warning> new_warnings;             // each with a message no warning holds yet
   std::vector<WarningRepeat> warning_repeats;
   std::vector<FalseAlarm> false_alarms;
+  std::vector<BudgetFlush> budget_flushes;       // the reply budget's windows ending
 
   bool empty() const {
     return messages.empty() && new_tickets.empty() && ticket_updates.empty() && events.empty() && outbox.empty() &&
            schedule_timers.empty() && cancel_timers.empty() && fired_timers.empty() && new_campaigns.empty() &&
            campaign_updates.empty() && corrections.empty() && new_warnings.empty() && warning_repeats.empty() &&
-           false_alarms.empty();
+           false_alarms.empty() && ensure_timers.empty() && budget_flushes.empty();
   }
 };
 
@@ -443,6 +467,8 @@ struct CampaignDelivery {
   int64_t outbox_id = 0;
   std::string channel;
   std::string group_id;
+  // Inserted as pending, or as batched (held for its group's reply budget); other statuses are
+  // reached through outcomes and updates only.
   OutboxStatus status = OutboxStatus::kPending;
   int attempts = 0;
   std::string last_error;
@@ -513,6 +539,8 @@ class OutboxStore {
   virtual StatusOr<std::optional<int64_t>> NextOutboxDue() = 0;
   virtual StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) = 0;
   virtual StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) = 0;
+  // The rows batched for a group's reply budget (status batched), oldest first.
+  virtual StatusOr<std::vector<OutboxEntry>> BatchedOutbox(const std::string& channel, const std::string& group_id) = 0;
   // Puts the dead rows matching `filter` back to pending, due at `now`, with their attempts
   // reset and their retry horizon restarting at `now`; returns how many. InvalidArgument for an
   // empty filter.

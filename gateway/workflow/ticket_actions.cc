@@ -5,6 +5,7 @@
 
 #include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
+#include "gateway/route/reply_budget.h"
 #include "gateway/route/router.h"
 #include "gateway/workflow/chat_command.h"
 
@@ -143,6 +144,8 @@ class Planner {
     out.change.outbox = std::move(outbox_);
     out.change.schedule_timers = std::move(timers_);
     out.change.cancel_timers = std::move(cancel_);
+    // Its group acknowledgements and progress notes keep to their groups' reply budgets.
+    HoldForBudget(rt_.config.reply_budget, now_, &out.change);
     out.ticket = after_;
     out.answer = answer_.empty() ? TicketNumber(before_.id) + " " + std::string(ChineseName(after_.status)) : answer_;
     return out;

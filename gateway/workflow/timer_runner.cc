@@ -2,6 +2,7 @@
 
 #include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
+#include "gateway/route/reply_budget.h"
 #include "gateway/workflow/actor.h"
 #include "gateway/workflow/calendar.h"
 #include "gateway/route/router.h"
@@ -85,10 +86,21 @@ StatusOr<int> TimerRunner::FireDue() {
   int fired = 0;
   bool enqueued = false;
   for (size_t i = 0; i < changes.size(); ++i) {
+    if (!(*applied)[i] && (*timers)[i].kind == kReplyBudgetTimer) {
+      // A row was held for the group between the read and the commit (a burst is still
+      // arriving): the window is planned again now from the fresh rows, not after its lease.
+      auto again = FlushAgain(*rt, (*timers)[i], now);
+      if (!again.ok()) return again.status();
+      if (*again) {
+        changes[i] = std::move(**again);
+        (*applied)[i] = true;
+      }
+    }
     if (!(*applied)[i]) continue;  // the ticket changed meanwhile: its lease ends, and it is tried again
     ++fired;
     Report(changes[i]);
-    enqueued = enqueued || !changes[i].outbox.empty();
+    // A reply-budget release makes a held row pending without inserting one.
+    enqueued = enqueued || !changes[i].outbox.empty() || !changes[i].budget_flushes.empty();
   }
   if (enqueued && on_enqueued_) on_enqueued_();
   return fired;
@@ -97,6 +109,7 @@ StatusOr<int> TimerRunner::FireDue() {
 StatusOr<ChangeSet> TimerRunner::Fire(const Runtime& rt, const Timer& t, int64_t now) {
   if (t.kind == kConfirmTimer) return FireConfirm(rt, t, now);
   if (t.kind == kConfirmDailyTimer) return FireConfirmDaily(rt, t, now);
+  if (t.kind == kReplyBudgetTimer) return FireReplyBudget(rt, t, now);
   ChangeSet c;
   const std::optional<DeadlineKind> deadline = DeadlineKindOfTimer(t.kind);
   const bool visit = t.kind == kVisitEscalationTimer;
@@ -190,6 +203,25 @@ StatusOr<ChangeSet> TimerRunner::FireConfirmDaily(const Runtime& rt, const Timer
   // Items still waiting are named again the next day, until someone handles them.
   c.schedule_timers.push_back(ConfirmDigestTimer(*boss, NextChinaTimeOfDay(now, rt.config.confirm.digest_at_minutes)));
   return c;
+}
+
+StatusOr<ChangeSet> TimerRunner::FireReplyBudget(const Runtime& rt, const Timer& t, int64_t now) {
+  auto held = store_->BatchedOutbox(t.payload.value("channel", ""), t.payload.value("group", ""));
+  if (!held.ok()) return held.status();
+  return FlushBudgetWindow(rt.config, t, *held, now);
+}
+
+StatusOr<std::optional<ChangeSet>> TimerRunner::FlushAgain(const Runtime& rt, const Timer& t, int64_t now) {
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto c = FireReplyBudget(rt, t, now);
+    if (!c.ok()) return c.status();
+    c->fired_timers.push_back(t.id);
+    Status s = store_->Apply(*c, now);
+    if (s.ok()) return std::optional<ChangeSet>(std::move(*c));
+    if (s.code() != StatusCode::kAborted) return s;
+  }
+  return std::optional<ChangeSet>();  // still racing: its lease ends, and it is tried again
 }
 
 void TimerRunner::Report(const ChangeSet& fired) {

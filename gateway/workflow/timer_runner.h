@@ -13,11 +13,15 @@
 //    supervisor, at `confirm.digest_at` China time; scheduling it again moves nothing).
 //  - `confirm_daily`: the digest itself: one message to the supervisor naming every item in her
 //    area still unconfirmed past the wait; nothing when they were all handled meanwhile.
+//  - `reply_budget` (route/reply_budget.h, kReplyBudgetTimer): a group's reply-budget window
+//    ends: the rows held for it go out, as they are or as one digest, and the next window opens;
+//    a window with nothing held closes.
 // A timer whose ticket has moved on (answered, reopened, accepted, confirmed) is simply deleted.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "gateway/core/adapter.h"
 #include "gateway/core/clock.h"
@@ -56,6 +60,10 @@ class TimerRunner {
   StatusOr<ChangeSet> Fire(const Runtime& rt, const Timer& t, int64_t now);
   StatusOr<ChangeSet> FireConfirm(const Runtime& rt, const Timer& t, int64_t now);
   StatusOr<ChangeSet> FireConfirmDaily(const Runtime& rt, const Timer& t, int64_t now);
+  StatusOr<ChangeSet> FireReplyBudget(const Runtime& rt, const Timer& t, int64_t now);
+  // A reply-budget window whose flush lost its race, planned and applied again at once: the
+  // applied change, or nullopt when it kept losing (the lease's end retries it).
+  StatusOr<std::optional<ChangeSet>> FlushAgain(const Runtime& rt, const Timer& t, int64_t now);
   // Counts and logs the escalations a committed change made.
   void Report(const ChangeSet& fired);
 

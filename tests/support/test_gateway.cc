@@ -64,7 +64,7 @@ TestGateway::TestGateway(TestGatewayOptions options) : options_(std::move(option
             "routes: {appeal: grid, legal_aid: team, anti_fraud: team}\n"
             "admin:\n  notify: {channel: staff, to: admin}\n" +
             (options_.loop.empty() ? std::string(kLoop) : options_.loop) + options_.duplicates + options_.confirm +
-            options_.extra_routing);
+            options_.reply_budget + options_.extra_routing);
   if (options_.start) Start();
 }
 

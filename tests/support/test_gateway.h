@@ -39,6 +39,10 @@ struct TestGatewayOptions {
   // classifier is unsure of opens a ticket as the older tests expect; the confirmation queue's
   // tests give theirs ("" for the built-in defaults).
   std::string confirm = "confirm: {enabled: false}\n";
+  // routing.yaml's `reply_budget` section, key included. Default: off, because most tests send
+  // several messages into one group and expect an acknowledgement each, at once; the budget's
+  // tests give theirs ("" for the built-in defaults).
+  std::string reply_budget = "reply_budget: {enabled: false}\n";
   bool start = true;
   // Opens the store (default: OpenStore); tests wrap the engine in a FaultStore here.
   StoreFactory store_factory;

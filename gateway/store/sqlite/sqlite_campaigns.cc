@@ -124,6 +124,8 @@ StatusOr<CampaignCounts> SqliteStore::CountCampaignRows(int64_t id) {
       case OutboxStatus::kSent: c.sent = n; break;
       case OutboxStatus::kDead: c.dead = n; break;
       case OutboxStatus::kCancelled: c.cancelled = n; break;
+      case OutboxStatus::kBatched:  // the reply budget's statuses: never a campaign row's
+      case OutboxStatus::kMerged: break;
     }
   }
   return c;

@@ -133,6 +133,7 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
     if (sqlite3_changes(db) == 0)
       return Status::Aborted("warning " + std::to_string(a.warning_id) + " is gone or marked a false alarm already");
   }
+  for (const BudgetFlush& f : c.budget_flushes) GR_RETURN_IF_ERROR(FlushBudget(f, now));
   for (const CampaignUpdate& u : c.campaign_updates) GR_RETURN_IF_ERROR(UpdateCampaign(u, now));
   for (const Campaign& k : c.new_campaigns) GR_RETURN_IF_ERROR(InsertCampaign(k, now));
   for (const Ticket& t : c.new_tickets) {
@@ -189,6 +190,13 @@ Status SqliteStore::ApplyOne(const ChangeSet& c, int64_t now) {
            "INSERT INTO timers (key, kind, ticket_id, due_at, payload, lease_until, created_at) "
            "VALUES (?,?,?,?,?,0,?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, "
            "ticket_id = excluded.ticket_id, due_at = excluded.due_at, payload = excluded.payload, lease_until = 0");
+    s.Bind(1, t.key).Bind(2, t.kind).Bind(3, t.ticket_id).Bind(4, t.due_at).Bind(5, Dump(t.payload)).Bind(6, now);
+    GR_RETURN_IF_ERROR(s.Run());
+  }
+  for (const Timer& t : c.ensure_timers) {
+    Stmt s(*writer_,
+           "INSERT INTO timers (key, kind, ticket_id, due_at, payload, lease_until, created_at) "
+           "VALUES (?,?,?,?,?,0,?) ON CONFLICT(key) DO NOTHING");
     s.Bind(1, t.key).Bind(2, t.kind).Bind(3, t.ticket_id).Bind(4, t.due_at).Bind(5, Dump(t.payload)).Bind(6, now);
     GR_RETURN_IF_ERROR(s.Run());
   }

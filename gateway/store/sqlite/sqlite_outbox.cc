@@ -15,14 +15,17 @@ using sqlite::Txn;
 
 Status SqliteStore::InsertOutbox(const OutboxEntry& e, int64_t now) {
   if (e.message.idempotency_key.empty()) return Status::InvalidArgument("an outbox row needs an idempotency key");
+  if (e.status != OutboxStatus::kPending && e.status != OutboxStatus::kBatched)
+    return Status::InvalidArgument("an outbox row is inserted pending or batched, not " + std::string(Name(e.status)));
   Stmt s(*writer_,
          "INSERT OR IGNORE INTO outbox (idempotency_key, channel, kind, priority, audience, group_id, user_id, "
          "rate_key, payload, message_id, ticket_id, status, next_attempt_at, created_at, campaign_id) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)");
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, e.message.idempotency_key).Bind(2, e.message.channel).Bind(3, e.message.kind).Bind(4, e.priority);
   s.Bind(5, Name(e.message.audience)).Bind(6, e.message.group_id).Bind(7, e.message.user_id).Bind(8, e.rate_key);
   s.Bind(9, sqlite::OutboxPayload(e.message)).Bind(10, e.message_id).Bind(11, e.ticket_id);
-  s.Bind(12, e.next_attempt_at > 0 ? e.next_attempt_at : now).Bind(13, now).Bind(14, e.campaign_id);
+  s.Bind(12, Name(e.status)).Bind(13, e.next_attempt_at > 0 ? e.next_attempt_at : now).Bind(14, now);
+  s.Bind(15, e.campaign_id);
   return s.Run();
 }
 
@@ -192,6 +195,38 @@ StatusOr<std::vector<OutboxEntry>> SqliteStore::OutboxForMessage(int64_t message
   Stmt s(*reader_, sql.c_str());
   s.Bind(1, message_id);
   return sqlite::ReadAll<OutboxEntry>(s, sqlite::ReadOutbox);
+}
+
+StatusOr<std::vector<OutboxEntry>> SqliteStore::BatchedOutbox(const std::string& channel, const std::string& group_id) {
+  std::lock_guard lock(read_mu_);
+  static const std::string sql = std::string("SELECT ") + sqlite::kOutboxColumns +
+                                 " FROM outbox INDEXED BY outbox_batched WHERE status = 'batched' AND channel = ? "
+                                 "AND group_id = ? ORDER BY id";
+  Stmt s(*reader_, sql.c_str());
+  s.Bind(1, channel).Bind(2, group_id);
+  return sqlite::ReadAll<OutboxEntry>(s, sqlite::ReadOutbox);
+}
+
+Status SqliteStore::FlushBudget(const BudgetFlush& f, int64_t now) {
+  // Exactly the rows the flush read: a row batched since then would be left behind otherwise.
+  Stmt held(*writer_,
+            "SELECT COUNT(*), COALESCE(SUM(id IN (SELECT value FROM json_each(?))), 0) FROM outbox "
+            "INDEXED BY outbox_batched WHERE status = 'batched' AND channel = ? AND group_id = ?");
+  held.Bind(1, nlohmann::json(f.rows).dump()).Bind(2, f.channel).Bind(3, f.group_id);
+  auto row = held.Step();
+  if (!row.ok()) return row.status();
+  const auto expected = static_cast<int64_t>(f.rows.size());
+  if (held.Int(0) != expected || held.Int(1) != expected)
+    return Status::Aborted("the rows batched for " + f.channel + "/" + f.group_id + " changed since they were read");
+  if (f.rows.empty()) return Status::Ok();
+  if (f.release && f.rows.size() != 1) return Status::InvalidArgument("a budget release lets one row go, not several");
+  Stmt s(*writer_,
+         f.release ? "UPDATE outbox SET status = 'pending', next_attempt_at = ?, retry_from = ? "
+                     "WHERE id IN (SELECT value FROM json_each(?))"
+                   : "UPDATE outbox SET status = 'merged', sent_at = ?, retry_from = ? "
+                     "WHERE id IN (SELECT value FROM json_each(?))");
+  s.Bind(1, now).Bind(2, now).Bind(3, nlohmann::json(f.rows).dump());
+  return s.Run();
 }
 
 }  // namespace gridrelay

@@ -250,6 +250,11 @@ CREATE INDEX tickets_staff_load ON tickets(assignee_id, assignee_kind, status);
 DROP INDEX messages_sender;
 CREATE INDEX messages_sender ON messages(channel, sender_id, ticket_id);
 )sql",
+    // 10: the per-group reply budget (#11): a group's batched rows, read when its window ends
+    // and counted by the flush that lets them go, by index alone.
+    R"sql(
+CREATE INDEX outbox_batched ON outbox(channel, group_id, id) WHERE status = 'batched';
+)sql",
 };
 
 }  // namespace

@@ -59,6 +59,7 @@ class SqliteStore final : public Store {
   StatusOr<std::optional<int64_t>> NextOutboxDue() override;
   StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) override;
   StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) override;
+  StatusOr<std::vector<OutboxEntry>> BatchedOutbox(const std::string& channel, const std::string& group_id) override;
 
   StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) override;
   StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
@@ -105,6 +106,8 @@ class SqliteStore final : public Store {
   // REQUIRES: write_mu_ held, inside a savepoint (sqlite_campaigns.cc).
   Status InsertCampaign(const Campaign& c, int64_t now);
   Status UpdateCampaign(const CampaignUpdate& u, int64_t now);
+  // Kind kAborted when the group's batched rows are not exactly `f.rows`.
+  Status FlushBudget(const BudgetFlush& f, int64_t now);
   Status RecordOutcomesLocked(const std::vector<OutboxOutcome>& outcomes, int64_t now);
 
   // Lock order: lease_mu_, then read_mu_ or write_mu_.

@@ -1027,6 +1027,106 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a warning is stored once per message wit
   CHECK(all->empty());
 }
 
+TEST_CASE_TEMPLATE_DEFINE("conformance: batched rows wait for their group's flush, which takes exactly the rows it "
+                          "read; an ensured timer never moves one that exists",
+                          Engine, store_conformance_18) {
+  std::unique_ptr<Store> store = Engine::Make();
+  auto batched = [](const std::string& key, const std::string& group = "g1") {
+    OutboxEntry e = Row(key);
+    e.message.group_id = group;
+    e.status = OutboxStatus::kBatched;
+    return e;
+  };
+  const Timer window{0, "budget:demo/g1", "reply_budget", 0, kT0, {{"channel", "demo"}, {"group", "g1"}}};
+  ChangeSet hold = WithOutbox({batched("a1"), batched("a2"), batched("other", "g2"), Row("now")});
+  hold.ensure_timers = {window};
+  REQUIRE(store->Apply(hold, kT0).ok());
+  // Held rows are never leased and never due; only the plain row goes.
+  auto leased = store->LeaseOutbox(kT0 + kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(leased.ok());
+  REQUIRE(leased->size() == 1);
+  CHECK(leased->at(0).message.idempotency_key == "now");
+  REQUIRE(store->RecordOutcomes({{leased->at(0).message.id, OutboxOutcome::Kind::kSent, 1, 0, ""}}, kT0 + kSecond).ok());
+  auto due = store->NextOutboxDue();
+  REQUIRE(due.ok());
+  CHECK_FALSE(due->has_value());
+  auto g1 = store->BatchedOutbox("demo", "g1");
+  REQUIRE(g1.ok());
+  REQUIRE(g1->size() == 2);
+  CHECK(g1->at(0).message.idempotency_key == "a1");  // oldest first
+  CHECK(g1->at(1).message.idempotency_key == "a2");
+  CHECK(g1->at(0).status == OutboxStatus::kBatched);
+  auto g2 = store->BatchedOutbox("demo", "g2");
+  REQUIRE(g2.ok());
+  CHECK(g2->size() == 1);
+
+  // Ensuring a timer that exists leaves it where it is.
+  ChangeSet again = WithOutbox({batched("a3")});
+  again.ensure_timers = {window};
+  again.ensure_timers[0].due_at = kT0 + 99 * kSecond;
+  REQUIRE(store->Apply(again, kT0 + 2 * kSecond).ok());
+  auto timers = store->LeaseDueTimers(kT0 + 2 * kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(timers.ok());
+  REQUIRE(timers->size() == 1);
+  CHECK(timers->at(0).due_at == kT0);
+  CHECK(timers->at(0).payload["group"] == "g1");
+
+  // A flush of the two rows it read is refused: a third was held since.
+  const int64_t a1 = g1->at(0).message.id, a2 = g1->at(1).message.id;
+  ChangeSet stale;
+  stale.fired_timers = {timers->at(0).id};
+  stale.budget_flushes = {{"demo", "g1", {a1, a2}, false}};
+  stale.outbox = {Row("digest")};
+  CHECK(store->Apply(stale, kT0 + 3 * kSecond).code() == StatusCode::kAborted);
+  auto none = store->ListOutbox(WithStatus(OutboxStatus::kMerged));
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+
+  // With all three: they are merged, the digest is pending, and the next window is set.
+  auto all = store->BatchedOutbox("demo", "g1");
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 3);
+  ChangeSet flush = stale;
+  flush.budget_flushes[0].rows = {a1, a2, all->at(2).message.id};
+  flush.schedule_timers = {window};
+  flush.schedule_timers[0].due_at = kT0 + 63 * kSecond;
+  REQUIRE(store->Apply(flush, kT0 + 3 * kSecond).ok());
+  auto merged = store->ListOutbox(WithStatus(OutboxStatus::kMerged));
+  REQUIRE(merged.ok());
+  CHECK(merged->size() == 3);
+  auto digest = store->LeaseOutbox(kT0 + 3 * kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(digest.ok());
+  REQUIRE(digest->size() == 1);
+  CHECK(digest->at(0).message.idempotency_key == "digest");
+  auto left = store->BatchedOutbox("demo", "g1");
+  REQUIRE(left.ok());
+  CHECK(left->empty());
+  auto next = store->NextTimerDue(kT0 + 3 * kSecond);
+  REQUIRE(next.ok());
+  CHECK(next->value_or(0) == kT0 + 63 * kSecond);
+
+  // A release lets its one row go as it is, due at once; a closing flush of no rows applies only
+  // while none is held.
+  auto other = store->BatchedOutbox("demo", "g2");
+  REQUIRE(other.ok());
+  ChangeSet close;
+  close.budget_flushes = {{"demo", "g2", {}, false}};
+  CHECK(store->Apply(close, kT0 + 4 * kSecond).code() == StatusCode::kAborted);
+  ChangeSet release;
+  release.budget_flushes = {{"demo", "g2", {other->at(0).message.id}, true}};
+  REQUIRE(store->Apply(release, kT0 + 4 * kSecond).ok());
+  auto released = store->LeaseOutbox(kT0 + 4 * kSecond, 10, kT0 + 60 * kSecond);
+  REQUIRE(released.ok());
+  REQUIRE(released->size() == 1);
+  CHECK(released->at(0).message.idempotency_key == "other");
+  CHECK(released->at(0).message.text == "收到");
+  REQUIRE(store->Apply(close, kT0 + 5 * kSecond).ok());
+  // A row is inserted pending or batched, nothing else.
+  OutboxEntry sent = Row("sent-already");
+  sent.status = OutboxStatus::kSent;
+  CHECK(store->Apply(WithOutbox({sent}), kT0 + 5 * kSecond).code() == StatusCode::kInvalidArgument);
+}
+
 }  // namespace gridrelay::testing::conformance
 
 // Instantiates every case of the suite for each engine type given.
@@ -1049,4 +1149,5 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: a warning is stored once per message wit
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_15, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_16, __VA_ARGS__); \
   TEST_CASE_TEMPLATE_INVOKE(store_conformance_17, __VA_ARGS__); \
+  TEST_CASE_TEMPLATE_INVOKE(store_conformance_18, __VA_ARGS__); \
   }

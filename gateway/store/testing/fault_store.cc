@@ -140,6 +140,11 @@ StatusOr<std::vector<OutboxEntry>> FaultStore::OutboxForMessage(int64_t message_
   return engine_->OutboxForMessage(message_id);
 }
 
+StatusOr<std::vector<OutboxEntry>> FaultStore::BatchedOutbox(const std::string& channel, const std::string& group_id) {
+  GR_RETURN_IF_ERROR(ReadFault());
+  return engine_->BatchedOutbox(channel, group_id);
+}
+
 StatusOr<std::vector<Timer>> FaultStore::LeaseDueTimers(int64_t now, int limit, int64_t lease_until) {
   GR_RETURN_IF_ERROR(WriteFault());
   return engine_->LeaseDueTimers(now, limit, lease_until);

@@ -62,6 +62,7 @@ class FaultStore final : public Store {
   StatusOr<std::optional<int64_t>> NextOutboxDue() override;
   StatusOr<std::vector<OutboxEntry>> ListOutbox(const OutboxFilter& filter) override;
   StatusOr<std::vector<OutboxEntry>> OutboxForMessage(int64_t message_id) override;
+  StatusOr<std::vector<OutboxEntry>> BatchedOutbox(const std::string& channel, const std::string& group_id) override;
   StatusOr<std::vector<Timer>> LeaseDueTimers(int64_t now, int limit, int64_t lease_until) override;
   StatusOr<std::optional<int64_t>> NextTimerDue(int64_t now) override;
   StatusOr<std::vector<Timer>> TimersForTicket(int64_t ticket_id) override;

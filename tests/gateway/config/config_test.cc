@@ -53,6 +53,10 @@ TEST_SUITE("config") {
     CHECK(c->FindTeam("legal-aid")->serves_category == "legal_aid");
     CHECK(c->FindTeam("anti-fraud")->serves_category == "anti_fraud");
     CHECK(c->routing.escalation == std::vector<std::string>{"grid", "community", "street", "district"});
+    // The reply budget ships on: one acknowledgement or progress note a minute per group.
+    CHECK(c->reply_budget.enabled);
+    CHECK(c->reply_budget.window_seconds == 60);
+    CHECK(c->templates.ack_digest == "收到{count}条反映，已登记：{tickets}");
   }
 
   TEST_CASE("the demo secrets keep the server on loopback") {
@@ -122,6 +126,18 @@ TEST_SUITE("config") {
         {"a digest time past the day", "routing.yaml", "digest_at: \"08:30\"", "digest_at: \"24:00\"", "routing.yaml:142: 'digest_at' must be HH:MM"},
         {"an unknown confirm key", "routing.yaml", "digest_after_hours: 24", "after_hours: 24", "routing.yaml:141: unknown key 'after_hours'"},
         {"a digest wait out of range", "routing.yaml", "digest_after_hours: 24", "digest_after_hours: 0", "routing.yaml:141: 'digest_after_hours' must be 1..720"},
+        {"a reply budget window of zero", "routing.yaml", "window_seconds: 60", "window_seconds: 0",
+         "routing.yaml:157: 'window_seconds' must be 5..3600"},
+        {"a reply budget window past an hour", "routing.yaml", "window_seconds: 60", "window_seconds: 7200",
+         "routing.yaml:157: 'window_seconds' must be 5..3600"},
+        {"a reply budget window that is not a number", "routing.yaml", "window_seconds: 60", "window_seconds: a minute",
+         "routing.yaml:157:"},
+        {"an unknown reply budget key", "routing.yaml", "window_seconds: 60", "per_minute: 1",
+         "routing.yaml:157: unknown key 'per_minute'"},
+        {"a digest that could repeat her words", "templates.yaml", "acks: \"收到", "acks: \"{text}收到",
+         "templates.yaml:125: reply_budget 'acks' must be a text with no placeholder but {count} and {tickets}"},
+        {"a progress digest naming the sender", "templates.yaml", "progress: \"{count}", "progress: \"{sender}{count}",
+         "templates.yaml:126: reply_budget 'progress' must be a text with no placeholder but {count} and {notes}"},
         {"a missing confirmation template", "templates.yaml", "  confirm_item:", "  confirm_itemx:", "loop needs a template for 'confirm_item'"},
         {"a missing duplicate template", "templates.yaml", "  merged_ack:", "  merged_ackx:", "loop needs a template for 'merged_ack'"},
         {"a missing urgent copy template", "templates.yaml", "urgent_copy:", "# urgent_copy:", "urgent_copy"},

@@ -1,7 +1,10 @@
-// Tests for gateway/route: who handles a message (Router) and what gets said (replies).
+// Tests for gateway/route: who handles a message (Router), what gets said (replies) and how often
+// a group hears it (the reply budget: which rows it holds and what a window's end makes of them;
+// the store and the timers are tested end to end in budget_test.cc).
 #include <doctest/doctest.h>
 
 #include "gateway/route/replies.h"
+#include "gateway/route/reply_budget.h"
 #include "gateway/route/router.h"
 #include "tests/support/test_gateway.h"
 
@@ -32,6 +35,48 @@ StoredMessage Msg(const std::string& channel, const std::string& group, const st
   Router router(Shipped());
   m.sender_role = router.SenderRoleOf(m.message);
   return m;
+}
+
+constexpr int64_t kNow = 1'800'000'000'000'000;
+constexpr int64_t kSecond = 1000000;
+
+OutboxEntry Row(int64_t id, const char* kind, int64_t ticket, const std::string& group = "g1",
+                int priority = priority::kResident) {
+  OutboxEntry e;
+  e.message.id = id;
+  e.message.channel = "demo";
+  e.message.kind = kind;
+  e.message.audience = Audience::kGroup;
+  e.message.group_id = group;
+  e.message.text = std::string(kind) + " of #" + std::to_string(ticket);
+  e.message.idempotency_key = "m" + std::to_string(id) + ":" + kind;
+  e.message.mention_user_ids = {"u" + std::to_string(id % 2)};
+  e.message.reply_context = {{"row", id}};
+  e.priority = priority;
+  e.ticket_id = ticket;
+  e.rate_key = "demo|g1";
+  return e;
+}
+
+// A change set opening ticket `id` of `category` with its group acknowledgement.
+ChangeSet Opening(int64_t id, const std::string& category) {
+  ChangeSet c;
+  Ticket t;
+  t.id = id;
+  t.category = category;
+  c.new_tickets.push_back(t);
+  c.outbox.push_back(Row(id, outbound_kind::kGroupAck, id));
+  return c;
+}
+
+Timer Window() {
+  Timer t;
+  t.id = 3;
+  t.key = BudgetTimerKey("demo", "g1");
+  t.kind = kReplyBudgetTimer;
+  t.due_at = kNow;
+  t.payload = {{"channel", "demo"}, {"group", "g1"}};
+  return t;
 }
 
 }  // namespace
@@ -259,6 +304,122 @@ TEST_SUITE("visits") {
     CHECK(NeedsVisit("anti_fraud", true));
     CHECK(!NeedsVisit("anti_fraud", false));
     CHECK(!NeedsVisit("appeal", true));
+  }
+}
+
+TEST_SUITE("reply budget") {
+  TEST_CASE("acknowledgements and progress notes in a group are held; urgent, private, staff and warning rows never") {
+    ChangeSet c = Opening(12, "appeal");
+    CHECK(HoldsForBudget(c, c.outbox[0]));
+    CHECK(HoldsForBudget(c, Row(2, outbound_kind::kProgress, 99)));  // a note about any ticket
+    // Never held: what protects people, what staff need, and what is not said in a group.
+    CHECK_FALSE(HoldsForBudget(c, Row(3, outbound_kind::kGroupAck, 12, "g1", priority::kUrgent)));
+    CHECK_FALSE(HoldsForBudget(c, Row(4, outbound_kind::kProgress, 12, "g1", priority::kUrgent)));
+    CHECK_FALSE(HoldsForBudget(c, Row(5, outbound_kind::kSafetyReply, 12, "g1", priority::kUrgent)));
+    CHECK_FALSE(HoldsForBudget(c, Row(6, outbound_kind::kWarning, 12, "g1", priority::kUrgent)));
+    CHECK_FALSE(HoldsForBudget(c, Row(7, outbound_kind::kStaffNotify, 12, "g1", priority::kStaff)));
+    CHECK_FALSE(HoldsForBudget(c, Row(8, outbound_kind::kCommandAnswer, 12)));
+    OutboxEntry private_ack = Row(9, outbound_kind::kGroupAck, 12);
+    private_ack.message.audience = Audience::kUser;
+    private_ack.message.user_id = "u1";
+    CHECK_FALSE(HoldsForBudget(c, private_ack));
+    // The acknowledgement of a fraud or legal matter is itself a warning or privacy advice.
+    for (const char* category : {"anti_fraud", "legal_aid"}) {
+      CAPTURE(category);
+      ChangeSet sensitive = Opening(13, category);
+      CHECK_FALSE(HoldsForBudget(sensitive, sensitive.outbox[0]));
+    }
+  }
+
+  TEST_CASE("holding marks the rows batched and ensures one window per group, due at once") {
+    ReplyBudgetOptions on;
+    ChangeSet c = Opening(12, "appeal");
+    c.outbox.push_back(Row(2, outbound_kind::kProgress, 12));
+    c.outbox.push_back(Row(3, outbound_kind::kProgress, 12, "g3"));
+    c.outbox.push_back(Row(4, outbound_kind::kSafetyReply, 12, "g1", priority::kUrgent));
+    HoldForBudget(on, kNow, &c);
+    CHECK(c.outbox[0].status == OutboxStatus::kBatched);
+    CHECK(c.outbox[1].status == OutboxStatus::kBatched);
+    CHECK(c.outbox[2].status == OutboxStatus::kBatched);
+    CHECK(c.outbox[3].status == OutboxStatus::kPending);
+    REQUIRE(c.ensure_timers.size() == 2);  // g1 once, g3 once
+    CHECK(c.ensure_timers[0].key == "budget:demo/g1");
+    CHECK(c.ensure_timers[0].kind == std::string(kReplyBudgetTimer));
+    CHECK(c.ensure_timers[0].due_at == kNow);  // no window open: the first goes out at once
+    CHECK(c.ensure_timers[0].payload == nlohmann::json{{"channel", "demo"}, {"group", "g1"}});
+    CHECK(c.ensure_timers[1].key == "budget:demo/g3");
+    CHECK(c.schedule_timers.empty());  // an open window is never moved
+
+    ReplyBudgetOptions off;
+    off.enabled = false;
+    ChangeSet untouched = Opening(12, "appeal");
+    HoldForBudget(off, kNow, &untouched);
+    CHECK(untouched.outbox[0].status == OutboxStatus::kPending);
+    CHECK(untouched.ensure_timers.empty());
+  }
+
+  TEST_CASE("a window with one row held lets it go as it is, and opens the next window") {
+    const std::vector<OutboxEntry> held = {Row(5, outbound_kind::kGroupAck, 12)};
+    ChangeSet c = FlushBudgetWindow(Shipped(), Window(), held, kNow);
+    CHECK(c.outbox.empty());  // no digest: its own text and key
+    REQUIRE(c.budget_flushes.size() == 1);
+    CHECK(c.budget_flushes[0].release);
+    CHECK(c.budget_flushes[0].rows == std::vector<int64_t>{5});
+    CHECK(c.budget_flushes[0].channel == "demo");
+    CHECK(c.budget_flushes[0].group_id == "g1");
+    REQUIRE(c.schedule_timers.size() == 1);
+    CHECK(c.schedule_timers[0].key == "budget:demo/g1");
+    CHECK(c.schedule_timers[0].due_at == kNow + Shipped().reply_budget.window_seconds * kSecond);
+  }
+
+  TEST_CASE("a window with nothing held closes, on the condition that nothing was held meanwhile") {
+    ChangeSet c = FlushBudgetWindow(Shipped(), Window(), {}, kNow);
+    CHECK(c.outbox.empty());
+    CHECK(c.schedule_timers.empty());  // the next row goes out at once
+    REQUIRE(c.budget_flushes.size() == 1);
+    CHECK(c.budget_flushes[0].rows.empty());  // the store checks none is held
+    CHECK_FALSE(c.budget_flushes[0].release);
+  }
+
+  TEST_CASE("several rows become one digest naming every ticket once, with a key of its oldest row") {
+    std::vector<OutboxEntry> held;
+    for (int64_t i = 0; i < 29; ++i) held.push_back(Row(40 + i, outbound_kind::kGroupAck, 12 + i));
+    held.push_back(Row(69, outbound_kind::kGroupAck, 12));  // a report that joined #12
+    ChangeSet c = FlushBudgetWindow(Shipped(), Window(), held, kNow);
+    REQUIRE(c.outbox.size() == 1);
+    const OutboxEntry& d = c.outbox[0];
+    CHECK(d.message.kind == std::string(outbound_kind::kGroupAck));
+    CHECK(d.message.audience == Audience::kGroup);
+    CHECK(d.message.group_id == "g1");
+    CHECK(d.message.channel == "demo");
+    CHECK(d.message.idempotency_key == "budget:r40:digest");
+    CHECK(d.status == OutboxStatus::kPending);
+    CHECK(d.priority == priority::kResident);
+    CHECK(d.rate_key == "demo|g1");
+    CHECK(d.message.reply_context == nlohmann::json{{"row", 69}});  // the newest: it lives longest
+    CHECK(d.message.mention_user_ids == std::vector<std::string>{"u0", "u1"});
+    const std::string& text = d.message.text;
+    CHECK(text.rfind("收到30条反映，已登记：#12 #13 ", 0) == 0);
+    for (int64_t t = 12; t <= 40; ++t) CHECK_MESSAGE(text.find("#" + std::to_string(t)) != std::string::npos, t);
+    CHECK(text.find("#12 #13") != std::string::npos);
+    CHECK(text.find("#40 #12") == std::string::npos);  // each ticket once
+    REQUIRE(c.budget_flushes.size() == 1);
+    CHECK_FALSE(c.budget_flushes[0].release);
+    CHECK(c.budget_flushes[0].rows.size() == 30);
+    CHECK(c.schedule_timers.size() == 1);
+  }
+
+  TEST_CASE("progress notes are quoted in the digest after the acknowledgements, the first ten in full") {
+    std::vector<OutboxEntry> held = {Row(1, outbound_kind::kGroupAck, 5)};
+    for (int64_t i = 0; i < 12; ++i) held.push_back(Row(2 + i, outbound_kind::kProgress, 20 + i));
+    ChangeSet c = FlushBudgetWindow(Shipped(), Window(), held, kNow);
+    REQUIRE(c.outbox.size() == 1);
+    const std::string& text = c.outbox[0].message.text;
+    CHECK(c.outbox[0].message.kind == std::string(outbound_kind::kProgress));
+    CHECK(text.rfind("收到1条反映，已登记：#5\n12条工单有新进展：\nprogress of #20\n", 0) == 0);
+    CHECK(text.find("progress of #29") != std::string::npos);
+    CHECK(text.find("progress of #30") == std::string::npos);  // past ten: named only
+    CHECK(text.find("…#30 #31") != std::string::npos);
   }
 }
 

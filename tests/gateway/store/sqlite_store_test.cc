@@ -58,7 +58,7 @@ TEST_SUITE("sqlite store") {
         "ALTER TABLE api_tokens DROP COLUMN scope; ALTER TABLE outbox DROP COLUMN retry_from;"
         "DROP TABLE campaigns; DROP INDEX outbox_campaign; ALTER TABLE outbox DROP COLUMN campaign_id;"
         "DROP INDEX messages_ticket; DROP INDEX messages_sender; DROP TABLE corrections; DROP TABLE warnings;"
-        "DROP INDEX tickets_grid_category; DROP INDEX tickets_staff_load;";
+        "DROP INDEX tickets_grid_category; DROP INDEX tickets_staff_load; DROP INDEX outbox_batched;";
     for (const char* column : {"community_id", "street_id", "supervised", "team_id", "bounces", "reason", "satisfaction",
                                "accepted_at", "resolved_at", "closed_at", "response_due_at", "resolve_due_at",
                                "merged_into", "reporters", "visit_outcome", "first_contact_at"})
