@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "gateway/core/time_units.h"
 #include "gateway/route/replies.h"
 
 namespace gridrelay {
 namespace {
 
-constexpr int64_t kSecond = 1000000;
 // A digest quotes at most this many progress notes in full; the rest are named by ticket only,
 // so that a digest stays one readable message however long the window's backlog.
 constexpr size_t kDigestNotes = 10;
@@ -133,7 +133,7 @@ ChangeSet FlushBudgetWindow(const Config& config, const Timer& window, const std
   c.budget_flushes.push_back(std::move(flush));
   c.schedule_timers.push_back(
       WindowTimer(window.payload.value("channel", ""), window.payload.value("group", ""),
-                  now + int64_t{config.reply_budget.window_seconds} * kSecond));
+                  now + config.reply_budget.window_seconds * kMicrosPerSecond));
   return c;
 }
 
