@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -50,41 +51,49 @@ struct Seen {
   std::string group;
 };
 
+// What the platform received. The receiver's handlers share its state, so that a send the
+// gateway makes while a test is tearing down (the Platform goes before the TestGateway that owns
+// the receiver) still lands somewhere alive.
 class Platform {
  public:
   Platform(FakeHttpServer& server, const Clock& clock, const std::vector<std::string>& paths) { Watch(server, clock, paths); }
   void Watch(FakeHttpServer& server, const Clock& clock, const std::vector<std::string>& paths) {
     for (const auto& path : paths)
-      server.On(path, [this, &clock, path](const RecordedRequest& r) {
+      server.On(path, [state = state_, &clock, path](const RecordedRequest& r) {
         nlohmann::json j = r.Json();
-        std::lock_guard lock(mu_);
-        seen_.push_back({clock.NowMicros(), path, r.headers.count("idempotency-key") ? r.headers.at("idempotency-key") : "",
-                         j.value("kind", ""), j.value("group_id", "")});
-        if (fail_group_.count(j.value("group_id", ""))) return FakeResponse{400, R"({"error":"no such group"})"};
+        std::lock_guard lock(state->mu);
+        state->seen.push_back({clock.NowMicros(), path,
+                               r.headers.count("idempotency-key") ? r.headers.at("idempotency-key") : "",
+                               j.value("kind", ""), j.value("group_id", "")});
+        if (state->fail_group.count(j.value("group_id", ""))) return FakeResponse{400, R"({"error":"no such group"})"};
         return FakeResponse{};
       });
   }
   std::vector<Seen> seen() const {
-    std::lock_guard lock(mu_);
-    return seen_;
+    std::lock_guard lock(state_->mu);
+    return state_->seen;
   }
   size_t size() const {
-    std::lock_guard lock(mu_);
-    return seen_.size();
+    std::lock_guard lock(state_->mu);
+    return state_->seen.size();
   }
   size_t Count(const std::string& kind) const {
-    std::lock_guard lock(mu_);
-    return static_cast<size_t>(std::count_if(seen_.begin(), seen_.end(), [&](const Seen& s) { return s.kind == kind; }));
+    std::lock_guard lock(state_->mu);
+    return static_cast<size_t>(
+        std::count_if(state_->seen.begin(), state_->seen.end(), [&](const Seen& s) { return s.kind == kind; }));
   }
   void Fail(const std::string& group) {
-    std::lock_guard lock(mu_);
-    fail_group_.insert(group);
+    std::lock_guard lock(state_->mu);
+    state_->fail_group.insert(group);
   }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<Seen> seen_;
-  std::set<std::string> fail_group_;
+  struct State {
+    std::mutex mu;
+    std::vector<Seen> seen;
+    std::set<std::string> fail_group;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 // Waits until nothing new reaches the platform for a moment, so that every row due at the

@@ -53,8 +53,8 @@ TEST_SUITE("delivery") {
     TestGatewayOptions o;
     o.clock = &clock;
     o.delivery = "  workers: 2\n  backoff_initial_ms: 1000\n  backoff_max_ms: 180000\n  retry_horizon_seconds: 86400\n";
+    std::atomic<bool> down{true};  // before the gateway, which may still send while it stops
     TestGateway t(o);
-    std::atomic<bool> down{true};
     t.receiver().On("/group", [&](const RecordedRequest&) { return down ? FakeResponse{503, "{}"} : FakeResponse{}; });
     for (int i = 0; i < 10; ++i)
       REQUIRE(t.PostGeneric(TestGateway::Message("down-" + std::to_string(i), "g1", kFacilities))->status == 200);
@@ -80,8 +80,8 @@ TEST_SUITE("delivery") {
     TestGatewayOptions o;
     o.clock = &clock;
     o.delivery = "  workers: 2\n  backoff_initial_ms: 1000\n  backoff_max_ms: 60000\n  retry_horizon_seconds: 300\n";
+    std::atomic<bool> down{true};  // before the gateway, which may still send while it stops
     TestGateway t(o);
-    std::atomic<bool> down{true};
     t.receiver().On("/group", [&](const RecordedRequest&) { return down ? FakeResponse{503, "{}"} : FakeResponse{}; });
     REQUIRE(t.PostGeneric(TestGateway::Message("h1", "g1", kFacilities))->status == 200);
     REQUIRE(t.PostGeneric(TestGateway::Message("h2", "g3", kFacilities))->status == 200);
@@ -169,14 +169,15 @@ TEST_SUITE("delivery") {
     // Real time: the group's reply_url takes 3 s per answer, the staff channel answers at once.
     TestGatewayOptions o;
     o.delivery = "  workers: 4\n  channel_concurrency: 2\n  backoff_initial_ms: 50\n  backoff_max_ms: 200\n";
-    TestGateway t(o);
+    // Declared before the gateway, which may still send while it stops.
     std::atomic<bool> release{false};
+    std::mutex mu;
+    std::vector<std::chrono::steady_clock::time_point> staff_at;
+    TestGateway t(o);
     t.receiver().On("/group", [&](const RecordedRequest&) {
       for (int i = 0; i < 300 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       return FakeResponse{};
     });
-    std::mutex mu;
-    std::vector<std::chrono::steady_clock::time_point> staff_at;
     t.receiver().On("/staff", [&](const RecordedRequest&) {
       std::lock_guard lock(mu);
       staff_at.push_back(std::chrono::steady_clock::now());
