@@ -47,5 +47,21 @@ check "check-deps refuses Boost outside the server" planted gateway/ingest/inbox
 check "check-deps refuses the workflow (roles) in the campaign room" planted gateway/campaign/campaign.cc '#include "gateway/workflow/actor.h"' 'gateway/campaign/campaign.cc'
 check "check-deps refuses the dispatcher itself in the campaign room (only its rate budgets)" planted gateway/campaign/campaign.h '#include "gateway/dispatch/dispatcher.h"' 'gateway/campaign/campaign.h'
 check "check-deps refuses the campaign room in the dispatcher" planted gateway/dispatch/rate_limiter.cc '#include "gateway/campaign/campaign.h"' 'gateway/dispatch/rate_limiter.cc'
+# ctest splits a test's name at ';' and then runs nothing under either half, which it reports as
+# passed: a doctest TEST_CASE name must not contain one.
+no_semicolon_names() {  # dir
+  ! grep -rqE --include='*.cc' --include='*.h' 'TEST_CASE\("[^"]*;' "$1"
+}
+check "no test name contains ';' (ctest would run nothing and call it passed)" no_semicolon_names tests
+semicolon_planted() {
+  local scratch
+  scratch=$(mktemp -d)
+  printf 'TEST_CASE("one thing; another") {}\n' > "$scratch/planted_test.cc"
+  ! no_semicolon_names "$scratch"
+  local rc=$?
+  rm -rf "$scratch"
+  return $rc
+}
+check "the test-name check refuses a planted name with ';'" semicolon_planted
 if [ $fail -eq 0 ]; then echo "repo checks: ok"; fi
 exit $fail

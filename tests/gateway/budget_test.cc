@@ -136,7 +136,7 @@ TEST_SUITE("reply budget e2e") {
     CHECK(t.Sent("/group", "收到4条反映").size() == 1);
   }
 
-  TEST_CASE("progress notes to one group within a window go out as one message; a quiet group's next one at once") {
+  TEST_CASE("progress notes to one group within a window go out as one message, a quiet group's next one at once") {
     ManualClock clock(kStart);
     TestGateway t(WithBudget(&clock));
     std::vector<int64_t> tickets = {t.TicketOf(t.Says("p1", "g1", Appeal(1), "u1"))};

@@ -186,7 +186,7 @@ TEST_SUITE("closed loop") {
     CHECK_FALSE(WaitUntil([&] { return t.Ticket(id)["satisfaction"] != "no_answer"; }, std::chrono::milliseconds(300)));
   }
 
-  TEST_CASE("a resident typing a command is an ordinary message; staff get a usage hint or a refusal that says why") {
+  TEST_CASE("a resident typing a command is an ordinary message, staff get a usage hint or a refusal that says why") {
     TestGateway t;
     const int64_t id = OpenTicket(t, "m1");
     const std::string n = std::to_string(id);
@@ -208,7 +208,7 @@ TEST_SUITE("closed loop") {
     CHECK(refused);
   }
 
-  TEST_CASE("transfer needs a known reason and target; past the bounce limit the supervisor decides") {
+  TEST_CASE("transfer needs a known reason and target, past the bounce limit the supervisor decides") {
     TestGatewayOptions o;
     o.loop = "loop:\n  max_bounces: 2\n  satisfaction_wait_hours: 72\n  reasons:\n"
              "    transfer: {not_my_grid: 不属本网格}\n    return: {not_my_grid: 不属本网格}\n"

@@ -60,7 +60,7 @@ std::vector<nlohmann::json> Export(TestGateway& t, const std::string& since = ""
 }  // namespace
 
 TEST_SUITE("confirmation queue") {
-  TEST_CASE("a confirm message reaches the worker; 改类 opens the ticket and writes a correction; the export masks it") {
+  TEST_CASE("a confirm message reaches the worker, 改类 opens the ticket and writes a correction, the export masks it") {
     TestGateway t(WithQueue());
     const int64_t m = t.Says("q1", "g1", kPlayground, "u1");
     const int64_t id = t.TicketOf(m);

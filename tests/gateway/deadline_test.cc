@@ -92,7 +92,7 @@ bool Contains(const std::vector<std::string>& texts, const std::string& needle) 
 }  // namespace
 
 TEST_SUITE("deadlines") {
-  TEST_CASE("a lapsed response deadline climbs one level and tells its duty officer; a second lapse climbs again") {
+  TEST_CASE("a lapsed response deadline climbs one level and tells its duty officer, a second lapse climbs again") {
     Fixture f("2026-03-09T09:00:00+08:00");  // a Monday
     const int64_t id = f.Open("m1");
     Ticket t = f.Get(id);
@@ -141,7 +141,7 @@ TEST_SUITE("deadlines") {
     CHECK(f.Get(id).level == "district");
   }
 
-  TEST_CASE("waiting for the resident pauses the resolution clock; the rest of the budget runs afterwards") {
+  TEST_CASE("waiting for the resident pauses the resolution clock, the rest of the budget runs afterwards") {
     Fixture f("2026-03-09T09:00:00+08:00");
     const int64_t id = f.Open("m1");
     const std::string n = std::to_string(id);

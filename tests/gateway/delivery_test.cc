@@ -75,7 +75,7 @@ TEST_SUITE("delivery") {
     CHECK(CountStatus(t, "dead", "group_ack") == 0);
   }
 
-  TEST_CASE("past its horizon a row is dead; POST /api/v1/outbox/retry puts it back by id, destination or channel") {
+  TEST_CASE("past its horizon a row is dead, POST /api/v1/outbox/retry puts it back by id, destination or channel") {
     ManualClock clock(kT0);
     TestGatewayOptions o;
     o.clock = &clock;

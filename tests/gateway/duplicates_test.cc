@@ -56,7 +56,7 @@ std::vector<int64_t> IngestWhileDown(TestGateway& t, const std::vector<std::pair
 }  // namespace
 
 TEST_SUITE("duplicates e2e") {
-  TEST_CASE("three residents reporting one broken light get one ticket; each hears it, its progress and the question") {
+  TEST_CASE("three residents reporting one broken light get one ticket, each hears it, its progress and the question") {
     TestGateway t(WithDuplicates());
     const int64_t m1 = t.Says("a1", "g1", kLight, "u1");
     const int64_t id = t.TicketOf(m1);
@@ -169,7 +169,7 @@ TEST_SUITE("duplicates e2e") {
     }
   }
 
-  TEST_CASE("拆分 undoes a wrong merge, 合并 makes one by hand; the API's merge and split are their twins") {
+  TEST_CASE("拆分 undoes a wrong merge, 合并 makes one by hand, the API's merge and split are their twins") {
     TestGateway t(WithDuplicates());
     const int64_t m1 = t.Says("d1", "g1", kLight, "u1");
     const int64_t id = t.TicketOf(m1);

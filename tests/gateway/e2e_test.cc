@@ -392,7 +392,7 @@ TEST_SUITE("e2e server") {
     for (int fd : sockets) ::close(fd);
   }
 
-  TEST_CASE("health, readiness and metrics answer; the API needs a token") {
+  TEST_CASE("health, readiness and metrics answer, the API needs a token") {
     TestGateway t;
     REQUIRE(t.PostGeneric(TestGateway::Message("met-1", "g1", kFacilities)));
     REQUIRE(WaitUntil([&] { return TicketCount(t) == 1; }));

@@ -26,7 +26,7 @@ size_t CountKey(const std::vector<RecordedRequest>& requests, const std::string&
 }  // namespace
 
 TEST_SUITE("faults") {
-  TEST_CASE("a full disk answers webhooks 503 and fails readiness; both recover when space returns") {
+  TEST_CASE("a full disk answers webhooks 503 and fails readiness, both recover when space returns") {
     FaultStore* fault = nullptr;
     TestGatewayOptions o;
     o.store_factory = FaultStore::Around(OpenStore, &fault);

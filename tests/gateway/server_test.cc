@@ -271,7 +271,7 @@ TEST_SUITE("server limits") {
     CHECK(held < milliseconds(10000));
   }
 
-  TEST_CASE("connections over max_connections_per_source are closed at accept; other sources are served") {
+  TEST_CASE("connections over max_connections_per_source are closed at accept, other sources are served") {
     TestGatewayOptions o;
     o.extra_server = "  max_connections_per_source: 8\n";
     TestGateway t(o);

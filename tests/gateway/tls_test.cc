@@ -55,7 +55,7 @@ struct TlsReceiver {
 }  // namespace
 
 TEST_SUITE("tls") {
-  TEST_CASE("serve speaks HTTPS with tls_cert_file and tls_key_file; plain HTTP to it gets nothing, and it keeps serving") {
+  TEST_CASE("serve speaks HTTPS with tls_cert_file and tls_key_file, plain HTTP to it gets nothing, and it keeps serving") {
     CertPair pair;
     TestGatewayOptions o;
     o.extra_server = "  tls_cert_file: " + pair.cert() + "\n  tls_key_file: " + pair.key() + "\n";

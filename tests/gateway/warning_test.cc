@@ -134,7 +134,7 @@ TEST_SUITE("instant warning") {
     CHECK(!Sent(t, "/staff", "staff_notify").empty());
   }
 
-  TEST_CASE("the same scam again within the window gets no second warning but a count; after the window it warns again") {
+  TEST_CASE("the same scam again within the window gets no second warning but a count, after the window it warns again") {
     ManualClock clock(kT0);
     TestGateway t(Options(&clock));
     Post(t, "m1", "g1", kLoanScam, "u1");
@@ -167,7 +167,7 @@ TEST_SUITE("instant warning") {
     CHECK(Warnings(t).size() == 3);
   }
 
-  TEST_CASE("a quiet group's warning goes to its grid worker only; an off group gets none, and both still open tickets") {
+  TEST_CASE("a quiet group's warning goes to its grid worker only, an off group gets none, and both still open tickets") {
     TestGateway t(Options());
     const int64_t quiet = Post(t, "m1", "g-quiet", kLoanScam);
     REQUIRE(WaitUntil([&] { return Sent(t, "/staff", "warning").size() == 1; }));
@@ -258,7 +258,7 @@ TEST_SUITE("instant warning") {
     CHECK(kinds[1] == "warning");    // then the warning, before the other 19 groups' rows
   }
 
-  TEST_CASE("GET /api/v1/warnings is scoped like tickets; false_alarm answers 400/403/404/409 like other actions") {
+  TEST_CASE("GET /api/v1/warnings is scoped like tickets, false_alarm answers 400/403/404/409 like other actions") {
     TestGateway t(Options());
     Post(t, "m1", "g1", kLoanScam);
     REQUIRE(WaitUntil([&] { return Warnings(t).size() == 1; }));

@@ -78,7 +78,7 @@ TEST_SUITE("NgramModel") {
     }
   }
 
-  TEST_CASE("both kinds train, save and load; the file names its kind; logreg is the default") {
+  TEST_CASE("both kinds train, save and load, the file names its kind, logreg is the default") {
     auto data = Synthetic();
     CHECK(TrainOptions{}.kind == "logreg");
     for (const char* kind : {"logreg", "naive_bayes"}) {

@@ -147,7 +147,7 @@ TEST_CASE("unknown keys are refused at their own line, with the channel type and
   CHECK(r.CheckKnownKeys({"secret", "freshness_window_second"}).ok());
 }
 
-TEST_CASE("settings that are not a mapping are refused at the channel's line; none at all are fine") {
+TEST_CASE("settings that are not a mapping are refused at the channel's line, none at all are fine") {
   CHECK(SettingsReader(Spec(nullptr)).CheckKnownKeys({"secret"}).ok());
   CHECK(SettingsReader(Spec(json::object())).CheckKnownKeys({}).ok());
   Status s = SettingsReader(Spec(json::array({"secret"}))).CheckKnownKeys({"secret"});

@@ -198,7 +198,7 @@ TEST_SUITE("dingtalk adapter") {
     CHECK(priv->message.dedup_key == "m-2");
   }
 
-  TEST_CASE("a live session webhook carries the reply; otherwise the signed custom robot") {
+  TEST_CASE("a live session webhook carries the reply, otherwise the signed custom robot") {
     FakeHttpServer platform;
     for (const char* path : {"/robot/send", "/robot/sendBySession"}) {
       platform.On(path, [](const auto&) { return FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})"}; });
@@ -251,7 +251,7 @@ TEST_SUITE("dingtalk adapter") {
     CHECK(requests[2].query.at("timestamp") == std::to_string((kNow + 1200 - 30) * 1000));
   }
 
-  TEST_CASE("private sends need a live one-to-one session; without a robot nothing can be sent") {
+  TEST_CASE("private sends need a live one-to-one session, without a robot nothing can be sent") {
     FakeHttpServer platform;
     platform.On("/robot/sendBySession", [](const auto&) { return FakeResponse{200, R"({"errcode":0,"errmsg":"ok"})"}; });
     HttplibClient http;

@@ -400,7 +400,7 @@ TEST_SUITE("onebot adapter") {
     }
   }
 
-  TEST_CASE("an unreachable API is transient; a non-numeric v11 id is permanent and sends nothing") {
+  TEST_CASE("an unreachable API is transient, a non-numeric v11 id is permanent and sends nothing") {
     HttplibClient http;
     std::string dead_base;
     {

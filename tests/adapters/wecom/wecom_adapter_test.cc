@@ -386,7 +386,7 @@ TEST_CASE("a byte-identical retry parses to the same dedup key") {
   CHECK(second->message.dedup_key == first->message.dedup_key);
 }
 
-TEST_CASE("messages without a MsgId from one sender in the same second keep apart; a retry still matches") {
+TEST_CASE("messages without a MsgId from one sender in the same second keep apart, a retry still matches") {
   // Robot mode keys them by sender and the callback's time; app mode by sender and CreateTime.
   struct Mode {
     const char* name;

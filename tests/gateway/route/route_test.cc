@@ -228,7 +228,7 @@ TEST_SUITE("warnings") {
                                  {{{"intent", "anti_fraud.impersonate_authority"}, {"pattern_id", "anti_fraud.yaml:80"}}}));
   }
 
-  TEST_CASE("no warn, a private chat, an off group or no template: no warning; the fallback names the scheme") {
+  TEST_CASE("no warn, a private chat, an off group or no template: no warning, the fallback names the scheme") {
     Config c = Shipped();
     StoredMessage m = Msg("demo", "grid-demo-1", "u1", "anti_fraud.romance");
     const Grid& grid = *c.FindGrid("grid-hexie-1");
@@ -266,7 +266,7 @@ TEST_SUITE("warnings") {
     CHECK(w->row.message.text.find(c.templates.warnings.at("anti_fraud.order_brushing")) != std::string::npos);
   }
 
-  TEST_CASE("check-config: the shipped templates cover every anti_fraud intent; a gap is a warning with a fallback, an error without") {
+  TEST_CASE("check-config: the shipped templates cover every anti_fraud intent, a gap is a warning with a fallback, an error without") {
     const std::string_view intents[] = {"appeal.noise", "anti_fraud.romance", "anti_fraud.fake_loan"};
     Templates t = Shipped().templates;
     std::vector<std::string> warnings;
@@ -308,7 +308,7 @@ TEST_SUITE("visits") {
 }
 
 TEST_SUITE("reply budget") {
-  TEST_CASE("acknowledgements and progress notes in a group are held; urgent, private, staff and warning rows never") {
+  TEST_CASE("acknowledgements and progress notes in a group are held, urgent, private, staff and warning rows never") {
     ChangeSet c = Opening(12, "appeal");
     CHECK(HoldsForBudget(c, c.outbox[0]));
     CHECK(HoldsForBudget(c, Row(2, outbound_kind::kProgress, 99)));  // a note about any ticket

@@ -189,7 +189,7 @@ TEST_SUITE("ChatCommand") {
     CHECK(ParseChatCommand("标记 5 红").kind == K::kNotCommand);
   }
 
-  TEST_CASE("合并 N M and 拆分 N 消息号 take two numbers; the second is the action's target") {
+  TEST_CASE("合并 N M and 拆分 N 消息号 take two numbers, the second is the action's target") {
     ParseResult m = ParseChatCommand("合并 #５ ＃7");
     REQUIRE(m.kind == K::kCommand);
     CHECK(m.command.spec->action == Action::kMerge);

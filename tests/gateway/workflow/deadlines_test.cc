@@ -77,7 +77,7 @@ TEST_SUITE("DeadlineTable") {
     }
   }
 
-  TEST_CASE("an intent override counts before its category; urgent before both, field by field") {
+  TEST_CASE("an intent override counts before its category, urgent before both, field by field") {
     TempFile f("deadlines.yaml",
                "default:\n  response: {within: 2h, clock: working}\n  resolution: {within: 7d, clock: calendar}\n"
                "urgent:\n  response: {within: 15m, clock: calendar}\n"

@@ -87,7 +87,7 @@ TEST_SUITE("duplicates") {
     }
   }
 
-  TEST_CASE("a shared place lowers the bar; the problem itself must still be alike") {
+  TEST_CASE("a shared place lowers the bar, the problem itself must still be alike") {
     Likeness l = Compare("3栋楼道灯坏了好几天了，晚上太黑", "三栋楼道的灯坏了，谁来修一下");
     CHECK(l.shared_place);
     CHECK(l.duplicate);
@@ -100,7 +100,7 @@ TEST_SUITE("duplicates") {
     CHECK(Compare("5栋电梯坏了，困人了", "5栋2单元电梯坏了").shared_place);
   }
 
-  TEST_CASE("without any place the higher text bar decides; punctuation, spaces and stop characters do not count") {
+  TEST_CASE("without any place the higher text bar decides, punctuation, spaces and stop characters do not count") {
     CHECK(Compare("小区里有只流浪狗咬人", "小区那只流浪狗又咬人了！").duplicate);
     CHECK(Compare("小区的快递柜坏了，取不出件", "快递柜 坏了 东西取不出来").duplicate);
     CHECK_FALSE(Compare("小区门口的井盖没了", "小区里的路灯全都不亮").duplicate);

@@ -144,7 +144,7 @@ TEST_SUITE("Report") {
     CHECK(r.total.p90_response_s == 5 * 3600);
   }
 
-  TEST_CASE("resolution rate: resolved or closed after resolution over every valid ticket; reopened is not resolved") {
+  TEST_CASE("resolution rate: resolved or closed after resolution over every valid ticket, reopened is not resolved") {
     ReportRow g = Row(TicketStatus::kResolved);
     g.accepted_at = kT0 + kHour;
     g.resolved_at = kT0 + 4 * kHour;
@@ -166,7 +166,7 @@ TEST_SUITE("Report") {
     CHECK(r.total.median_resolution_s == 4 * 3600);
   }
 
-  TEST_CASE("satisfaction rate: satisfied over satisfied and unsatisfied; no answer is counted apart") {
+  TEST_CASE("satisfaction rate: satisfied over satisfied and unsatisfied, no answer is counted apart") {
     std::vector<ReportRow> rows;
     for (const char* answer : {"satisfied", "unsatisfied", "no_answer", "no_answer", ""}) {
       ReportRow r = Row(TicketStatus::kClosed);

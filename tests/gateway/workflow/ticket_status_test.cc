@@ -36,7 +36,7 @@ TEST_SUITE("TicketStatus") {
     }
   }
 
-  TEST_CASE("closed, rejected and merged are terminal; resolved is not") {
+  TEST_CASE("closed, rejected and merged are terminal, resolved is not") {
     CHECK(IsTerminal(TicketStatus::kClosed));
     CHECK(IsTerminal(TicketStatus::kRejected));
     CHECK(IsTerminal(TicketStatus::kMerged));
