@@ -258,7 +258,7 @@ TEST_SUITE("campaign") {
     CHECK(done["never_received"].empty());
   }
 
-  TEST_CASE("pause stops a campaign's sends, resume restarts them, cancel ends them; a finished campaign refuses "
+  TEST_CASE("pause stops a campaign's sends, resume restarts them, cancel ends them, a finished campaign refuses "
             "control") {
     ManualClock clock(kT0);
     TestGatewayOptions o;
