@@ -1,6 +1,6 @@
 # The one list of Debian 12 packages gridrelay needs to build, test and benchmark, and the
 # function that installs whichever are missing (and nothing when all are present).
-# Sourced by scripts/run, scripts/test, scripts/bench and scripts/fuzz.
+# Sourced by scripts/run, scripts/test, scripts/bench, scripts/fuzz and scripts/soak.
 
 GRIDRELAY_PACKAGES=(
   # the basics a bare Debian 12 lacks
@@ -51,4 +51,14 @@ gridrelay_install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# The build scripts/test runs the suite in (build/test), configured in one place so that
+# scripts/soak, which runs the same binary, never reconfigures it differently. A unity build
+# (CMake groups each target's sources into a few translation units) compiles the shared headers
+# and templates once per group instead of once per file: README "What it costs CI".
+GRIDRELAY_TEST_BUILD=build/test
+gridrelay_configure_test_build() {
+  cmake -S . -B "$GRIDRELAY_TEST_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRIDRELAY_WERROR=ON \
+    -DGRIDRELAY_TESTS=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 }
